@@ -1,0 +1,177 @@
+//! Errors raised by the model facades and backends.
+
+/// The error type of every model call: hook tools failing, and the rules that
+/// `ops` itself enforces before calling Juju.
+///
+/// Each variant corresponds to an exception of Python `ops` (named in its doc),
+/// so a test can assert on the same failure a Python charm would see.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// Python's `RelationNotFoundError`: the relation id is not (or no longer)
+    /// known to Juju.
+    #[error(
+        "relation {relation} not found: it was removed or never existed; \
+         look relations up with `model.get_relation` or `model.relations` instead of keeping ids"
+    )]
+    RelationNotFound {
+        /// The relation as the charm named it (`endpoint:id` or the id).
+        relation: String,
+    },
+    /// Python's `SecretNotFoundError`: no such secret, or the unit may not see it.
+    #[error("secret {secret} not found: {reason}")]
+    SecretNotFound {
+        /// The id or label used for the lookup.
+        secret: String,
+        /// Why Juju (or the harness) refused.
+        reason: String,
+    },
+    /// Python's `RelationDataAccessError`: a databag read or write that ops forbids.
+    #[error("{message}")]
+    RelationDataAccess {
+        /// What was refused and why, worded as ops words it.
+        message: String,
+    },
+    /// Python's `RelationDataTypeError`: a databag key or value is not valid.
+    #[error("{message}")]
+    RelationDataType {
+        /// Which key or value is wrong.
+        message: String,
+    },
+    /// Python's `InvalidStatusError`: a charm may only set active, blocked,
+    /// maintenance or waiting.
+    #[error(
+        "invalid status {name:?}: a charm can set only active, blocked, maintenance or waiting; \
+         use one of ActiveStatus, BlockedStatus, MaintenanceStatus or WaitingStatus"
+    )]
+    InvalidStatus {
+        /// The refused status name.
+        name: String,
+    },
+    /// Python's `RuntimeError` for leader-only operations done by a non-leader
+    /// (application status, for example).
+    #[error("cannot {action} as a non-leader unit: guard the call with `unit.is_leader()?`")]
+    NotLeader {
+        /// What the charm tried to do.
+        action: String,
+    },
+    /// A hook tool failed; `stderr` is what Juju printed (Python's generic `ModelError`).
+    #[error("hook tool `{tool}` failed: {}", stderr.trim_end())]
+    HookTool {
+        /// The hook tool, for example `secret-set`.
+        tool: String,
+        /// Juju's error text, for example `ERROR permission denied`.
+        stderr: String,
+    },
+    /// Content given to a secret is not valid (Python's `ValueError`/`TypeError`).
+    #[error("invalid secret content: {reason}")]
+    InvalidSecretContent {
+        /// Which key or value is wrong and how to fix it.
+        reason: String,
+    },
+    /// `set_info` was called with nothing to set.
+    #[error("invalid secret metadata: {reason}")]
+    InvalidSecretInfo {
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// Action results that Juju would refuse (Python's `ValueError`).
+    #[error("invalid action results: {reason}")]
+    InvalidActionResults {
+        /// Which key is wrong and how to fix it.
+        reason: String,
+    },
+    /// A tool that only works in an action was used outside one
+    /// (ops.testing's `ActionMissingFromContextError`).
+    #[error(
+        "`{tool}` can only be used while an action runs; call it from an action handler"
+    )]
+    NotInAction {
+        /// The action hook tool, for example `action-set`.
+        tool: String,
+    },
+    /// The charm named something its metadata does not declare (Python's `KeyError`/`NameError`).
+    #[error("{kind} {name:?} is not declared in the charm's metadata; declare it in charmcraft.yaml")]
+    NotDeclared {
+        /// What kind of thing: `relation endpoint`, `storage`, `resource`, ….
+        kind: String,
+        /// The undeclared name.
+        name: String,
+    },
+    /// Several relations exist where the charm asked for one (Python's `TooManyRelatedAppsError`).
+    #[error(
+        "{count} relations exist on endpoint {endpoint:?} where one was expected; \
+         use `model.relations(..)` or `model.get_relation_by_id(..)`"
+    )]
+    TooManyRelations {
+        /// The endpoint.
+        endpoint: String,
+        /// How many relations it has.
+        count: usize,
+    },
+    /// The charm tried to change a unit or application other than its own.
+    #[error("cannot {action} {what}: a charm can only change its own unit and application")]
+    NotOurs {
+        /// Which unit or application.
+        what: String,
+        /// What the charm tried to do.
+        action: String,
+    },
+    /// A port that Juju would refuse.
+    #[error("invalid port: {reason}")]
+    InvalidPort {
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// Configuration could not be converted to the charm's config type.
+    #[error("cannot load config into `{target}`: {reason}; make the type match the config options in charmcraft.yaml")]
+    Config {
+        /// The Rust type the charm asked for.
+        target: String,
+        /// What serde reported.
+        reason: String,
+    },
+    /// A hook tool answered with output that is not what Juju documents.
+    #[error("hook tool `{tool}` gave output that cannot be read: {reason}")]
+    BadOutput {
+        /// The hook tool.
+        tool: String,
+        /// What was wrong with the output.
+        reason: String,
+    },
+    /// The backend does not provide this call (for example a feature the
+    /// testing harness does not simulate yet).
+    #[error("`{tool}` is not available here: {reason}")]
+    Unsupported {
+        /// The hook tool or operation.
+        tool: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+}
+
+impl ModelError {
+    /// Builds the generic error for a failed hook tool.
+    pub fn hook_tool(tool: impl Into<String>, stderr: impl Into<String>) -> Self {
+        ModelError::HookTool {
+            tool: tool.into(),
+            stderr: stderr.into(),
+        }
+    }
+
+    /// True for [`ModelError::RelationNotFound`].
+    pub fn is_relation_not_found(&self) -> bool {
+        matches!(self, ModelError::RelationNotFound { .. })
+    }
+
+    /// True for [`ModelError::SecretNotFound`].
+    pub fn is_secret_not_found(&self) -> bool {
+        matches!(self, ModelError::SecretNotFound { .. })
+    }
+}
+
+/// The error a charm handler returns: any error type converts into it with `?`.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What every event handler returns.
+pub type HandlerResult = Result<(), HandlerError>;

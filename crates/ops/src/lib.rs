@@ -1,0 +1,77 @@
+//! Write [Juju](https://juju.is) charms in Rust.
+//!
+//! A charm implements [`Charm`]: its constructor registers handlers with
+//! [`Framework::observe`], and the handlers read and change the model
+//! (leadership, status, config, relations, secrets, ports) through the
+//! [`Model`]. Juju runs the compiled charm once per event; `ops::main`
+//! dispatches that event to the handlers.
+//!
+//! The seed example, a charm whose status follows leadership:
+//!
+//! ```
+//! use ops::{on, ActiveStatus, Charm, Framework, HandlerResult, Model, StartEvent};
+//!
+//! struct MyCharm {
+//!     model: Model,
+//! }
+//!
+//! impl Charm for MyCharm {
+//!     fn new(framework: &mut Framework<Self>) -> Self {
+//!         framework.observe(on::start(), Self::on_start);
+//!         MyCharm { model: framework.model().clone() }
+//!     }
+//! }
+//!
+//! impl MyCharm {
+//!     fn on_start(&mut self, _event: &mut StartEvent) -> HandlerResult {
+//!         if self.model.unit().is_leader()? {
+//!             self.model.unit().set_status(ActiveStatus::new("I rule"))?;
+//!         } else {
+//!             self.model.unit().set_status(ActiveStatus::new("I am ruled"))?;
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//! ```
+//!
+//! Test it without Juju with the `juju-ops-testing` crate (`ops_testing`).
+//!
+//! Layers, top to bottom: the charm; [`Framework`] (observers, deferral,
+//! stored state, collect-status); the [model facades](model), which enforce
+//! the rules Python ops enforces; and the [`Backend`] trait, one method per
+//! hook tool, implemented for production and by the testing harness.
+
+pub mod backend;
+mod charm;
+mod error;
+pub mod event;
+pub mod framework;
+mod juju_context;
+pub mod meta;
+pub mod model;
+mod status;
+
+pub use backend::{
+    Address, Backend, BindAddress, CloudCredential, CloudSpec, GoalState, LogLevel, Network,
+    RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, StringMap,
+};
+pub use charm::Charm;
+pub use error::{HandlerError, HandlerResult, ModelError};
+pub use event::{
+    ActionEvent, CollectStatusEvent, ConfigChangedEvent, Event, InstallEvent, LeaderElectedEvent,
+    On, PostSeriesUpgradeEvent, PreSeriesUpgradeEvent, RelationBrokenEvent, RelationChangedEvent,
+    RelationCreatedEvent, RelationDepartedEvent, RelationJoinedEvent, RemoveEvent,
+    SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, Snapshot,
+    StartEvent, StopEvent, UpdateStatusEvent, UpgradeCharmEvent, on,
+};
+pub use framework::{Framework, StoredState};
+pub use juju_context::{ContextError, JujuContext};
+pub use meta::{CharmMeta, MetadataError};
+pub use model::{
+    Application, DataOwner, Model, Port, Protocol, Relation, RelationDataContent, Secret,
+    SecretQuery, Unit,
+};
+pub use status::{
+    ActiveStatus, BlockedStatus, ErrorStatus, MaintenanceStatus, Status, UnknownStatus,
+    WaitingStatus,
+};

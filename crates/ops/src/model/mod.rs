@@ -8,7 +8,7 @@ mod secret;
 
 pub use port::{Port, Protocol};
 pub use relation::{DataOwner, Relation, RelationDataContent};
-pub use secret::{Secret, SecretQuery};
+pub use secret::{Secret, SecretQuery, canonical_secret_id};
 
 use crate::backend::{Backend, Network, RelationId, SecretMetadata, SecretOwner, StringMap};
 use crate::error::ModelError;

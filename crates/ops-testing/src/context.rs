@@ -1,0 +1,402 @@
+//! [`Context`]: the charm under test, its metadata and settings, and the
+//! records of what happened during runs.
+
+use crate::backend::{Identity, MockBackend, Records};
+use crate::consistency;
+use crate::error::Error;
+use crate::events::{CharmEvents, Event, EventSource};
+use crate::state::{DeferredEvent, JujuLogLine, State, StoredState};
+use ops::framework::{DispatchError, DispatchOptions, EmitKind, EmittedEvent, Persisted, short_type_name};
+use ops::{Charm, CharmMeta, Framework, JujuContext, LogLevel, Status};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Arc;
+
+type CharmFactory<C> = Box<dyn Fn(&mut Framework<C>) -> C>;
+
+/// Runs a charm against States, in-process, and records what happened.
+///
+/// ```
+/// use ops::{on, ActiveStatus, Charm, Framework, HandlerResult, Model, StartEvent};
+/// use ops_testing::{Context, State};
+///
+/// struct MyCharm { model: Model }
+///
+/// impl Charm for MyCharm {
+///     fn new(framework: &mut Framework<Self>) -> Self {
+///         framework.observe(on::start(), Self::on_start);
+///         MyCharm { model: framework.model().clone() }
+///     }
+/// }
+///
+/// impl MyCharm {
+///     fn on_start(&mut self, _: &mut StartEvent) -> HandlerResult {
+///         let leader = self.model.unit().is_leader()?;
+///         self.model.unit().set_status(ActiveStatus::new(if leader { "I rule" } else { "I am ruled" }))?;
+///         Ok(())
+///     }
+/// }
+///
+/// for leader in [true, false] {
+///     let mut ctx = Context::<MyCharm>::new(ops::CharmMeta::new("foo"));
+///     let out = ctx.run(ctx.on.start(), &State { leader, ..State::default() }).unwrap();
+///     assert_eq!(out.unit_status, ActiveStatus::new(if leader { "I rule" } else { "I am ruled" }));
+/// }
+/// ```
+pub struct Context<C: Charm> {
+    meta: Arc<CharmMeta>,
+    app_name: String,
+    unit_id: u32,
+    juju_version: String,
+    app_trusted: bool,
+    capture_deferred_events: bool,
+    capture_framework_events: bool,
+    machine_id: Option<String>,
+    availability_zone: Option<String>,
+    principal_unit: Option<String>,
+    factory: CharmFactory<C>,
+    /// `ctx.on.<event>(..)`: the events this Context can run.
+    pub on: CharmEvents,
+    /// Every line the charm (and ops) logged, across runs.
+    pub juju_log: Vec<JujuLogLine>,
+    /// Unit statuses *before* each change, across runs (the current one is in the output State).
+    pub unit_status_history: Vec<Status>,
+    /// Application statuses before each change, across runs.
+    pub app_status_history: Vec<Status>,
+    /// Workload versions before each change (empty ones left out).
+    pub workload_version_history: Vec<String>,
+    /// Secret revisions removed with `remove_revision`.
+    pub removed_secret_revisions: Vec<u32>,
+    /// Events that went through the framework: the dispatched one always;
+    /// re-emitted deferred ones and collect-status only when captured.
+    pub emitted_events: Vec<EmittedEvent>,
+    /// Results the last action set; reset when an action run starts.
+    pub action_results: Option<serde_json::Map<String, Value>>,
+    /// Messages the last action logged; reset when an action run starts.
+    pub action_logs: Vec<String>,
+    /// Storage requested with `storage-add`, by name (last count wins).
+    pub requested_storages: BTreeMap<String, u32>,
+}
+
+impl<C: Charm> std::fmt::Debug for Context<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("charm", &std::any::type_name::<C>())
+            .field("app_name", &self.app_name)
+            .field("unit_id", &self.unit_id)
+            .field("juju_version", &self.juju_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Charm> Context<C> {
+    /// A Context for charm `C` with metadata given in code.
+    pub fn new(meta: CharmMeta) -> Self {
+        let app_name = meta.name.clone();
+        Context {
+            meta: Arc::new(meta),
+            on: CharmEvents::new(&app_name),
+            app_name,
+            unit_id: 0,
+            juju_version: "3.6.14".to_owned(),
+            app_trusted: false,
+            capture_deferred_events: false,
+            capture_framework_events: false,
+            machine_id: None,
+            availability_zone: None,
+            principal_unit: None,
+            factory: Box::new(C::new),
+            juju_log: Vec::new(),
+            unit_status_history: Vec::new(),
+            app_status_history: Vec::new(),
+            workload_version_history: Vec::new(),
+            removed_secret_revisions: Vec::new(),
+            emitted_events: Vec::new(),
+            action_results: None,
+            action_logs: Vec::new(),
+            requested_storages: BTreeMap::new(),
+        }
+    }
+
+    /// A Context with metadata from YAML (a `charmcraft.yaml` or `metadata.yaml` document).
+    pub fn from_yaml(yaml: &str) -> Result<Self, Error> {
+        Ok(Self::new(CharmMeta::from_yaml(yaml)?))
+    }
+
+    /// A Context with metadata loaded from a charm directory: pass
+    /// `env!("CARGO_MANIFEST_DIR")` in the charm crate's tests to use its
+    /// `charmcraft.yaml`.
+    pub fn from_charm_root(root: impl AsRef<Path>) -> Result<Self, Error> {
+        Ok(Self::new(CharmMeta::load(root)?))
+    }
+
+    /// The application name (default: the charm's name).
+    pub fn app_name(mut self, name: impl Into<String>) -> Self {
+        self.app_name = name.into();
+        self.on = CharmEvents::new(&self.app_name);
+        self
+    }
+
+    /// The unit number (default 0).
+    pub fn unit_id(mut self, id: u32) -> Self {
+        self.unit_id = id;
+        self
+    }
+
+    /// The Juju version the charm sees (default `3.6.14`).
+    pub fn juju_version(mut self, version: impl Into<String>) -> Self {
+        self.juju_version = version.into();
+        self
+    }
+
+    /// Whether the application is trusted (`juju trust`; default false).
+    pub fn app_trusted(mut self, trusted: bool) -> Self {
+        self.app_trusted = trusted;
+        self
+    }
+
+    /// Record re-emitted deferred events in [`Context::emitted_events`] (default false).
+    pub fn capture_deferred_events(mut self, capture: bool) -> Self {
+        self.capture_deferred_events = capture;
+        self
+    }
+
+    /// Record framework events (collect-status) in [`Context::emitted_events`] (default false).
+    pub fn capture_framework_events(mut self, capture: bool) -> Self {
+        self.capture_framework_events = capture;
+        self
+    }
+
+    /// `JUJU_MACHINE_ID` (machine charms).
+    pub fn machine_id(mut self, id: impl Into<String>) -> Self {
+        self.machine_id = Some(id.into());
+        self
+    }
+
+    /// `JUJU_AVAILABILITY_ZONE`.
+    pub fn availability_zone(mut self, zone: impl Into<String>) -> Self {
+        self.availability_zone = Some(zone.into());
+        self
+    }
+
+    /// `JUJU_PRINCIPAL_UNIT` (subordinate charms).
+    pub fn principal_unit(mut self, unit: impl Into<String>) -> Self {
+        self.principal_unit = Some(unit.into());
+        self
+    }
+
+    /// Builds the charm with this function instead of `C::new`: the way to
+    /// inject fakes (Rust has no monkeypatching).
+    ///
+    /// ```
+    /// # use ops::{Charm, Framework};
+    /// # use ops_testing::Context;
+    /// struct MyCharm { api_url: String }
+    /// impl Charm for MyCharm {
+    ///     fn new(_: &mut Framework<Self>) -> Self { MyCharm { api_url: "https://prod".into() } }
+    /// }
+    /// let ctx = Context::<MyCharm>::new(ops::CharmMeta::new("foo"))
+    ///     .with_charm(|_framework| MyCharm { api_url: "http://fake".into() });
+    /// # let _ = ctx;
+    /// ```
+    pub fn with_charm(mut self, factory: impl Fn(&mut Framework<C>) -> C + 'static) -> Self {
+        self.factory = Box::new(factory);
+        self
+    }
+
+    /// The charm metadata.
+    pub fn meta(&self) -> &CharmMeta {
+        &self.meta
+    }
+
+    /// The unit name, for example `foo/0`.
+    pub fn unit_name(&self) -> String {
+        format!("{}/{}", self.app_name, self.unit_id)
+    }
+
+    fn identity(&self) -> Identity {
+        Identity {
+            app_name: self.app_name.clone(),
+            unit_id: self.unit_id,
+            juju_version: self
+                .juju_version
+                .split('.')
+                .map(|part| part.parse().unwrap_or(0))
+                .collect(),
+            app_trusted: self.app_trusted,
+        }
+    }
+
+    fn juju_context(&self, event: &Event, state: &State) -> JujuContext {
+        let mut ctx = JujuContext {
+            unit_name: self.unit_name(),
+            model_name: state.model.name.clone(),
+            model_uuid: state.model.uuid.clone(),
+            version: self.juju_version.clone(),
+            machine_id: self.machine_id.clone(),
+            availability_zone: self.availability_zone.clone(),
+            principal_unit: self.principal_unit.clone(),
+            ..JujuContext::default()
+        };
+        ctx.dispatch_path = match &event.source {
+            EventSource::Action { action, .. } => format!("actions/{action}"),
+            _ => format!("hooks/{}", event.juju_name()),
+        };
+        match &event.source {
+            EventSource::Plain => {}
+            EventSource::Relation { relation, suffix, departing_unit, .. } => {
+                let app = relation.remote_app_name(&self.app_name).to_owned();
+                ctx.relation_name = Some(relation.endpoint().to_owned());
+                ctx.relation_id = Some(relation.id());
+                ctx.remote_app = Some(app.clone());
+                let remote = event.resolved_remote_unit();
+                ctx.remote_unit = remote.map(|id| format!("{app}/{id}"));
+                if *suffix == "departed" {
+                    ctx.departing_unit = departing_unit.or(remote).map(|id| format!("{app}/{id}"));
+                }
+            }
+            EventSource::Secret { secret, revision } => {
+                ctx.secret_id = Some(secret.id.clone());
+                ctx.secret_label = secret.label.clone();
+                ctx.secret_revision = *revision;
+            }
+            EventSource::Action { action, id, .. } => {
+                ctx.action_name = Some(action.clone());
+                ctx.action_uuid = Some(id.clone());
+            }
+        }
+        ctx
+    }
+
+    /// Runs one event against `state` and returns the output State.
+    ///
+    /// The input is never changed. Fails, with no output state, when the
+    /// input is inconsistent or a handler returns an error or panics; an
+    /// action that called `fail()` gives [`Error::ActionFailed`] carrying
+    /// the output state.
+    pub fn run(&mut self, event: Event, state: &State) -> Result<State, Error> {
+        let identity = self.identity();
+        consistency::check(&self.meta, state, &event, &identity)
+            .map_err(|problems| Error::Inconsistent { problems })?;
+
+        let action_params = match &event.source {
+            EventSource::Action { params, .. } => Some(params.clone()),
+            _ => None,
+        };
+        if action_params.is_some() {
+            self.action_results = None;
+            self.action_logs.clear();
+        }
+        let owner = short_type_name(std::any::type_name::<C>()).to_owned();
+        let persisted = Persisted {
+            deferred: state.deferred.iter().cloned().map(Into::into).collect(),
+            stored: state
+                .stored_states
+                .iter()
+                .map(|s| (s.handle_path(&owner), Value::Object(s.content.clone().into_iter().collect())))
+                .collect(),
+        };
+        let backend = Arc::new(MockBackend::new(state.clone(), identity, self.meta.clone(), action_params));
+        let model = ops::Model::new(backend.clone(), self.meta.clone(), self.juju_context(&event, state));
+        let options = DispatchOptions { log_level: LogLevel::Debug };
+        let factory = &self.factory;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            ops::framework::dispatch::<C>(&model, persisted, &options, |fw| factory(fw))
+        }));
+        drop(model);
+        let (mut output, records) = backend.finish();
+        let failure = records.action_failure.clone();
+        self.absorb(records);
+
+        let outcome = match result {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(error)) => return Err(uncaught(&event, &error)),
+            Err(panic) => {
+                return Err(Error::UncaughtCharmError {
+                    event: event.name.clone(),
+                    message: panic_message(panic.as_ref()),
+                    panicked: true,
+                });
+            }
+        };
+        self.emitted_events.extend(outcome.emitted.into_iter().filter(|e| match e.kind {
+            EmitKind::Dispatched => true,
+            EmitKind::Deferred => self.capture_deferred_events,
+            EmitKind::Framework => self.capture_framework_events,
+        }));
+        output.deferred = outcome.persisted.deferred.into_iter().map(DeferredEvent::from).collect();
+        output.stored_states = stored_states_out(state, &owner, outcome.persisted.stored);
+        match failure {
+            Some(message) => Err(Error::ActionFailed { message, state: Box::new(output) }),
+            None => Ok(output),
+        }
+    }
+
+    fn absorb(&mut self, records: Records) {
+        self.juju_log.extend(records.juju_log);
+        self.unit_status_history.extend(records.unit_status_history);
+        self.app_status_history.extend(records.app_status_history);
+        self.workload_version_history.extend(records.workload_version_history);
+        self.removed_secret_revisions.extend(records.removed_secret_revisions);
+        self.action_logs.extend(records.action_logs);
+        self.requested_storages.extend(records.requested_storages);
+        if let Some(results) = records.action_results {
+            self.action_results.get_or_insert_with(Default::default).extend(results);
+        }
+    }
+}
+
+fn uncaught(event: &Event, error: &DispatchError) -> Error {
+    Error::UncaughtCharmError {
+        event: event.name.clone(),
+        message: error.to_string(),
+        panicked: false,
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        format!("panicked: {text}")
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        format!("panicked: {text}")
+    } else {
+        "panicked with a non-text payload".to_owned()
+    }
+}
+
+/// Stored states after a run, in the input's form where the input had them
+/// (so an untouched state compares equal), sorted by handle otherwise.
+fn stored_states_out(input: &State, owner: &str, stored: BTreeMap<String, Value>) -> Vec<StoredState> {
+    let mut out: Vec<StoredState> = Vec::new();
+    let mut remaining = stored;
+    for previous in &input.stored_states {
+        if let Some(value) = remaining.remove(&previous.handle_path(owner)) {
+            out.push(StoredState { content: into_content(value), ..previous.clone() });
+        }
+    }
+    for (handle, value) in remaining {
+        let Some((owner_path, name)) = parse_handle(&handle) else { continue };
+        out.push(StoredState {
+            name: name.to_owned(),
+            owner_path: (owner_path != owner).then(|| owner_path.to_owned()),
+            content: into_content(value),
+        });
+    }
+    out
+}
+
+fn into_content(value: Value) -> BTreeMap<String, Value> {
+    match value {
+        Value::Object(map) => map.into_iter().collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// `Owner/StoredStateData[name]` → (`Owner`, `name`).
+fn parse_handle(handle: &str) -> Option<(&str, &str)> {
+    let (owner, rest) = handle.rsplit_once('/')?;
+    let name = rest.strip_prefix("StoredStateData[")?.strip_suffix(']')?;
+    Some((owner, name))
+}

@@ -68,7 +68,9 @@ fn juju_error(tool: &str, message: impl Into<String>) -> ModelError {
 }
 
 fn relation_not_found(id: RelationId) -> ModelError {
-    ModelError::RelationNotFound { relation: id.to_string() }
+    ModelError::RelationNotFound {
+        relation: id.to_string(),
+    }
 }
 
 impl MockBackend {
@@ -92,7 +94,9 @@ impl MockBackend {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A charm that panicked mid-call poisons nothing we rely on: the data is still consistent.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Takes the working state and the records out, at the end of the run.
@@ -103,7 +107,11 @@ impl MockBackend {
         (state, records)
     }
 
-    fn with_relation<T>(&self, id: RelationId, f: impl FnOnce(&mut AnyRelation) -> T) -> BackendResult<T> {
+    fn with_relation<T>(
+        &self,
+        id: RelationId,
+        f: impl FnOnce(&mut AnyRelation) -> T,
+    ) -> BackendResult<T> {
         let mut inner = self.lock();
         let relation = inner
             .state
@@ -139,7 +147,10 @@ impl MockBackend {
                     .iter()
                     .position(|s| canonical_secret_id(&s.id, &uuid) == wanted)
             }
-            (None, Some(label)) => state.secrets.iter().position(|s| s.label.as_deref() == Some(label)),
+            (None, Some(label)) => state
+                .secrets
+                .iter()
+                .position(|s| s.label.as_deref() == Some(label)),
             (None, None) => None,
         };
         match position {
@@ -156,7 +167,10 @@ impl MockBackend {
         match secret.owner {
             None => Err(ModelError::SecretNotFound {
                 secret: secret.id.clone(),
-                reason: format!("You must own secret '{}' to perform this operation", secret.id),
+                reason: format!(
+                    "You must own secret '{}' to perform this operation",
+                    secret.id
+                ),
             }),
             Some(SecretOwner::App) if !leader => Err(juju_error(tool, "ERROR permission denied")),
             _ => Ok(()),
@@ -214,9 +228,17 @@ impl Backend for MockBackend {
         self.with_relation(relation_id, |r| Some(r.remote_app_name(&app).to_owned()))
     }
 
-    fn relation_get(&self, relation_id: RelationId, member: &str, is_app: bool) -> BackendResult<StringMap> {
+    fn relation_get(
+        &self,
+        relation_id: RelationId,
+        member: &str,
+        is_app: bool,
+    ) -> BackendResult<StringMap> {
         if is_app && self.identity.version_below(&[2, 7, 0]) {
-            return Err(juju_error("relation-get", "ERROR application data needs juju >= 2.7.0"));
+            return Err(juju_error(
+                "relation-get",
+                "ERROR application data needs juju >= 2.7.0",
+            ));
         }
         let app = self.identity.app_name.clone();
         let me = self.identity.unit_name();
@@ -244,10 +266,18 @@ impl Backend for MockBackend {
         })?
     }
 
-    fn relation_set(&self, relation_id: RelationId, data: &StringMap, is_app: bool) -> BackendResult<()> {
+    fn relation_set(
+        &self,
+        relation_id: RelationId,
+        data: &StringMap,
+        is_app: bool,
+    ) -> BackendResult<()> {
         let leader = self.lock().state.leader;
         if is_app && !leader {
-            return Err(juju_error("relation-set", "ERROR cannot write relation settings"));
+            return Err(juju_error(
+                "relation-set",
+                "ERROR cannot write relation settings",
+            ));
         }
         self.with_relation(relation_id, |r| {
             let bag = r.local_data_mut(is_app);
@@ -263,7 +293,10 @@ impl Backend for MockBackend {
 
     fn relation_model_get(&self, relation_id: RelationId) -> BackendResult<String> {
         if self.identity.version_below(&[3, 6, 2]) {
-            return Err(juju_error("relation-model-get", "ERROR relation-model-get needs juju >= 3.6.2"));
+            return Err(juju_error(
+                "relation-model-get",
+                "ERROR relation-model-get needs juju >= 3.6.2",
+            ));
         }
         let model_uuid = self.lock().state.model.uuid.clone();
         self.with_relation(relation_id, |r| match r {
@@ -276,7 +309,9 @@ impl Backend for MockBackend {
         let mut config = self.lock().state.config.clone();
         for (name, option) in &self.meta.config.options {
             if let Some(default) = &option.default {
-                config.entry(name.clone()).or_insert_with(|| default.clone());
+                config
+                    .entry(name.clone())
+                    .or_insert_with(|| default.clone());
             }
         }
         Ok(config)
@@ -284,7 +319,11 @@ impl Backend for MockBackend {
 
     fn status_get(&self, is_app: bool) -> BackendResult<Status> {
         let inner = self.lock();
-        Ok(if is_app { inner.state.app_status.clone() } else { inner.state.unit_status.clone() })
+        Ok(if is_app {
+            inner.state.app_status.clone()
+        } else {
+            inner.state.unit_status.clone()
+        })
     }
 
     fn status_set(&self, status: &Status, is_app: bool) -> BackendResult<()> {
@@ -319,7 +358,10 @@ impl Backend for MockBackend {
     }
 
     fn juju_log(&self, level: LogLevel, message: &str) -> BackendResult<()> {
-        self.lock().records.juju_log.push(JujuLogLine::new(level, message));
+        self.lock()
+            .records
+            .juju_log
+            .push(JujuLogLine::new(level, message));
         Ok(())
     }
 
@@ -327,15 +369,22 @@ impl Backend for MockBackend {
         self.lock()
             .action_params
             .clone()
-            .ok_or_else(|| ModelError::NotInAction { tool: "action-get".to_owned() })
+            .ok_or_else(|| ModelError::NotInAction {
+                tool: "action-get".to_owned(),
+            })
     }
 
     fn action_set(&self, results: &serde_json::Map<String, Value>) -> BackendResult<()> {
         let mut inner = self.lock();
         if inner.action_params.is_none() {
-            return Err(ModelError::NotInAction { tool: "action-set".to_owned() });
+            return Err(ModelError::NotInAction {
+                tool: "action-set".to_owned(),
+            });
         }
-        let stored = inner.records.action_results.get_or_insert_with(Default::default);
+        let stored = inner
+            .records
+            .action_results
+            .get_or_insert_with(Default::default);
         for (key, value) in results {
             stored.insert(key.clone(), value.clone());
         }
@@ -345,7 +394,9 @@ impl Backend for MockBackend {
     fn action_log(&self, message: &str) -> BackendResult<()> {
         let mut inner = self.lock();
         if inner.action_params.is_none() {
-            return Err(ModelError::NotInAction { tool: "action-log".to_owned() });
+            return Err(ModelError::NotInAction {
+                tool: "action-log".to_owned(),
+            });
         }
         inner.records.action_logs.push(message.to_owned());
         Ok(())
@@ -354,15 +405,25 @@ impl Backend for MockBackend {
     fn action_fail(&self, message: &str) -> BackendResult<()> {
         let mut inner = self.lock();
         if inner.action_params.is_none() {
-            return Err(ModelError::NotInAction { tool: "action-fail".to_owned() });
+            return Err(ModelError::NotInAction {
+                tool: "action-fail".to_owned(),
+            });
         }
         inner.records.action_failure = Some(message.to_owned());
         Ok(())
     }
 
-    fn secret_add(&self, content: &StringMap, owner: SecretOwner, metadata: &SecretMetadata) -> BackendResult<String> {
+    fn secret_add(
+        &self,
+        content: &StringMap,
+        owner: SecretOwner,
+        metadata: &SecretMetadata,
+    ) -> BackendResult<String> {
         if owner == SecretOwner::App && !self.lock().state.leader {
-            return Err(juju_error("secret-add", "ERROR this unit is not the leader"));
+            return Err(juju_error(
+                "secret-add",
+                "ERROR this unit is not the leader",
+            ));
         }
         let secret = Secret {
             owner: Some(owner),
@@ -377,7 +438,13 @@ impl Backend for MockBackend {
         Ok(id)
     }
 
-    fn secret_get(&self, id: Option<&str>, label: Option<&str>, refresh: bool, peek: bool) -> BackendResult<StringMap> {
+    fn secret_get(
+        &self,
+        id: Option<&str>,
+        label: Option<&str>,
+        refresh: bool,
+        peek: bool,
+    ) -> BackendResult<StringMap> {
         self.check_secrets_available("secret-get")?;
         let mut guard = self.lock();
         let secret = self.find_secret(&mut guard.state, id, label)?;
@@ -413,7 +480,12 @@ impl Backend for MockBackend {
         })
     }
 
-    fn secret_set(&self, id: &str, content: Option<&StringMap>, metadata: &SecretMetadata) -> BackendResult<()> {
+    fn secret_set(
+        &self,
+        id: &str,
+        content: Option<&StringMap>,
+        metadata: &SecretMetadata,
+    ) -> BackendResult<()> {
         self.manage_secret("secret-set", Some(id), None, |secret, _| {
             if let Some(content) = content {
                 if *content == secret.latest_content {
@@ -439,19 +511,33 @@ impl Backend for MockBackend {
         })
     }
 
-    fn secret_grant(&self, id: &str, relation_id: RelationId, unit: Option<&str>) -> BackendResult<()> {
+    fn secret_grant(
+        &self,
+        id: &str,
+        relation_id: RelationId,
+        unit: Option<&str>,
+    ) -> BackendResult<()> {
         let app = self.identity.app_name.clone();
         let grantee = match unit {
             Some(unit) => unit.to_owned(),
             None => self.with_relation(relation_id, |r| r.remote_app_name(&app).to_owned())?,
         };
         self.manage_secret("secret-grant", Some(id), None, |secret, _| {
-            secret.remote_grants.entry(relation_id).or_default().insert(grantee);
+            secret
+                .remote_grants
+                .entry(relation_id)
+                .or_default()
+                .insert(grantee);
             Ok(())
         })
     }
 
-    fn secret_revoke(&self, id: &str, relation_id: RelationId, unit: Option<&str>) -> BackendResult<()> {
+    fn secret_revoke(
+        &self,
+        id: &str,
+        relation_id: RelationId,
+        unit: Option<&str>,
+    ) -> BackendResult<()> {
         let app = self.identity.app_name.clone();
         let grantee = match unit {
             Some(unit) => unit.to_owned(),
@@ -516,22 +602,36 @@ impl Backend for MockBackend {
         Ok(self.lock().state.opened_ports.iter().copied().collect())
     }
 
-    fn network_get(&self, binding: &str, _relation_id: Option<RelationId>) -> BackendResult<Network> {
+    fn network_get(
+        &self,
+        binding: &str,
+        _relation_id: Option<RelationId>,
+    ) -> BackendResult<Network> {
         let is_extra = self.meta.extra_bindings.contains_key(binding);
         let is_endpoint = self
             .meta
             .endpoint(binding)
             .is_some_and(|(_, meta)| !meta.is_container_scoped());
         if !(is_extra || is_endpoint || binding == "juju-info") {
-            return Err(ModelError::RelationNotFound { relation: binding.to_owned() });
+            return Err(ModelError::RelationNotFound {
+                relation: binding.to_owned(),
+            });
         }
-        Ok(self.lock().state.networks.get(binding).cloned().unwrap_or_default())
+        Ok(self
+            .lock()
+            .state
+            .networks
+            .get(binding)
+            .cloned()
+            .unwrap_or_default())
     }
 
     fn storage_get(&self, storage_id: &str, _attribute: &str) -> BackendResult<String> {
         Err(juju_error(
             "storage-get",
-            format!("ERROR invalid value \"{storage_id}\" for option -s: storage not found (ops-testing has no State.storages yet)"),
+            format!(
+                "ERROR invalid value \"{storage_id}\" for option -s: storage not found (ops-testing has no State.storages yet)"
+            ),
         ))
     }
 
@@ -542,9 +642,15 @@ impl Backend for MockBackend {
 
     fn storage_add(&self, name: &str, count: u32) -> BackendResult<()> {
         if name.contains('/') {
-            return Err(juju_error("storage-add", format!("ERROR invalid storage name {name:?}")));
+            return Err(juju_error(
+                "storage-add",
+                format!("ERROR invalid storage name {name:?}"),
+            ));
         }
-        self.lock().records.requested_storages.insert(name.to_owned(), count);
+        self.lock()
+            .records
+            .requested_storages
+            .insert(name.to_owned(), count);
         Ok(())
     }
 
@@ -565,7 +671,9 @@ impl Backend for MockBackend {
     fn resource_get(&self, name: &str) -> BackendResult<PathBuf> {
         Err(juju_error(
             "resource-get",
-            format!("ERROR could not download resource {name:?}: ops-testing has no State.resources yet"),
+            format!(
+                "ERROR could not download resource {name:?}: ops-testing has no State.resources yet"
+            ),
         ))
     }
 
@@ -577,7 +685,10 @@ impl Backend for MockBackend {
             ));
         }
         self.lock().state.model.cloud_spec.clone().ok_or_else(|| {
-            juju_error("credential-get", "ERROR no cloud spec; set State.model.cloud_spec")
+            juju_error(
+                "credential-get",
+                "ERROR no cloud spec; set State.model.cloud_spec",
+            )
         })
     }
 
@@ -585,17 +696,24 @@ impl Backend for MockBackend {
         let planned = self.lock().state.planned_units;
         let units = (0..planned)
             .map(|n| {
-                let unit = ops::backend::GoalUnit { status: "active".to_owned(), since: String::new() };
+                let unit = ops::backend::GoalUnit {
+                    status: "active".to_owned(),
+                    since: String::new(),
+                };
                 (format!("{}/{n}", self.identity.app_name), unit)
             })
             .collect();
-        Ok(GoalState { units, relations: BTreeMap::new() })
+        Ok(GoalState {
+            units,
+            relations: BTreeMap::new(),
+        })
     }
 
     fn reboot(&self, _now: bool) -> BackendResult<()> {
         Err(ModelError::Unsupported {
             tool: "juju-reboot".to_owned(),
-            reason: "ops-testing does not simulate reboots (ops.testing does not either)".to_owned(),
+            reason: "ops-testing does not simulate reboots (ops.testing does not either)"
+                .to_owned(),
         })
     }
 

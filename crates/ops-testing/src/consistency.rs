@@ -17,12 +17,20 @@ struct Report(Vec<Problem>);
 
 impl Report {
     fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem { field: field.into(), message: message.into() });
+        self.0.push(Problem {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 }
 
 /// Checks metadata, state and event together; `Ok` when consistent.
-pub(crate) fn check(meta: &CharmMeta, state: &State, event: &Event, identity: &Identity) -> Result<(), Vec<Problem>> {
+pub(crate) fn check(
+    meta: &CharmMeta,
+    state: &State,
+    event: &Event,
+    identity: &Identity,
+) -> Result<(), Vec<Problem>> {
     let mut report = Report(Vec::new());
     check_config(meta, state, identity, &mut report);
     check_relations(meta, state, identity, &mut report);
@@ -30,7 +38,11 @@ pub(crate) fn check(meta: &CharmMeta, state: &State, event: &Event, identity: &I
     check_networks(meta, state, &mut report);
     check_stored_states(state, &mut report);
     check_event(meta, state, event, identity, &mut report);
-    if report.0.is_empty() { Ok(()) } else { Err(report.0) }
+    if report.0.is_empty() {
+        Ok(())
+    } else {
+        Err(report.0)
+    }
 }
 
 /// Python's type rules for config values: a bool passes `int`, an int does not pass `float`.
@@ -45,9 +57,12 @@ fn config_type_matches(kind: &str, value: &Value) -> bool {
 }
 
 fn is_secret_uri(value: &str) -> bool {
-    value
-        .strip_prefix("secret:")
-        .is_some_and(|rest| rest.len() == 20 && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    value.strip_prefix("secret:").is_some_and(|rest| {
+        rest.len() == 20
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
 }
 
 fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &mut Report) {
@@ -55,11 +70,20 @@ fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &m
     for (name, option) in &meta.config.options {
         let field = format!("metadata config.options.{name}");
         match option.kind.as_deref() {
-            None => report.add(field, "the option has no `type`; add one of string, int, float, boolean, secret"),
+            None => report.add(
+                field,
+                "the option has no `type`; add one of string, int, float, boolean, secret",
+            ),
             Some("string" | "int" | "float" | "boolean") => {}
             Some("secret") if secret_allowed => {}
-            Some("secret") => report.add(field, "config type `secret` needs Juju 3.4 or later; raise the Context's juju_version"),
-            Some(other) => report.add(field, format!("unknown type {other:?}; use string, int, float, boolean or secret")),
+            Some("secret") => report.add(
+                field,
+                "config type `secret` needs Juju 3.4 or later; raise the Context's juju_version",
+            ),
+            Some(other) => report.add(
+                field,
+                format!("unknown type {other:?}; use string, int, float, boolean or secret"),
+            ),
         }
     }
     for (name, value) in &state.config {
@@ -68,11 +92,21 @@ fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &m
             report.add(field, "not a config option of the charm; declare it in charmcraft.yaml or remove it from the State");
             continue;
         };
-        let Some(kind) = option.kind.as_deref() else { continue };
+        let Some(kind) = option.kind.as_deref() else {
+            continue;
+        };
         if !config_type_matches(kind, value) {
-            report.add(field, format!("value {value} is not of the option's type `{kind}`; give a value of that type"));
+            report.add(
+                field,
+                format!(
+                    "value {value} is not of the option's type `{kind}`; give a value of that type"
+                ),
+            );
         } else if kind == "secret" && !value.as_str().is_some_and(is_secret_uri) {
-            report.add(field, format!("value {value} is not a secret id (`secret:` and 20 characters of a-z0-9)"));
+            report.add(
+                field,
+                format!("value {value} is not a secret id (`secret:` and 20 characters of a-z0-9)"),
+            );
         }
     }
 }
@@ -80,9 +114,19 @@ fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &m
 fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report: &mut Report) {
     let mut ids = BTreeSet::new();
     for (i, relation) in state.relations.iter().enumerate() {
-        let field = format!("relations[{i}] ({} {:?})", relation.kind_name(), relation.endpoint());
+        let field = format!(
+            "relations[{i}] ({} {:?})",
+            relation.kind_name(),
+            relation.endpoint()
+        );
         if !ids.insert(relation.id()) {
-            report.add(&field, format!("relation id {} is used twice; give each relation its own id", relation.id()));
+            report.add(
+                &field,
+                format!(
+                    "relation id {} is used twice; give each relation its own id",
+                    relation.id()
+                ),
+            );
         }
         match meta.endpoint(relation.endpoint()) {
             None => report.add(&field, "the endpoint is not declared under requires, provides or peers in the metadata"),
@@ -97,16 +141,16 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
             }
             Some(_) => {}
         }
-        if let AnyRelation::Peer(peer) = relation {
-            if peer.peers_data.contains_key(&identity.unit_id) {
-                report.add(
-                    format!("{field}.peers_data"),
-                    format!(
-                        "holds unit {} (the unit under test); put this unit's data in local_unit_data",
-                        identity.unit_id
-                    ),
-                );
-            }
+        if let AnyRelation::Peer(peer) = relation
+            && peer.peers_data.contains_key(&identity.unit_id)
+        {
+            report.add(
+                format!("{field}.peers_data"),
+                format!(
+                    "holds unit {} (the unit under test); put this unit's data in local_unit_data",
+                    identity.unit_id
+                ),
+            );
         }
     }
 }
@@ -116,10 +160,16 @@ fn check_secrets(state: &State, report: &mut Report) {
     for (i, secret) in state.secrets.iter().enumerate() {
         let field = format!("secrets[{i}] ({})", secret.id);
         if !ids.insert(&secret.id) {
-            report.add(&field, "the secret id is used twice; give each secret its own id");
+            report.add(
+                &field,
+                "the secret id is used twice; give each secret its own id",
+            );
         }
         if secret.tracked_content.is_empty() || secret.latest_content.is_empty() {
-            report.add(&field, "a secret's content cannot be empty; give it at least one key");
+            report.add(
+                &field,
+                "a secret's content cannot be empty; give it at least one key",
+            );
         }
         if secret.tracked_revision > secret.latest_revision {
             report.add(&field, "tracked_revision is newer than latest_revision");
@@ -131,7 +181,9 @@ fn check_networks(meta: &CharmMeta, state: &State, report: &mut Report) {
     for binding in state.networks.keys() {
         let known = binding == "juju-info"
             || meta.extra_bindings.contains_key(binding)
-            || meta.endpoint(binding).is_some_and(|(_, e)| !e.is_container_scoped());
+            || meta
+                .endpoint(binding)
+                .is_some_and(|(_, e)| !e.is_container_scoped());
         if !known {
             report.add(
                 format!("networks.{binding}"),
@@ -153,11 +205,22 @@ fn check_stored_states(state: &State, report: &mut Report) {
     }
 }
 
-fn check_event(meta: &CharmMeta, state: &State, event: &Event, identity: &Identity, report: &mut Report) {
+fn check_event(
+    meta: &CharmMeta,
+    state: &State,
+    event: &Event,
+    identity: &Identity,
+    report: &mut Report,
+) {
     let field = format!("event {}", event.name);
     match &event.source {
         EventSource::Plain => {}
-        EventSource::Relation { relation, suffix, remote_unit, .. } => {
+        EventSource::Relation {
+            relation,
+            suffix,
+            remote_unit,
+            ..
+        } => {
             match state.get_relation(relation.id()) {
                 None => report.add(&field, format!("relation {} is not in State.relations; add it", relation.id())),
                 Some(in_state) if in_state != relation => report.add(
@@ -179,10 +242,23 @@ fn check_event(meta: &CharmMeta, state: &State, event: &Event, identity: &Identi
         }
         EventSource::Secret { secret, .. } => {
             if !state.secrets.contains(secret) {
-                report.add(&field, format!("secret {} is not in State.secrets (or differs from it); add it", secret.id));
+                report.add(
+                    &field,
+                    format!(
+                        "secret {} is not in State.secrets (or differs from it); add it",
+                        secret.id
+                    ),
+                );
             }
-            if identity.juju_version.first().is_some_and(|major| *major < 3) {
-                report.add(&field, "secrets need Juju 3; raise the Context's juju_version");
+            if identity
+                .juju_version
+                .first()
+                .is_some_and(|major| *major < 3)
+            {
+                report.add(
+                    &field,
+                    "secrets need Juju 3; raise the Context's juju_version",
+                );
             }
             let owned = secret.owner.is_some();
             match event.name.as_str() {
@@ -199,17 +275,26 @@ fn check_event(meta: &CharmMeta, state: &State, event: &Event, identity: &Identi
         }
         EventSource::Action { action, params, .. } => {
             let Some(spec) = meta.actions.get(action) else {
-                report.add(&field, format!("action {action:?} is not declared in the charm's actions; declare it"));
+                report.add(
+                    &field,
+                    format!("action {action:?} is not declared in the charm's actions; declare it"),
+                );
                 return;
             };
             for (name, schema) in &spec.params {
                 if schema.get("type").is_none() {
-                    report.add(format!("metadata actions.{action}.params.{name}"), "the parameter has no `type`; add one");
+                    report.add(
+                        format!("metadata actions.{action}.params.{name}"),
+                        "the parameter has no `type`; add one",
+                    );
                 }
             }
             for (name, value) in params {
                 let Some(schema) = spec.params.get(name) else {
-                    report.add(format!("{field} params.{name}"), format!("not a parameter of action {action:?}; declare it or remove it"));
+                    report.add(
+                        format!("{field} params.{name}"),
+                        format!("not a parameter of action {action:?}; declare it or remove it"),
+                    );
                     continue;
                 };
                 let kind = schema.get("type").and_then(Value::as_str).unwrap_or("");
@@ -223,7 +308,10 @@ fn check_event(meta: &CharmMeta, state: &State, event: &Event, identity: &Identi
                     _ => true,
                 };
                 if !ok {
-                    report.add(format!("{field} params.{name}"), format!("value {value} is not of the declared type `{kind}`"));
+                    report.add(
+                        format!("{field} params.{name}"),
+                        format!("value {value} is not of the declared type `{kind}`"),
+                    );
                 }
             }
         }

@@ -6,7 +6,9 @@ use crate::consistency;
 use crate::error::Error;
 use crate::events::{CharmEvents, Event, EventSource};
 use crate::state::{DeferredEvent, JujuLogLine, State, StoredState};
-use ops::framework::{DispatchError, DispatchOptions, EmitKind, EmittedEvent, Persisted, short_type_name};
+use ops::framework::{
+    DispatchError, DispatchOptions, EmitKind, EmittedEvent, Persisted, short_type_name,
+};
 use ops::{Charm, CharmMeta, Framework, JujuContext, LogLevel, Status};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -246,7 +248,12 @@ impl<C: Charm> Context<C> {
         };
         match &event.source {
             EventSource::Plain => {}
-            EventSource::Relation { relation, suffix, departing_unit, .. } => {
+            EventSource::Relation {
+                relation,
+                suffix,
+                departing_unit,
+                ..
+            } => {
                 let app = relation.remote_app_name(&self.app_name).to_owned();
                 ctx.relation_name = Some(relation.endpoint().to_owned());
                 ctx.relation_id = Some(relation.id());
@@ -295,12 +302,28 @@ impl<C: Charm> Context<C> {
             stored: state
                 .stored_states
                 .iter()
-                .map(|s| (s.handle_path(&owner), Value::Object(s.content.clone().into_iter().collect())))
+                .map(|s| {
+                    (
+                        s.handle_path(&owner),
+                        Value::Object(s.content.clone().into_iter().collect()),
+                    )
+                })
                 .collect(),
         };
-        let backend = Arc::new(MockBackend::new(state.clone(), identity, self.meta.clone(), action_params));
-        let model = ops::Model::new(backend.clone(), self.meta.clone(), self.juju_context(&event, state));
-        let options = DispatchOptions { log_level: LogLevel::Debug };
+        let backend = Arc::new(MockBackend::new(
+            state.clone(),
+            identity,
+            self.meta.clone(),
+            action_params,
+        ));
+        let model = ops::Model::new(
+            backend.clone(),
+            self.meta.clone(),
+            self.juju_context(&event, state),
+        );
+        let options = DispatchOptions {
+            log_level: LogLevel::Debug,
+        };
         let factory = &self.factory;
         let result = catch_unwind(AssertUnwindSafe(|| {
             ops::framework::dispatch::<C>(&model, persisted, &options, |fw| factory(fw))
@@ -321,15 +344,24 @@ impl<C: Charm> Context<C> {
                 });
             }
         };
-        self.emitted_events.extend(outcome.emitted.into_iter().filter(|e| match e.kind {
-            EmitKind::Dispatched => true,
-            EmitKind::Deferred => self.capture_deferred_events,
-            EmitKind::Framework => self.capture_framework_events,
-        }));
-        output.deferred = outcome.persisted.deferred.into_iter().map(DeferredEvent::from).collect();
+        self.emitted_events
+            .extend(outcome.emitted.into_iter().filter(|e| match e.kind {
+                EmitKind::Dispatched => true,
+                EmitKind::Deferred => self.capture_deferred_events,
+                EmitKind::Framework => self.capture_framework_events,
+            }));
+        output.deferred = outcome
+            .persisted
+            .deferred
+            .into_iter()
+            .map(DeferredEvent::from)
+            .collect();
         output.stored_states = stored_states_out(state, &owner, outcome.persisted.stored);
         match failure {
-            Some(message) => Err(Error::ActionFailed { message, state: Box::new(output) }),
+            Some(message) => Err(Error::ActionFailed {
+                message,
+                state: Box::new(output),
+            }),
             None => Ok(output),
         }
     }
@@ -338,12 +370,16 @@ impl<C: Charm> Context<C> {
         self.juju_log.extend(records.juju_log);
         self.unit_status_history.extend(records.unit_status_history);
         self.app_status_history.extend(records.app_status_history);
-        self.workload_version_history.extend(records.workload_version_history);
-        self.removed_secret_revisions.extend(records.removed_secret_revisions);
+        self.workload_version_history
+            .extend(records.workload_version_history);
+        self.removed_secret_revisions
+            .extend(records.removed_secret_revisions);
         self.action_logs.extend(records.action_logs);
         self.requested_storages.extend(records.requested_storages);
         if let Some(results) = records.action_results {
-            self.action_results.get_or_insert_with(Default::default).extend(results);
+            self.action_results
+                .get_or_insert_with(Default::default)
+                .extend(results);
         }
     }
 }
@@ -368,16 +404,25 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Stored states after a run, in the input's form where the input had them
 /// (so an untouched state compares equal), sorted by handle otherwise.
-fn stored_states_out(input: &State, owner: &str, stored: BTreeMap<String, Value>) -> Vec<StoredState> {
+fn stored_states_out(
+    input: &State,
+    owner: &str,
+    stored: BTreeMap<String, Value>,
+) -> Vec<StoredState> {
     let mut out: Vec<StoredState> = Vec::new();
     let mut remaining = stored;
     for previous in &input.stored_states {
         if let Some(value) = remaining.remove(&previous.handle_path(owner)) {
-            out.push(StoredState { content: into_content(value), ..previous.clone() });
+            out.push(StoredState {
+                content: into_content(value),
+                ..previous.clone()
+            });
         }
     }
     for (handle, value) in remaining {
-        let Some((owner_path, name)) = parse_handle(&handle) else { continue };
+        let Some((owner_path, name)) = parse_handle(&handle) else {
+            continue;
+        };
         out.push(StoredState {
             name: name.to_owned(),
             owner_path: (owner_path != owner).then(|| owner_path.to_owned()),

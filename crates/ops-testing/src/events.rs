@@ -50,7 +50,9 @@ impl Event {
     /// The hook name Juju would use (`start`, `db-relation-changed`); empty for actions.
     pub fn juju_name(&self) -> String {
         match &self.source {
-            EventSource::Relation { relation, suffix, .. } => {
+            EventSource::Relation {
+                relation, suffix, ..
+            } => {
                 format!("{}-relation-{suffix}", relation.endpoint())
             }
             EventSource::Action { .. } => String::new(),
@@ -77,7 +79,8 @@ impl Event {
 
     /// For actions: the parameters (a JSON object).
     pub fn params(mut self, value: Value) -> Self {
-        if let (EventSource::Action { params, .. }, Value::Object(map)) = (&mut self.source, value) {
+        if let (EventSource::Action { params, .. }, Value::Object(map)) = (&mut self.source, value)
+        {
             *params = map;
         }
         self
@@ -94,7 +97,12 @@ impl Event {
     /// The remote unit number the run will use: the explicit one, else the first remote unit.
     pub(crate) fn resolved_remote_unit(&self) -> Option<u32> {
         match &self.source {
-            EventSource::Relation { relation, suffix, remote_unit, .. } => {
+            EventSource::Relation {
+                relation,
+                suffix,
+                remote_unit,
+                ..
+            } => {
                 if matches!(*suffix, "created" | "broken") {
                     None
                 } else {
@@ -110,7 +118,12 @@ impl Event {
         let mut snapshot = Snapshot::new();
         match &self.source {
             EventSource::Plain => {}
-            EventSource::Relation { relation, suffix, departing_unit, .. } => {
+            EventSource::Relation {
+                relation,
+                suffix,
+                departing_unit,
+                ..
+            } => {
                 let app = relation.remote_app_name(&self.app_name).to_owned();
                 snapshot.insert("relation_name".into(), relation.endpoint().into());
                 snapshot.insert("relation_id".into(), relation.id().into());
@@ -118,15 +131,18 @@ impl Event {
                 if let Some(unit) = self.resolved_remote_unit() {
                     snapshot.insert("unit_name".into(), format!("{app}/{unit}").into());
                 }
-                if *suffix == "departed" {
-                    if let Some(unit) = departing_unit.or(self.resolved_remote_unit()) {
-                        snapshot.insert("departing_unit".into(), format!("{app}/{unit}").into());
-                    }
+                if *suffix == "departed"
+                    && let Some(unit) = departing_unit.or(self.resolved_remote_unit())
+                {
+                    snapshot.insert("departing_unit".into(), format!("{app}/{unit}").into());
                 }
             }
             EventSource::Secret { secret, revision } => {
                 snapshot.insert("secret_id".into(), secret.id.clone().into());
-                snapshot.insert("secret_label".into(), secret.label.clone().unwrap_or_default().into());
+                snapshot.insert(
+                    "secret_label".into(),
+                    secret.label.clone().unwrap_or_default().into(),
+                );
                 if let Some(revision) = revision {
                     snapshot.insert("secret_revision".into(), (*revision).into());
                 }
@@ -191,7 +207,9 @@ macro_rules! relation_events {
 
 impl CharmEvents {
     pub(crate) fn new(app_name: &str) -> Self {
-        CharmEvents { app_name: app_name.to_owned() }
+        CharmEvents {
+            app_name: app_name.to_owned(),
+        }
     }
 
     plain_events!(
@@ -220,7 +238,10 @@ impl CharmEvents {
     fn secret_event(&self, name: &str, secret: &Secret, revision: Option<u32>) -> Event {
         Event {
             name: name.to_owned(),
-            source: EventSource::Secret { secret: secret.clone(), revision },
+            source: EventSource::Secret {
+                secret: secret.clone(),
+                revision,
+            },
             app_name: self.app_name.clone(),
         }
     }

@@ -83,15 +83,15 @@ pub enum ModelError {
     },
     /// A tool that only works in an action was used outside one
     /// (ops.testing's `ActionMissingFromContextError`).
-    #[error(
-        "`{tool}` can only be used while an action runs; call it from an action handler"
-    )]
+    #[error("`{tool}` can only be used while an action runs; call it from an action handler")]
     NotInAction {
         /// The action hook tool, for example `action-set`.
         tool: String,
     },
     /// The charm named something its metadata does not declare (Python's `KeyError`/`NameError`).
-    #[error("{kind} {name:?} is not declared in the charm's metadata; declare it in charmcraft.yaml")]
+    #[error(
+        "{kind} {name:?} is not declared in the charm's metadata; declare it in charmcraft.yaml"
+    )]
     NotDeclared {
         /// What kind of thing: `relation endpoint`, `storage`, `resource`, ….
         kind: String,
@@ -124,7 +124,9 @@ pub enum ModelError {
         reason: String,
     },
     /// Configuration could not be converted to the charm's config type.
-    #[error("cannot load config into `{target}`: {reason}; make the type match the config options in charmcraft.yaml")]
+    #[error(
+        "cannot load config into `{target}`: {reason}; make the type match the config options in charmcraft.yaml"
+    )]
     Config {
         /// The Rust type the charm asked for.
         target: String,

@@ -38,7 +38,10 @@ pub struct On<E> {
 
 impl<E> On<E> {
     fn new(name: impl Into<String>) -> Self {
-        On { name: name.into(), _event: PhantomData }
+        On {
+            name: name.into(),
+            _event: PhantomData,
+        }
     }
 
     /// The event's name as ops spells it, for example `db_relation_changed`.
@@ -206,7 +209,12 @@ impl CollectStatusEvent {
         let status = status.into();
         let which = if self.is_app { "app" } else { "unit" };
         tracing::debug!("Adding {which} status {status}");
-        self.model.shared().dispatch.borrow_mut().collected_statuses.push(status);
+        self.model
+            .shared()
+            .dispatch
+            .borrow_mut()
+            .collected_statuses
+            .push(status);
     }
 }
 
@@ -214,7 +222,10 @@ impl Event for CollectStatusEvent {
     fn restore(model: &Model, snapshot: &Snapshot) -> Result<Self, ModelError> {
         Ok(CollectStatusEvent {
             model: model.clone(),
-            is_app: snapshot.get("is_app").and_then(Value::as_bool).unwrap_or(false),
+            is_app: snapshot
+                .get("is_app")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
     fn is_deferred(&self) -> bool {
@@ -229,8 +240,13 @@ struct RelationParts {
     departing_unit: Option<Unit>,
 }
 
-fn restore_relation(model: &Model, snapshot: &Snapshot, event: &str) -> Result<RelationParts, ModelError> {
-    let endpoint = text(snapshot, "relation_name").ok_or_else(|| missing(event, "relation_name"))?;
+fn restore_relation(
+    model: &Model,
+    snapshot: &Snapshot,
+    event: &str,
+) -> Result<RelationParts, ModelError> {
+    let endpoint =
+        text(snapshot, "relation_name").ok_or_else(|| missing(event, "relation_name"))?;
     let id = snapshot
         .get("relation_id")
         .and_then(Value::as_u64)
@@ -479,9 +495,17 @@ fn validate_results(map: &serde_json::Map<String, Value>, prefix: &str) -> Resul
     const RESERVED: [&str; 4] = ["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
     for (key, value) in map {
         let valid = !key.is_empty()
-            && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-            && key.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-            && key.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+            && key
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+            && key
+                .bytes()
+                .last()
+                .is_some_and(|b| b.is_ascii_alphanumeric());
         let full = format!("{prefix}{key}");
         if !valid {
             return Err(ModelError::InvalidActionResults {
@@ -523,7 +547,10 @@ mod tests {
 
     #[test]
     fn kinds_use_ops_names() {
-        assert_eq!(on::relation_changed("receive-ca-cert").name(), "receive_ca_cert_relation_changed");
+        assert_eq!(
+            on::relation_changed("receive-ca-cert").name(),
+            "receive_ca_cert_relation_changed"
+        );
         assert_eq!(on::action("do-backup").name(), "do_backup_action");
         assert_eq!(on::leader_elected().name(), "leader_elected");
     }
@@ -533,7 +560,12 @@ mod tests {
         let ok: serde_json::Map<String, Value> =
             serde_json::from_str(r#"{"a": 1, "b-c": {"d.e": "x"}}"#).unwrap();
         assert!(validate_results(&ok, "").is_ok());
-        for bad in [r#"{"A": 1}"#, r#"{"-a": 1}"#, r#"{"stdout": 1}"#, r#"{"a": {"b_c": 1}}"#] {
+        for bad in [
+            r#"{"A": 1}"#,
+            r#"{"-a": 1}"#,
+            r#"{"stdout": 1}"#,
+            r#"{"a": {"b_c": 1}}"#,
+        ] {
             let map: serde_json::Map<String, Value> = serde_json::from_str(bad).unwrap();
             assert!(validate_results(&map, "").is_err(), "{bad}");
         }

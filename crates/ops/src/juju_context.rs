@@ -87,7 +87,9 @@ pub struct JujuContext {
 #[non_exhaustive]
 pub enum ContextError {
     /// A variable Juju always sets is absent.
-    #[error("{var} is not set: this program must be run by Juju (through the charm's dispatch file)")]
+    #[error(
+        "{var} is not set: this program must be run by Juju (through the charm's dispatch file)"
+    )]
     Missing {
         /// The variable.
         var: &'static str,
@@ -172,7 +174,9 @@ impl JujuContext {
 
     /// The application name (the unit name without `/<n>`).
     pub fn app_name(&self) -> &str {
-        self.unit_name.split_once('/').map_or(&self.unit_name, |(app, _)| app)
+        self.unit_name
+            .split_once('/')
+            .map_or(&self.unit_name, |(app, _)| app)
     }
 
     /// The event's name as ops spells it: `start`, `db_relation_changed`, `backup_action`.
@@ -180,7 +184,10 @@ impl JujuContext {
         if let Some(action) = self.dispatch_path.strip_prefix("actions/") {
             format!("{}_action", action.replace('-', "_"))
         } else {
-            let hook = self.dispatch_path.strip_prefix("hooks/").unwrap_or(&self.dispatch_path);
+            let hook = self
+                .dispatch_path
+                .strip_prefix("hooks/")
+                .unwrap_or(&self.dispatch_path);
             hook.replace('-', "_")
         }
     }
@@ -201,7 +208,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -219,7 +229,12 @@ mod tests {
     #[test]
     fn missing_and_malformed_variables_are_named() {
         let err = JujuContext::from_map(&env(&[])).unwrap_err();
-        assert_eq!(err, ContextError::Missing { var: "JUJU_DISPATCH_PATH" });
+        assert_eq!(
+            err,
+            ContextError::Missing {
+                var: "JUJU_DISPATCH_PATH"
+            }
+        );
         let err = JujuContext::from_map(&env(&[
             ("JUJU_DISPATCH_PATH", "hooks/start"),
             ("JUJU_UNIT_NAME", "a/0"),

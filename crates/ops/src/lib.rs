@@ -43,6 +43,7 @@
 
 pub mod backend;
 mod charm;
+mod dispatch;
 mod error;
 pub mod event;
 pub mod framework;
@@ -56,6 +57,7 @@ pub use backend::{
     RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, StringMap,
 };
 pub use charm::Charm;
+pub use dispatch::{STATE_KEY, main, run as run_dispatch};
 pub use error::{HandlerError, HandlerResult, ModelError};
 pub use event::{
     ActionEvent, CollectStatusEvent, ConfigChangedEvent, Event, InstallEvent, LeaderElectedEvent,

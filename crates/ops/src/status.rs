@@ -165,10 +165,12 @@ impl Status {
     /// assert_eq!(Status::highest_priority(&all), Some(&BlockedStatus::new("no db").into()));
     /// ```
     pub fn highest_priority(statuses: &[Status]) -> Option<&Status> {
-        statuses.iter().fold(None, |best: Option<&Status>, s| match best {
-            Some(b) if b.priority() >= s.priority() => Some(b),
-            _ => Some(s),
-        })
+        statuses
+            .iter()
+            .fold(None, |best: Option<&Status>, s| match best {
+                Some(b) if b.priority() >= s.priority() => Some(b),
+                _ => Some(s),
+            })
     }
 }
 

@@ -13,7 +13,9 @@ thread_local! {
     static NEXT_ACTION: Cell<u64> = const { Cell::new(1) };
 }
 
-fn bump<T: Copy + std::ops::Add<Output = T> + From<u8>>(cell: &'static std::thread::LocalKey<Cell<T>>) -> T {
+fn bump<T: Copy + std::ops::Add<Output = T> + From<u8>>(
+    cell: &'static std::thread::LocalKey<Cell<T>>,
+) -> T {
     cell.with(|c| {
         let value = c.get();
         c.set(value + T::from(1));
@@ -55,7 +57,10 @@ mod tests {
         let id = next_secret_id();
         let tail = id.strip_prefix("secret:").unwrap();
         assert_eq!(tail.len(), 20);
-        assert!(tail.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        assert!(
+            tail.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        );
         assert_ne!(next_secret_id(), id);
     }
 

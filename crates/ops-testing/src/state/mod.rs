@@ -88,7 +88,10 @@ impl State {
 
     /// Every relation on an endpoint.
     pub fn get_relations(&self, endpoint: &str) -> Vec<&AnyRelation> {
-        self.relations.iter().filter(|r| r.endpoint() == endpoint).collect()
+        self.relations
+            .iter()
+            .filter(|r| r.endpoint() == endpoint)
+            .collect()
     }
 
     /// The secret with this id (compared verbatim).
@@ -98,7 +101,9 @@ impl State {
 
     /// The secret with this label.
     pub fn get_secret_by_label(&self, label: &str) -> Option<&Secret> {
-        self.secrets.iter().find(|s| s.label.as_deref() == Some(label))
+        self.secrets
+            .iter()
+            .find(|s| s.label.as_deref() == Some(label))
     }
 
     /// The stored state called `name` of the charm (owner path `None`) or of `owner_path`.
@@ -167,7 +172,11 @@ pub struct DeferredEvent {
 impl DeferredEvent {
     /// The event's name, for example `start`.
     pub fn name(&self) -> &str {
-        let last = self.handle_path.rsplit('/').next().unwrap_or(&self.handle_path);
+        let last = self
+            .handle_path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.handle_path);
         last.split('[').next().unwrap_or(last)
     }
 }
@@ -267,6 +276,9 @@ pub struct JujuLogLine {
 impl JujuLogLine {
     /// A line at this level.
     pub fn new(level: LogLevel, message: impl Into<String>) -> Self {
-        JujuLogLine { level, message: message.into() }
+        JujuLogLine {
+            level,
+            message: message.into(),
+        }
     }
 }

@@ -278,7 +278,9 @@ impl AnyRelation {
         match self {
             AnyRelation::Regular(r) => r.remote_units_data.get(&unit_id),
             AnyRelation::Peer(r) => r.peers_data.get(&unit_id),
-            AnyRelation::Subordinate(r) => (r.remote_unit_id == unit_id).then_some(&r.remote_unit_data),
+            AnyRelation::Subordinate(r) => {
+                (r.remote_unit_id == unit_id).then_some(&r.remote_unit_data)
+            }
         }
     }
 

@@ -6,6 +6,8 @@
 //! (which runs the real hook tools) or in `ops-testing`'s mock (which mirrors
 //! Juju's behaviour and messages).
 
+pub mod juju;
+
 use crate::error::ModelError;
 use crate::model::Port;
 use crate::status::Status;
@@ -293,9 +295,19 @@ pub trait Backend: Send + Sync {
     /// `relation-list --app -r <id>`: the remote application's name, if known.
     fn relation_remote_app_name(&self, relation_id: RelationId) -> BackendResult<Option<String>>;
     /// `relation-get -r <id> - <member>` (with `--app` for an application bag).
-    fn relation_get(&self, relation_id: RelationId, member: &str, is_app: bool) -> BackendResult<StringMap>;
+    fn relation_get(
+        &self,
+        relation_id: RelationId,
+        member: &str,
+        is_app: bool,
+    ) -> BackendResult<StringMap>;
     /// `relation-set -r <id> [--app] --file -`: merges `data`; an empty value deletes the key.
-    fn relation_set(&self, relation_id: RelationId, data: &StringMap, is_app: bool) -> BackendResult<()>;
+    fn relation_set(
+        &self,
+        relation_id: RelationId,
+        data: &StringMap,
+        is_app: bool,
+    ) -> BackendResult<()>;
     /// `relation-model-get -r <id>`: the uuid of the model the remote application is in.
     fn relation_model_get(&self, relation_id: RelationId) -> BackendResult<String>;
 
@@ -321,18 +333,44 @@ pub trait Backend: Send + Sync {
     fn action_fail(&self, message: &str) -> BackendResult<()>;
 
     /// `secret-add`: returns the new secret's id.
-    fn secret_add(&self, content: &StringMap, owner: SecretOwner, metadata: &SecretMetadata) -> BackendResult<String>;
+    fn secret_add(
+        &self,
+        content: &StringMap,
+        owner: SecretOwner,
+        metadata: &SecretMetadata,
+    ) -> BackendResult<String>;
     /// `secret-get`: by id, label or both (both attaches the label); `refresh` tracks
     /// the latest revision, `peek` reads it without tracking.
-    fn secret_get(&self, id: Option<&str>, label: Option<&str>, refresh: bool, peek: bool) -> BackendResult<StringMap>;
+    fn secret_get(
+        &self,
+        id: Option<&str>,
+        label: Option<&str>,
+        refresh: bool,
+        peek: bool,
+    ) -> BackendResult<StringMap>;
     /// `secret-info-get` by id or label.
     fn secret_info_get(&self, id: Option<&str>, label: Option<&str>) -> BackendResult<SecretInfo>;
     /// `secret-set`: new content (a new revision) and/or metadata.
-    fn secret_set(&self, id: &str, content: Option<&StringMap>, metadata: &SecretMetadata) -> BackendResult<()>;
+    fn secret_set(
+        &self,
+        id: &str,
+        content: Option<&StringMap>,
+        metadata: &SecretMetadata,
+    ) -> BackendResult<()>;
     /// `secret-grant`: to the related application, or to one of its units.
-    fn secret_grant(&self, id: &str, relation_id: RelationId, unit: Option<&str>) -> BackendResult<()>;
+    fn secret_grant(
+        &self,
+        id: &str,
+        relation_id: RelationId,
+        unit: Option<&str>,
+    ) -> BackendResult<()>;
     /// `secret-revoke`.
-    fn secret_revoke(&self, id: &str, relation_id: RelationId, unit: Option<&str>) -> BackendResult<()>;
+    fn secret_revoke(
+        &self,
+        id: &str,
+        relation_id: RelationId,
+        unit: Option<&str>,
+    ) -> BackendResult<()>;
     /// `secret-remove`: one revision, or all of them.
     fn secret_remove(&self, id: &str, revision: Option<u32>) -> BackendResult<()>;
     /// `secret-ids`: the secrets this unit owns.
@@ -346,7 +384,8 @@ pub trait Backend: Send + Sync {
     fn opened_ports(&self) -> BackendResult<Vec<Port>>;
 
     /// `network-get <binding> [-r <id>]`.
-    fn network_get(&self, binding: &str, relation_id: Option<RelationId>) -> BackendResult<Network>;
+    fn network_get(&self, binding: &str, relation_id: Option<RelationId>)
+    -> BackendResult<Network>;
 
     /// `storage-get -s <name>/<index> <attribute>`.
     fn storage_get(&self, storage_id: &str, attribute: &str) -> BackendResult<String>;

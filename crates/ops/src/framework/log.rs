@@ -37,7 +37,11 @@ impl JujuLogSubscriber {
             LogLevel::Warning => Level::WARN,
             LogLevel::Error | LogLevel::Critical => Level::ERROR,
         };
-        JujuLogSubscriber { backend, max_level, next_span: AtomicU64::new(1) }
+        JujuLogSubscriber {
+            backend,
+            max_level,
+            next_span: AtomicU64::new(1),
+        }
     }
 }
 
@@ -102,7 +106,9 @@ impl Subscriber for JujuLogSubscriber {
         let line = visitor.message + &visitor.fields;
         IN_JUJU_LOG.with(|flag| flag.set(true));
         // A log line that cannot be delivered must not fail the handler.
-        let _ = self.backend.juju_log(juju_level(event.metadata().level()), &line);
+        let _ = self
+            .backend
+            .juju_log(juju_level(event.metadata().level()), &line);
         IN_JUJU_LOG.with(|flag| flag.set(false));
     }
 

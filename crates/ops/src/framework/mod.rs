@@ -40,7 +40,11 @@ impl DeferredNotice {
     /// The event's name (`start`, `db_relation_changed`, …): the last path
     /// segment without its `[n]`.
     pub fn event_name(&self) -> &str {
-        let last = self.handle_path.rsplit('/').next().unwrap_or(&self.handle_path);
+        let last = self
+            .handle_path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.handle_path);
         last.split('[').next().unwrap_or(last)
     }
 
@@ -54,7 +58,9 @@ impl DeferredNotice {
     }
 
     fn path_prefix(&self) -> &str {
-        self.handle_path.rsplit_once('[').map_or(&self.handle_path, |(prefix, _)| prefix)
+        self.handle_path
+            .rsplit_once('[')
+            .map_or(&self.handle_path, |(prefix, _)| prefix)
     }
 }
 
@@ -108,7 +114,9 @@ pub struct DispatchOptions {
 
 impl Default for DispatchOptions {
     fn default() -> Self {
-        DispatchOptions { log_level: LogLevel::Info }
+        DispatchOptions {
+            log_level: LogLevel::Info,
+        }
     }
 }
 
@@ -140,7 +148,9 @@ pub enum DispatchError {
         source: ModelError,
     },
     /// Stored state could not be loaded into or saved from the charm's type.
-    #[error("stored state {handle}: {reason}; make the stored type match what was saved (add #[serde(default)])")]
+    #[error(
+        "stored state {handle}: {reason}; make the stored type match what was saved (add #[serde(default)])"
+    )]
     StoredState {
         /// The stored state's handle path.
         handle: String,
@@ -266,7 +276,13 @@ impl<C: Charm> Framework<C> {
         StoredState::new(cell)
     }
 
-    fn call(&self, charm: &mut C, index: usize, name: &str, snapshot: &Snapshot) -> Result<bool, DispatchError> {
+    fn call(
+        &self,
+        charm: &mut C,
+        index: usize,
+        name: &str,
+        snapshot: &Snapshot,
+    ) -> Result<bool, DispatchError> {
         let observer = &self.observers[index];
         (observer.call)(charm, &self.model, snapshot).map_err(|e| match e {
             CallError::Event(source) => DispatchError::Event {
@@ -290,19 +306,36 @@ impl<C: Charm> Framework<C> {
             .map(|(i, _)| i)
     }
 
-    fn collect_status(&self, charm: &mut C, is_app: bool, emitted: &mut Vec<EmittedEvent>) -> Result<(), DispatchError> {
-        let name = if is_app { "collect_app_status" } else { "collect_unit_status" };
-        let snapshot: Snapshot = [("is_app".to_owned(), Value::Bool(is_app))].into_iter().collect();
+    fn collect_status(
+        &self,
+        charm: &mut C,
+        is_app: bool,
+        emitted: &mut Vec<EmittedEvent>,
+    ) -> Result<(), DispatchError> {
+        let name = if is_app {
+            "collect_app_status"
+        } else {
+            "collect_unit_status"
+        };
+        let snapshot: Snapshot = [("is_app".to_owned(), Value::Bool(is_app))]
+            .into_iter()
+            .collect();
         emitted.push(EmittedEvent {
             name: name.to_owned(),
             snapshot: snapshot.clone(),
             kind: EmitKind::Framework,
         });
-        self.model.shared().dispatch.borrow_mut().collected_statuses.clear();
+        self.model
+            .shared()
+            .dispatch
+            .borrow_mut()
+            .collected_statuses
+            .clear();
         for index in self.observers_of(name).collect::<Vec<_>>() {
             self.call(charm, index, name, &snapshot)?;
         }
-        let collected = std::mem::take(&mut self.model.shared().dispatch.borrow_mut().collected_statuses);
+        let collected =
+            std::mem::take(&mut self.model.shared().dispatch.borrow_mut().collected_statuses);
         if let Some(status) = Status::highest_priority(&collected) {
             let result = if is_app {
                 self.model.app().set_status(status.clone())
@@ -322,7 +355,12 @@ const RELATION_SUFFIXES: [&str; 5] = [
     "_relation_departed",
     "_relation_broken",
 ];
-const SECRET_EVENTS: [&str; 4] = ["secret_changed", "secret_rotate", "secret_remove", "secret_expired"];
+const SECRET_EVENTS: [&str; 4] = [
+    "secret_changed",
+    "secret_rotate",
+    "secret_remove",
+    "secret_expired",
+];
 
 /// The snapshot of the event Juju dispatched, from its environment.
 pub fn event_snapshot(context: &JujuContext) -> Snapshot {
@@ -342,26 +380,30 @@ pub fn event_snapshot(context: &JujuContext) -> Snapshot {
             put("app_name", Value::from(app.clone()));
         }
         let has_unit = !matches!(*suffix, "_relation_created" | "_relation_broken");
-        if has_unit {
-            if let Some(unit) = &context.remote_unit {
-                put("unit_name", Value::from(unit.clone()));
-            }
+        if has_unit && let Some(unit) = &context.remote_unit {
+            put("unit_name", Value::from(unit.clone()));
         }
-        if *suffix == "_relation_departed" {
-            if let Some(unit) = &context.departing_unit {
-                put("departing_unit", Value::from(unit.clone()));
-            }
+        if *suffix == "_relation_departed"
+            && let Some(unit) = &context.departing_unit
+        {
+            put("departing_unit", Value::from(unit.clone()));
         }
     } else if SECRET_EVENTS.contains(&name.as_str()) {
         if let Some(id) = &context.secret_id {
             put("secret_id", Value::from(id.clone()));
         }
-        put("secret_label", Value::from(context.secret_label.clone().unwrap_or_default()));
+        put(
+            "secret_label",
+            Value::from(context.secret_label.clone().unwrap_or_default()),
+        );
         if let Some(revision) = context.secret_revision {
             put("secret_revision", Value::from(revision));
         }
     } else if context.is_action() {
-        put("id", Value::from(context.action_uuid.clone().unwrap_or_default()));
+        put(
+            "id",
+            Value::from(context.action_uuid.clone().unwrap_or_default()),
+        );
     }
     snapshot
 }
@@ -434,7 +476,12 @@ fn run<C: Charm>(
         snapshot: snapshot.clone(),
         kind: EmitKind::Dispatched,
     });
-    let mut next_sequence = queue.iter().map(DeferredNotice::sequence).max().unwrap_or(0) + 1;
+    let mut next_sequence = queue
+        .iter()
+        .map(DeferredNotice::sequence)
+        .max()
+        .unwrap_or(0)
+        + 1;
     for index in framework.observers_of(&name).collect::<Vec<_>>() {
         let method = framework.observers[index].method.clone();
         // ops does not deliver an event to an observer that already has the
@@ -475,11 +522,12 @@ fn run<C: Charm>(
         })?;
         stored.insert(handle.clone(), value);
     }
-    queue.sort_by(|a, b| {
-        (a.path_prefix(), a.sequence()).cmp(&(b.path_prefix(), b.sequence()))
-    });
+    queue.sort_by(|a, b| (a.path_prefix(), a.sequence()).cmp(&(b.path_prefix(), b.sequence())));
     Ok(DispatchOutcome {
-        persisted: Persisted { deferred: queue, stored },
+        persisted: Persisted {
+            deferred: queue,
+            stored,
+        },
         emitted,
     })
 }

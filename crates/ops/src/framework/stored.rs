@@ -38,7 +38,9 @@ pub struct StoredState<T> {
 
 impl<T> Clone for StoredState<T> {
     fn clone(&self) -> Self {
-        StoredState { inner: self.inner.clone() }
+        StoredState {
+            inner: self.inner.clone(),
+        }
     }
 }
 

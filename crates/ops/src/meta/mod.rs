@@ -138,7 +138,9 @@ pub enum MetadataError {
         source: std::io::Error,
     },
     /// A metadata file is not valid YAML of the expected shape.
-    #[error("cannot parse {file}: {reason}; fix the YAML so it matches Juju's charm metadata format")]
+    #[error(
+        "cannot parse {file}: {reason}; fix the YAML so it matches Juju's charm metadata format"
+    )]
     Parse {
         /// The file (or `<string>` for YAML given in code).
         file: String,
@@ -212,11 +214,13 @@ impl CharmMeta {
     ) -> Result<Self, MetadataError> {
         let mut meta: CharmMeta = parse_yaml(metadata, "metadata.yaml")?;
         if let Some(config) = config {
-            meta.config = parse_yaml::<Option<ConfigMeta>>(config, "config.yaml")?.unwrap_or_default();
+            meta.config =
+                parse_yaml::<Option<ConfigMeta>>(config, "config.yaml")?.unwrap_or_default();
         }
         if let Some(actions) = actions {
-            meta.actions = parse_yaml::<Option<BTreeMap<String, ActionMeta>>>(actions, "actions.yaml")?
-                .unwrap_or_default();
+            meta.actions =
+                parse_yaml::<Option<BTreeMap<String, ActionMeta>>>(actions, "actions.yaml")?
+                    .unwrap_or_default();
         }
         meta.validated("metadata.yaml")
     }
@@ -235,7 +239,9 @@ impl CharmMeta {
             }
         }
         let Some(metadata) = read_optional(&dir.join("metadata.yaml"))? else {
-            return Err(MetadataError::NotFound { dir: dir.to_owned() });
+            return Err(MetadataError::NotFound {
+                dir: dir.to_owned(),
+            });
         };
         let config = read_optional(&dir.join("config.yaml"))?;
         let actions = read_optional(&dir.join("actions.yaml"))?;
@@ -270,7 +276,8 @@ impl CharmMeta {
             map: &BTreeMap<String, RelationMeta>,
             role: RelationRole,
         ) -> impl Iterator<Item = (&str, RelationRole, &RelationMeta)> {
-            map.iter().map(move |(name, meta)| (name.as_str(), role, meta))
+            map.iter()
+                .map(move |(name, meta)| (name.as_str(), role, meta))
         }
         tagged(&self.requires, RelationRole::Requires)
             .chain(tagged(&self.provides, RelationRole::Provides))
@@ -347,8 +354,10 @@ mod tests {
 
     #[test]
     fn duplicate_endpoints_are_rejected() {
-        let err = CharmMeta::from_yaml("name: x\nrequires: {db: {interface: a}}\npeers: {db: {interface: b}}\n")
-            .unwrap_err();
+        let err = CharmMeta::from_yaml(
+            "name: x\nrequires: {db: {interface: a}}\npeers: {db: {interface: b}}\n",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("\"db\""), "{err}");
     }
 }

@@ -192,7 +192,11 @@ impl Model {
 
     /// A relation by endpoint and id. A relation Juju no longer knows comes
     /// back with `active() == false` and no units, as in ops.
-    pub fn get_relation_by_id(&self, endpoint: &str, id: RelationId) -> Result<Relation, ModelError> {
+    pub fn get_relation_by_id(
+        &self,
+        endpoint: &str,
+        id: RelationId,
+    ) -> Result<Relation, ModelError> {
         self.check_endpoint(endpoint)?;
         Relation::load(&self.shared, endpoint, id)
     }
@@ -242,7 +246,10 @@ impl Ord for Unit {
 
 impl Unit {
     pub(crate) fn new(shared: &Rc<Shared>, name: String) -> Self {
-        Unit { name, shared: shared.clone() }
+        Unit {
+            name,
+            shared: shared.clone(),
+        }
     }
 
     /// The unit's name, for example `app/0`.
@@ -291,7 +298,9 @@ impl Unit {
         self.ensure_ours("set the status of")?;
         let status = status.into();
         if !status.is_settable() {
-            return Err(ModelError::InvalidStatus { name: status.name().to_owned() });
+            return Err(ModelError::InvalidStatus {
+                name: status.name().to_owned(),
+            });
         }
         self.shared.backend.status_set(&status, false)
     }
@@ -305,14 +314,16 @@ impl Unit {
     /// Opens a port (`open-port`).
     pub fn open_port(&self, port: Port) -> Result<(), ModelError> {
         self.ensure_ours("open a port on")?;
-        port.validate().map_err(|reason| ModelError::InvalidPort { reason })?;
+        port.validate()
+            .map_err(|reason| ModelError::InvalidPort { reason })?;
         self.shared.backend.open_port(&port)
     }
 
     /// Closes a port (`close-port`); closing a closed port is not an error.
     pub fn close_port(&self, port: Port) -> Result<(), ModelError> {
         self.ensure_ours("close a port on")?;
-        port.validate().map_err(|reason| ModelError::InvalidPort { reason })?;
+        port.validate()
+            .map_err(|reason| ModelError::InvalidPort { reason })?;
         self.shared.backend.close_port(&port)
     }
 
@@ -323,7 +334,11 @@ impl Unit {
     }
 
     /// Adds a secret owned by this unit (`secret-add --owner unit`).
-    pub fn add_secret(&self, content: StringMap, metadata: SecretMetadata) -> Result<Secret, ModelError> {
+    pub fn add_secret(
+        &self,
+        content: StringMap,
+        metadata: SecretMetadata,
+    ) -> Result<Secret, ModelError> {
         self.ensure_ours("add a secret to")?;
         Secret::add(&self.shared, content, SecretOwner::Unit, metadata)
     }
@@ -351,7 +366,10 @@ impl Eq for Application {}
 
 impl Application {
     pub(crate) fn new(shared: &Rc<Shared>, name: String) -> Self {
-        Application { name, shared: shared.clone() }
+        Application {
+            name,
+            shared: shared.clone(),
+        }
     }
 
     /// The application's name.
@@ -380,7 +398,9 @@ impl Application {
             Ok(())
         } else {
             tracing::trace!(target: "ops::security", "authz_fail: unit {} tried to {action}", self.shared.context.unit_name);
-            Err(ModelError::NotLeader { action: action.to_owned() })
+            Err(ModelError::NotLeader {
+                action: action.to_owned(),
+            })
         }
     }
 
@@ -396,7 +416,9 @@ impl Application {
         self.ensure_ours("set the status of")?;
         let status = status.into();
         if !status.is_settable() {
-            return Err(ModelError::InvalidStatus { name: status.name().to_owned() });
+            return Err(ModelError::InvalidStatus {
+                name: status.name().to_owned(),
+            });
         }
         self.ensure_leader("set application status")?;
         self.shared.backend.status_set(&status, true)
@@ -405,7 +427,11 @@ impl Application {
     /// Adds a secret owned by the application (`secret-add --owner application`).
     ///
     /// Juju refuses this for non-leaders; the refusal comes back as an error.
-    pub fn add_secret(&self, content: StringMap, metadata: SecretMetadata) -> Result<Secret, ModelError> {
+    pub fn add_secret(
+        &self,
+        content: StringMap,
+        metadata: SecretMetadata,
+    ) -> Result<Secret, ModelError> {
         self.ensure_ours("add a secret to")?;
         Secret::add(&self.shared, content, SecretOwner::App, metadata)
     }

@@ -44,24 +44,35 @@ pub struct Port {
 impl Port {
     /// A TCP port.
     pub fn tcp(port: u16) -> Self {
-        Port { protocol: Protocol::Tcp, port: Some(port) }
+        Port {
+            protocol: Protocol::Tcp,
+            port: Some(port),
+        }
     }
 
     /// A UDP port.
     pub fn udp(port: u16) -> Self {
-        Port { protocol: Protocol::Udp, port: Some(port) }
+        Port {
+            protocol: Protocol::Udp,
+            port: Some(port),
+        }
     }
 
     /// ICMP.
     pub fn icmp() -> Self {
-        Port { protocol: Protocol::Icmp, port: None }
+        Port {
+            protocol: Protocol::Icmp,
+            port: None,
+        }
     }
 
     /// Checks the rules Juju applies: TCP and UDP need a port from 1 to 65535, ICMP none.
     pub fn validate(&self) -> Result<(), String> {
         match (self.protocol, self.port) {
             (Protocol::Icmp, None) => Ok(()),
-            (Protocol::Icmp, Some(p)) => Err(format!("ICMP takes no port number, got {p}; use Port::icmp()")),
+            (Protocol::Icmp, Some(p)) => Err(format!(
+                "ICMP takes no port number, got {p}; use Port::icmp()"
+            )),
             (_, None) | (_, Some(0)) => Err(format!(
                 "a {} port needs a number from 1 to 65535",
                 self.protocol.as_str()

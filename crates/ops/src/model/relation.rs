@@ -33,23 +33,33 @@ impl PartialEq for Relation {
 }
 
 impl Relation {
-    pub(crate) fn load(shared: &Rc<Shared>, endpoint: &str, id: RelationId) -> Result<Self, ModelError> {
-        let is_peer = matches!(shared.meta.endpoint(endpoint), Some((RelationRole::Peer, _)));
+    pub(crate) fn load(
+        shared: &Rc<Shared>,
+        endpoint: &str,
+        id: RelationId,
+    ) -> Result<Self, ModelError> {
+        let is_peer = matches!(
+            shared.meta.endpoint(endpoint),
+            Some((RelationRole::Peer, _))
+        );
         let (units, active) = match shared.backend.relation_list(id) {
             Ok(names) => (names, true),
             Err(e) if e.is_relation_not_found() => (Vec::new(), false),
             Err(e) => return Err(e),
         };
-        let mut units: Vec<Unit> = units.into_iter().map(|name| Unit::new(shared, name)).collect();
+        let mut units: Vec<Unit> = units
+            .into_iter()
+            .map(|name| Unit::new(shared, name))
+            .collect();
         let ctx = &shared.context;
         let is_event_relation = ctx.relation_id == Some(id);
         // During departed and broken, ops still lists the unit that is leaving.
-        if is_event_relation {
-            if let Some(remote) = ctx.remote_unit.as_ref() {
-                if *remote != ctx.unit_name && !units.iter().any(|u| u.name() == remote) {
-                    units.push(Unit::new(shared, remote.clone()));
-                }
-            }
+        if is_event_relation
+            && let Some(remote) = ctx.remote_unit.as_ref()
+            && *remote != ctx.unit_name
+            && !units.iter().any(|u| u.name() == remote)
+        {
+            units.push(Unit::new(shared, remote.clone()));
         }
         units.sort();
         let app_name = if is_peer {
@@ -237,7 +247,11 @@ impl RelationDataContent {
             return Ok(cached.clone());
         }
         let data = if self.active {
-            match self.shared.backend.relation_get(self.relation_id, &self.member, self.is_app) {
+            match self
+                .shared
+                .backend
+                .relation_get(self.relation_id, &self.member, self.is_app)
+            {
                 Ok(data) => data,
                 Err(e) if e.is_relation_not_found() => StringMap::new(),
                 Err(e) => return Err(e),
@@ -286,7 +300,9 @@ impl RelationDataContent {
         if delta.is_empty() {
             return Ok(());
         }
-        self.shared.backend.relation_set(self.relation_id, &delta, self.is_app)?;
+        self.shared
+            .backend
+            .relation_set(self.relation_id, &delta, self.is_app)?;
         let mut updated = current;
         for (k, v) in delta {
             if v.is_empty() {

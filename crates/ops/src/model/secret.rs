@@ -26,12 +26,18 @@ pub struct SecretQuery {
 impl SecretQuery {
     /// Look the secret up by id.
     pub fn id(id: impl Into<String>) -> Self {
-        SecretQuery { id: Some(id.into()), label: None }
+        SecretQuery {
+            id: Some(id.into()),
+            label: None,
+        }
     }
 
     /// Look the secret up by label.
     pub fn label(label: impl Into<String>) -> Self {
-        SecretQuery { id: None, label: Some(label.into()) }
+        SecretQuery {
+            id: None,
+            label: Some(label.into()),
+        }
     }
 
     /// Also attach this label to the secret found by id.
@@ -124,10 +130,13 @@ impl Secret {
                 reason: "give an id, a label or both to `SecretQuery`".to_owned(),
             });
         }
-        let id = query.id.map(|id| canonical_secret_id(&id, &shared.context.model_uuid));
-        let content = shared
-            .backend
-            .secret_get(id.as_deref(), query.label.as_deref(), false, false)?;
+        let id = query
+            .id
+            .map(|id| canonical_secret_id(&id, &shared.context.model_uuid));
+        let content =
+            shared
+                .backend
+                .secret_get(id.as_deref(), query.label.as_deref(), false, false)?;
         Ok(Secret {
             id: RefCell::new(id),
             label: query.label,
@@ -176,7 +185,10 @@ impl Secret {
         if let Some(id) = self.id.borrow().as_ref() {
             return Ok(id.clone());
         }
-        let info = self.shared.backend.secret_info_get(None, self.label.as_deref())?;
+        let info = self
+            .shared
+            .backend
+            .secret_info_get(None, self.label.as_deref())?;
         *self.id.borrow_mut() = Some(info.id.clone());
         Ok(info.id)
     }
@@ -186,10 +198,12 @@ impl Secret {
     pub fn get_content(&self, refresh: bool) -> Result<StringMap, ModelError> {
         if refresh || self.content.borrow().is_none() {
             let id = self.id();
-            let content = self
-                .shared
-                .backend
-                .secret_get(id.as_deref(), self.label.as_deref(), refresh, false)?;
+            let content = self.shared.backend.secret_get(
+                id.as_deref(),
+                self.label.as_deref(),
+                refresh,
+                false,
+            )?;
             *self.content.borrow_mut() = Some(content);
         }
         Ok(self.content.borrow().clone().unwrap_or_default())
@@ -206,7 +220,11 @@ impl Secret {
     /// The secret's metadata (owners only).
     pub fn get_info(&self) -> Result<SecretInfo, ModelError> {
         let id = self.id();
-        let label = if id.is_none() { self.label.as_deref() } else { None };
+        let label = if id.is_none() {
+            self.label.as_deref()
+        } else {
+            None
+        };
         self.shared.backend.secret_info_get(id.as_deref(), label)
     }
 
@@ -223,7 +241,8 @@ impl Secret {
     pub fn set_info(&self, metadata: SecretMetadata) -> Result<(), ModelError> {
         if metadata == SecretMetadata::default() {
             return Err(ModelError::InvalidSecretInfo {
-                reason: "nothing to set: give at least one of label, description, expire or rotate".to_owned(),
+                reason: "nothing to set: give at least one of label, description, expire or rotate"
+                    .to_owned(),
             });
         }
         let id = self.ensure_id()?;

@@ -1,0 +1,153 @@
+//! Unit tests of the leadership charm, run through ops-testing: no Juju needed.
+
+use leadership::{LEADER_KEY, LeadershipCharm, PEER, SECRET_LABEL};
+use ops::{ActiveStatus, SecretOwner};
+use ops_testing::{Context, Error, PeerRelation, Secret, State};
+use pretty_assertions::assert_eq;
+use rstest::rstest;
+use std::path::PathBuf;
+
+/// A Context over the charm's own charmcraft.yaml, writing its config file
+/// into a directory unique to the test.
+fn context(test: &str) -> (Context<LeadershipCharm>, PathBuf) {
+    let file = std::env::temp_dir()
+        .join(format!("leadership-unit-{}-{test}", std::process::id()))
+        .join("leadership.conf");
+    let path = file.clone();
+    let ctx = Context::from_charm_root(env!("CARGO_MANIFEST_DIR"))
+        .expect("charmcraft.yaml loads")
+        .with_charm(move |framework| LeadershipCharm::with_config_file(framework, path.clone()));
+    (ctx, file)
+}
+
+fn app_secret(content: &[(&str, &str)]) -> Secret {
+    Secret {
+        label: Some(SECRET_LABEL.to_owned()),
+        owner: Some(SecretOwner::App),
+        ..Secret::new(
+            content
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+}
+
+// The seed's test: the status follows leadership.
+#[rstest]
+fn status_leader(#[values(true, false)] leader: bool) {
+    let (mut ctx, _) = context(&format!("status-{leader}"));
+    let out = ctx
+        .run(
+            ctx.on.start(),
+            &State {
+                leader,
+                ..State::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        out.unit_status,
+        ActiveStatus::new(if leader { "I rule" } else { "I am ruled" })
+    );
+}
+
+#[test]
+fn leader_elected_renders_config_and_tells_the_peers() {
+    let (mut ctx, file) = context("elected");
+    let peers = PeerRelation::new(PEER);
+    let state = State {
+        leader: true,
+        relations: vec![peers.clone().into()],
+        ..State::default()
+    };
+    let out = ctx.run(ctx.on.leader_elected(), &state).unwrap();
+
+    let rendered = std::fs::read_to_string(&file).unwrap();
+    assert!(rendered.contains("leader = leadership/0"), "{rendered}");
+    let peers_out = out.get_relation(peers.id).unwrap();
+    assert_eq!(
+        peers_out
+            .local_app_data()
+            .get(LEADER_KEY)
+            .map(String::as_str),
+        Some("leadership/0")
+    );
+    let secret = out
+        .secrets
+        .iter()
+        .find(|s| s.label.as_deref() == Some(SECRET_LABEL))
+        .unwrap();
+    assert_eq!(secret.owner, Some(SecretOwner::App));
+    assert_eq!(secret.tracked_content["username"], "admin");
+    let memory = out.get_stored_state("_stored", None).unwrap();
+    assert_eq!(memory.content["elections_won"], 1);
+}
+
+#[test]
+fn followers_learn_the_leader_from_peer_data() {
+    let (mut ctx, file) = context("follower");
+    let peers = PeerRelation {
+        local_app_data: [(LEADER_KEY.to_string(), "leadership/1".to_string())].into(),
+        peers_data: [(1, Default::default())].into(),
+        ..PeerRelation::new(PEER)
+    };
+    let state = State {
+        relations: vec![peers.clone().into()],
+        ..State::default()
+    };
+    let out = ctx.run(ctx.on.relation_changed(&peers), &state).unwrap();
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("leader = leadership/1")
+    );
+    assert_eq!(
+        out.get_stored_state("_stored", None).unwrap().content["leader"],
+        "leadership/1"
+    );
+}
+
+#[rstest]
+fn only_the_leader_changes_the_app_secret(#[values(true, false)] leader: bool) {
+    let (mut ctx, _) = context(&format!("secret-{leader}"));
+    let secret = app_secret(&[("username", "old"), ("password", "old")]);
+    let state = State {
+        leader,
+        config: [("username".to_string(), "user".into())].into(),
+        secrets: vec![secret.clone()],
+        ..State::default()
+    };
+    let out = ctx.run(ctx.on.config_changed(), &state).unwrap();
+    let after = out.get_secret(&secret.id).unwrap();
+    if leader {
+        assert_eq!(after.latest_revision, 2);
+        assert_eq!(after.latest_content["username"], "user");
+        assert_eq!(after.latest_content["password"], "pass-8080");
+    } else {
+        assert_eq!(after, &secret);
+    }
+}
+
+#[rstest]
+fn show_leader_reports_what_the_unit_knows(#[values(true, false)] knows: bool) {
+    let (mut ctx, _) = context(&format!("action-{knows}"));
+    let stored = ops_testing::StoredState::new(
+        "_stored",
+        [("leader".to_string(), "leadership/3".into())].into(),
+    );
+    let state = State {
+        stored_states: if knows { vec![stored] } else { vec![] },
+        ..State::default()
+    };
+    let result = ctx.run(ctx.on.action("show-leader"), &state);
+    if knows {
+        result.unwrap();
+        assert_eq!(ctx.action_results.unwrap()["leader"], "leadership/3");
+    } else {
+        let Err(Error::ActionFailed { message, .. }) = result else {
+            panic!("expected the action to fail")
+        };
+        assert_eq!(message, "this unit does not know the leader yet");
+    }
+}

@@ -59,6 +59,9 @@ struct Inner {
 /// The hook-tool backend of one run.
 pub(crate) struct MockBackend {
     inner: Mutex<Inner>,
+    // Log lines have their own lock: a line logged (through `tracing`) from
+    // code that holds `inner` must not wait for `inner`.
+    juju_log: Mutex<Vec<JujuLogLine>>,
     identity: Identity,
     meta: Arc<CharmMeta>,
 }
@@ -87,6 +90,7 @@ impl MockBackend {
                 action_params,
                 unit_state: StringMap::new(),
             }),
+            juju_log: Mutex::new(Vec::new()),
             identity,
             meta,
         }
@@ -103,7 +107,12 @@ impl MockBackend {
     pub(crate) fn finish(&self) -> (State, Records) {
         let mut inner = self.lock();
         let state = std::mem::take(&mut inner.state);
-        let records = std::mem::take(&mut inner.records);
+        let mut records = std::mem::take(&mut inner.records);
+        let mut log = self
+            .juju_log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        records.juju_log = std::mem::take(&mut *log);
         (state, records)
     }
 
@@ -358,9 +367,9 @@ impl Backend for MockBackend {
     }
 
     fn juju_log(&self, level: LogLevel, message: &str) -> BackendResult<()> {
-        self.lock()
-            .records
-            .juju_log
+        self.juju_log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(JujuLogLine::new(level, message));
         Ok(())
     }
@@ -486,11 +495,9 @@ impl Backend for MockBackend {
         content: Option<&StringMap>,
         metadata: &SecretMetadata,
     ) -> BackendResult<()> {
-        self.manage_secret("secret-set", Some(id), None, |secret, _| {
+        let unchanged = self.manage_secret("secret-set", Some(id), None, |secret, _| {
+            let unchanged = content.is_some_and(|c| *c == secret.latest_content);
             if let Some(content) = content {
-                if *content == secret.latest_content {
-                    tracing::warn!("secret {} set to the content it already has", secret.id);
-                }
                 secret.latest_content = content.clone();
             }
             // Juju makes a new revision on every secret-set, even for metadata only.
@@ -507,8 +514,12 @@ impl Backend for MockBackend {
             if let Some(rotate) = metadata.rotate {
                 secret.rotate = Some(rotate);
             }
-            Ok(())
-        })
+            Ok(unchanged)
+        })?;
+        if unchanged {
+            tracing::warn!("secret {id} was set to the content it already has");
+        }
+        Ok(())
     }
 
     fn secret_grant(

@@ -36,6 +36,7 @@ pub(crate) fn check(
     check_relations(meta, state, identity, &mut report);
     check_secrets(state, &mut report);
     check_networks(meta, state, &mut report);
+    check_ports(state, &mut report);
     check_stored_states(state, &mut report);
     check_event(meta, state, event, identity, &mut report);
     if report.0.is_empty() {
@@ -119,6 +120,13 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
             relation.kind_name(),
             relation.endpoint()
         );
+        if !is_valid_endpoint_name(relation.endpoint()) {
+            report.add(
+                &field,
+                "not a valid endpoint name: Juju wants a lowercase letter, then lowercase letters \
+                 and digits, in groups joined by single '-' or '_'",
+            );
+        }
         if !ids.insert(relation.id()) {
             report.add(
                 &field,
@@ -178,6 +186,14 @@ fn check_secrets(state: &State, report: &mut Report) {
 }
 
 fn check_networks(meta: &CharmMeta, state: &State, report: &mut Report) {
+    for binding in meta.extra_bindings.keys() {
+        if meta.endpoint(binding).is_some() {
+            report.add(
+                format!("metadata extra-bindings.{binding}"),
+                "the extra binding has the name of a relation endpoint; Juju refuses this, rename one of them",
+            );
+        }
+    }
     for binding in state.networks.keys() {
         let known = binding == "juju-info"
             || meta.extra_bindings.contains_key(binding)
@@ -190,6 +206,44 @@ fn check_networks(meta: &CharmMeta, state: &State, report: &mut Report) {
                 "not an endpoint, extra binding or juju-info of the charm; declare it or remove the network",
             );
         }
+    }
+}
+
+fn check_ports(state: &State, report: &mut Report) {
+    for port in &state.opened_ports {
+        if let Err(reason) = port.validate() {
+            report.add(format!("opened_ports ({port})"), reason);
+        }
+    }
+}
+
+/// Juju's rule for endpoint names: `^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`.
+fn is_valid_endpoint_name(name: &str) -> bool {
+    let mut groups = name.split(['-', '_']);
+    let first_ok = groups.next().is_some_and(|first| {
+        first.starts_with(|c: char| c.is_ascii_lowercase())
+            && first
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    first_ok
+        && groups.all(|group| {
+            !group.is_empty()
+                && group
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Juju's rule for action names: `^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`.
+fn is_valid_action_name(name: &str) -> bool {
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = name.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(&first), Some(&last)) => {
+            alnum(first) && alnum(last) && bytes.iter().all(|&b| alnum(b) || b == b'-')
+        }
+        _ => false,
     }
 }
 
@@ -274,6 +328,15 @@ fn check_event(
             }
         }
         EventSource::Action { action, params, .. } => {
+            if !is_valid_action_name(action) {
+                report.add(
+                    &field,
+                    format!(
+                        "{action:?} is not a valid action name: Juju wants lowercase letters, digits \
+                         and '-', starting and ending with a letter or digit"
+                    ),
+                );
+            }
             let Some(spec) = meta.actions.get(action) else {
                 report.add(
                     &field,
@@ -305,7 +368,19 @@ fn check_event(
                     "number" => value.is_number() || value.is_boolean(),
                     "array" => value.is_array() || value.is_string(),
                     "object" => value.is_object(),
-                    _ => true,
+                    // Reported above: the parameter has no `type`.
+                    "" => true,
+                    unknown => {
+                        // ops.testing cannot check such a value either and refuses it.
+                        report.add(
+                            format!("{field} params.{name}"),
+                            format!(
+                                "the declared type `{unknown}` is unknown, so the value cannot be checked; \
+                                 declare string, boolean, integer, number, array or object"
+                            ),
+                        );
+                        continue;
+                    }
                 };
                 if !ok {
                     report.add(

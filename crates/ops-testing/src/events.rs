@@ -163,8 +163,7 @@ impl Event {
         let _ = handler;
         let full = std::any::type_name::<F>();
         let observer = short_type_name(full).to_owned();
-        let owner = full
-            .rsplit_once("::")
+        let owner = split_method_path(full)
             .map(|(path, _)| short_type_name(path).to_owned())
             .unwrap_or_default();
         DeferredEvent {
@@ -174,6 +173,24 @@ impl Event {
             snapshot_data: self.snapshot(),
         }
     }
+}
+
+/// Splits `path::Owner::method` at its last `::` outside generic arguments,
+/// so a generic handler (`Owner::on_event::<StartEvent>`, whose type name
+/// ends in `on_event<ops::event::StartEvent>`) still names its owner.
+fn split_method_path(full: &str) -> Option<(&str, &str)> {
+    let bytes = full.as_bytes();
+    let mut depth = 0usize;
+    let mut split = None;
+    for (i, byte) in bytes.iter().enumerate() {
+        match byte {
+            b'<' => depth += 1,
+            b'>' => depth = depth.saturating_sub(1),
+            b':' if depth == 0 && bytes.get(i + 1) == Some(&b':') => split = Some(i),
+            _ => {}
+        }
+    }
+    split.map(|i| (&full[..i], &full[i + 2..]))
 }
 
 /// `ctx.on`: constructors for every event, with ops.testing's names.

@@ -170,6 +170,22 @@ impl ModelError {
     pub fn is_secret_not_found(&self) -> bool {
         matches!(self, ModelError::SecretNotFound { .. })
     }
+
+    /// True when Juju refused a hook tool for lack of rights: a
+    /// [`ModelError::HookTool`] whose stderr says `permission denied`,
+    /// `access denied`, `not the leader` or `cannot write relation settings`
+    /// (ops raises a plain `ModelError` for these, and logs a security event).
+    pub fn is_permission_denied(&self) -> bool {
+        match self {
+            ModelError::HookTool { stderr, .. } => {
+                let lower = stderr.to_lowercase();
+                crate::backend::juju::AUTHZ_PHRASES
+                    .iter()
+                    .any(|phrase| lower.contains(phrase))
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The error a charm handler returns: any error type converts into it with `?`.

@@ -57,7 +57,10 @@ pub use backend::{
     RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, StringMap,
 };
 pub use charm::Charm;
-pub use dispatch::{STATE_KEY, main, run as run_dispatch};
+pub use dispatch::{
+    LOG_LEVEL_VAR, MainError, STATE_KEY, main, main_with, run as run_dispatch,
+    run_with as run_dispatch_with,
+};
 pub use error::{HandlerError, HandlerResult, ModelError};
 pub use event::{
     ActionEvent, CollectStatusEvent, ConfigChangedEvent, Event, InstallEvent, LeaderElectedEvent,

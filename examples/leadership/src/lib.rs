@@ -3,7 +3,8 @@
 //! - `leader-elected`: reconfigure with this unit as leader, tell the other
 //!   units through the peer relation, and create the application secret.
 //! - peer `relation-changed`: followers learn the leader from the peer
-//!   relation's application databag and reconfigure.
+//!   relation's application databag and reconfigure (deferring the event
+//!   until the leader has announced itself).
 //! - `config-changed`: everyone re-renders; only the leader changes the
 //!   application secret, checking leadership again after the slow part.
 //! - `start`: "I rule" or "I am ruled".
@@ -98,13 +99,19 @@ impl LeadershipCharm {
         let leader = event.relation.data(self.model.app()).get(LEADER_KEY)?;
         match leader {
             Some(leader) => self.reconfigure(&leader)?,
-            None => tracing::debug!("the leader has not announced itself yet"),
+            None => {
+                // Try again before the next event, when the leader may have announced itself.
+                tracing::debug!("the leader has not announced itself yet; deferring");
+                event.defer();
+            }
         }
         Ok(())
     }
 
     fn on_config_changed(&mut self, _event: &mut ConfigChangedEvent) -> HandlerResult {
-        if let Some(leader) = self.memory.borrow().leader.clone() {
+        // Clone first: `reconfigure` updates the stored state, which must not be borrowed then.
+        let known_leader = self.memory.borrow().leader.clone();
+        if let Some(leader) = known_leader {
             self.reconfigure(&leader)?;
         }
         if !self.model.unit().is_leader()? {
@@ -137,7 +144,8 @@ impl LeadershipCharm {
     }
 
     fn on_show_leader(&mut self, event: &mut ActionEvent) -> HandlerResult {
-        match self.memory.borrow().leader.clone() {
+        let known_leader = self.memory.borrow().leader.clone();
+        match known_leader {
             Some(leader) => event.set_results(serde_json::json!({ "leader": leader }))?,
             None => event.fail("this unit does not know the leader yet")?,
         }

@@ -151,3 +151,27 @@ fn show_leader_reports_what_the_unit_knows(#[values(true, false)] knows: bool) {
         assert_eq!(message, "this unit does not know the leader yet");
     }
 }
+
+#[test]
+fn config_changed_rerenders_for_the_known_leader() {
+    let (mut ctx, file) = context("rerender");
+    let stored = ops_testing::StoredState::new(
+        "_stored",
+        [("leader".to_string(), "leadership/2".into())].into(),
+    );
+    let state = State {
+        config: [("port".to_string(), 9090.into())].into(),
+        stored_states: vec![stored],
+        ..State::default()
+    };
+    let out = ctx.run(ctx.on.config_changed(), &state).unwrap();
+    let rendered = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        rendered.contains("leader = leadership/2") && rendered.contains("port = 9090"),
+        "{rendered}"
+    );
+    assert_eq!(
+        out.get_stored_state("_stored", None).unwrap().content["leader"],
+        "leadership/2"
+    );
+}

@@ -8,6 +8,43 @@ use std::collections::BTreeMap;
 /// A databag: string keys to string values.
 pub type Databag = BTreeMap<String, String>;
 
+/// A unit number used as a map key: JSON writes it as a string (`"0"`).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct UnitKey(u32);
+
+impl<'de> Deserialize<'de> for UnitKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = UnitKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a unit number")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<UnitKey, E> {
+                u32::try_from(v)
+                    .map(UnitKey)
+                    .map_err(|_| E::custom(format!("unit number {v} is too large")))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<UnitKey, E> {
+                v.parse()
+                    .map(UnitKey)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+        }
+        deserializer.deserialize_any(KeyVisitor)
+    }
+}
+
+/// Reads maps keyed by unit number. Serde's own `u32` keys fail inside the
+/// internally tagged [`AnyRelation`]: its buffered content keeps JSON's
+/// string keys and will not parse them as numbers.
+fn unit_keyed<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<u32, Databag>, D::Error> {
+    let map = BTreeMap::<UnitKey, Databag>::deserialize(deserializer)?;
+    Ok(map.into_iter().map(|(UnitKey(k), v)| (k, v)).collect())
+}
+
 /// The databag Juju fills in for every unit: its addresses.
 pub fn default_unit_databag() -> Databag {
     [
@@ -52,6 +89,7 @@ pub struct Relation {
     /// The remote application's databag.
     pub remote_app_data: Databag,
     /// The remote units' databags, by unit number.
+    #[serde(deserialize_with = "unit_keyed")]
     pub remote_units_data: BTreeMap<u32, Databag>,
     /// The remote model's uuid, for cross-model relations.
     pub remote_model_uuid: Option<String>,
@@ -99,6 +137,7 @@ pub struct PeerRelation {
     /// This unit's databag.
     pub local_unit_data: Databag,
     /// The other peers' databags, by unit number (never this unit's).
+    #[serde(deserialize_with = "unit_keyed")]
     pub peers_data: BTreeMap<u32, Databag>,
 }
 

@@ -1,0 +1,104 @@
+//! Actions: parameters, results, logs and failure.
+
+use ops::{ActionEvent, ActiveStatus, Charm, Framework, HandlerResult, Model, on};
+use ops_testing::{Context, Error, State, Status};
+use pretty_assertions::assert_eq;
+use serde::Deserialize;
+use serde_json::json;
+
+const META: &str = "
+name: archivist
+actions:
+  backup:
+    params:
+      target: {type: string}
+      retries: {type: integer}
+";
+
+#[derive(Deserialize)]
+struct BackupParams {
+    target: String,
+    #[serde(default)]
+    retries: u32,
+}
+
+/// Backs up to a target; fails for `nowhere`, and keeps going after failing.
+struct ArchivistCharm {
+    model: Model,
+}
+
+impl Charm for ArchivistCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        framework.observe(on::action("backup"), Self::on_backup);
+        ArchivistCharm {
+            model: framework.model().clone(),
+        }
+    }
+}
+
+impl ArchivistCharm {
+    fn on_backup(&mut self, event: &mut ActionEvent) -> HandlerResult {
+        let params: BackupParams = event.load_params()?;
+        event.log(&format!("backing up to {}", params.target))?;
+        event.set_results(json!({"target": params.target, "id": event.id}))?;
+        if params.target == "nowhere" {
+            event.fail("no such target")?;
+        }
+        event.set_results(json!({"attempts": {"max": params.retries}}))?;
+        event.log("done")?;
+        self.model
+            .unit()
+            .set_status(ActiveStatus::new("backed up"))?;
+        Ok(())
+    }
+}
+
+#[test]
+fn results_and_logs_are_recorded() {
+    let mut ctx = Context::<ArchivistCharm>::from_yaml(META).unwrap();
+    let event = ctx
+        .on
+        .action("backup")
+        .params(json!({"target": "s3", "retries": 3}))
+        .id("42");
+    let out = ctx.run(event, &State::default()).unwrap();
+    assert_eq!(
+        out.unit_status,
+        Status::from(ActiveStatus::new("backed up"))
+    );
+    assert_eq!(
+        ctx.action_results.clone().map(serde_json::Value::Object),
+        Some(json!({"target": "s3", "id": "42", "attempts": {"max": 3}}))
+    );
+    assert_eq!(ctx.action_logs, vec!["backing up to s3", "done"]);
+}
+
+#[test]
+fn a_failed_action_carries_the_output_state_and_later_results() {
+    let mut ctx = Context::<ArchivistCharm>::from_yaml(META).unwrap();
+    let event = ctx.on.action("backup").params(json!({"target": "nowhere"}));
+    let Err(Error::ActionFailed { message, state }) = ctx.run(event, &State::default()) else {
+        panic!("expected Error::ActionFailed");
+    };
+    assert_eq!(message, "no such target");
+    // The handler went on after fail(): its status and results count.
+    assert_eq!(
+        state.unit_status,
+        Status::from(ActiveStatus::new("backed up"))
+    );
+    let results = ctx.action_results.clone().unwrap();
+    assert_eq!(results["target"], "nowhere");
+    assert_eq!(results["attempts"], json!({"max": 0}));
+    assert_eq!(ctx.action_logs, vec!["backing up to nowhere", "done"]);
+}
+
+#[test]
+fn each_action_run_starts_with_fresh_results_and_logs() {
+    let mut ctx = Context::<ArchivistCharm>::from_yaml(META).unwrap();
+    let first = ctx.on.action("backup").params(json!({"target": "a"}));
+    ctx.run(first, &State::default()).unwrap();
+    let second = ctx.on.action("backup").params(json!({"target": "b"}));
+    ctx.run(second, &State::default()).unwrap();
+    assert_eq!(ctx.action_logs, vec!["backing up to b", "done"]);
+    assert_eq!(ctx.action_results.unwrap()["target"], "b");
+}

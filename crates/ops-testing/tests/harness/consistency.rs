@@ -1,0 +1,165 @@
+//! The consistency check reports every problem of an input at once.
+
+use crate::common::Probe;
+use ops::{Charm, Framework, HandlerResult, StartEvent, on};
+use ops_testing::{Context, Error, PeerRelation, Problem, Relation, State};
+use pretty_assertions::assert_eq;
+use serde_json::json;
+
+const META: &str = "
+name: strict
+requires:
+  db: {interface: pgsql}
+peers:
+  peers: {interface: strict_peers}
+config:
+  options:
+    port: {type: int, default: 8080}
+actions:
+  backup: {}
+";
+
+/// Records that it ran.
+struct StrictCharm {
+    seen: Probe<&'static str>,
+}
+
+impl Charm for StrictCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        Self::build(framework, Probe::default())
+    }
+}
+
+impl StrictCharm {
+    fn build(framework: &mut Framework<Self>, seen: Probe<&'static str>) -> Self {
+        framework.observe(on::start(), Self::on_start);
+        StrictCharm { seen }
+    }
+
+    fn on_start(&mut self, _: &mut StartEvent) -> HandlerResult {
+        self.seen.push("start");
+        Ok(())
+    }
+}
+
+fn context() -> (Context<StrictCharm>, Probe<&'static str>) {
+    let seen = Probe::default();
+    let probe = seen.clone();
+    let ctx = Context::from_yaml(META)
+        .unwrap()
+        .with_charm(move |fw| StrictCharm::build(fw, probe.clone()));
+    (ctx, seen)
+}
+
+/// Four problems in the State itself.
+fn broken_state() -> State {
+    State {
+        config: [
+            ("colour".to_owned(), json!("blue")),
+            ("port".to_owned(), json!("eighty")),
+        ]
+        .into(),
+        relations: vec![
+            Relation::new("cache").into(),
+            PeerRelation {
+                peers_data: [(0, Default::default()), (1, Default::default())].into(),
+                ..PeerRelation::new("peers")
+            }
+            .into(),
+        ],
+        ..State::default()
+    }
+}
+
+fn problems(result: Result<State, Error>) -> (Vec<Problem>, String) {
+    match result {
+        Err(error @ Error::Inconsistent { .. }) => {
+            let text = error.to_string();
+            let Error::Inconsistent { problems } = error else {
+                unreachable!()
+            };
+            (problems, text)
+        }
+        other => panic!("expected Error::Inconsistent, got {other:?}"),
+    }
+}
+
+fn assert_state_problems(problems: &[Problem]) {
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(
+        fields[..4],
+        [
+            "config.colour",
+            "config.port",
+            "relations[0] (Relation \"cache\")",
+            "relations[1] (PeerRelation \"peers\").peers_data",
+        ]
+    );
+    for (problem, words) in problems.iter().zip([
+        "not a config option",
+        "not of the option's type `int`",
+        "not declared",
+        "holds unit 0",
+    ]) {
+        assert!(problem.message.contains(words), "{problem}");
+    }
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_a_relation_event() {
+    let (mut ctx, seen) = context();
+    let missing = Relation::new("db");
+    let (problems, text) = problems(ctx.run(ctx.on.relation_changed(&missing), &broken_state()));
+    assert_eq!(problems.len(), 5, "{text}");
+    assert_state_problems(&problems);
+    assert_eq!(problems[4].field, "event db_relation_changed");
+    assert!(
+        problems[4].message.contains(&format!(
+            "relation {} is not in State.relations",
+            missing.id
+        )),
+        "{}",
+        problems[4]
+    );
+    assert!(text.contains("5 problem(s)"), "{text}");
+    for problem in &problems {
+        assert!(text.contains(&problem.to_string()), "{text}");
+    }
+    assert!(seen.take().is_empty(), "the charm did not run");
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_an_undeclared_action() {
+    let (mut ctx, seen) = context();
+    let (problems, text) = problems(ctx.run(ctx.on.action("restore"), &broken_state()));
+    assert_eq!(problems.len(), 5, "{text}");
+    assert_state_problems(&problems);
+    assert_eq!(problems[4].field, "event restore_action");
+    assert!(
+        problems[4]
+            .message
+            .contains("action \"restore\" is not declared"),
+        "{}",
+        problems[4]
+    );
+    assert!(seen.take().is_empty(), "the charm did not run");
+}
+
+#[test]
+fn a_consistent_state_runs() {
+    let (mut ctx, seen) = context();
+    let state = State {
+        config: [("port".to_owned(), json!(9000))].into(),
+        relations: vec![
+            Relation::new("db").into(),
+            PeerRelation {
+                peers_data: [(1, Default::default())].into(),
+                ..PeerRelation::new("peers")
+            }
+            .into(),
+        ],
+        ..State::default()
+    };
+    ctx.run(ctx.on.start(), &state).unwrap();
+    assert_eq!(seen.take(), vec!["start"]);
+}

@@ -1,0 +1,23 @@
+//! Integration tests of the `ops-testing` harness, in one test binary.
+//!
+//! Each module covers one area and defines the small charms it runs; every
+//! test arranges an input `State`, runs one event with a `Context`, and
+//! asserts on the output `State` and the Context's records.
+
+mod actions;
+mod collect_status;
+mod common;
+mod config;
+mod consistency;
+mod deferral;
+mod failures;
+mod immutability;
+mod leadership;
+mod logging;
+mod model;
+mod ports;
+mod relations;
+mod secrets;
+mod serde_state;
+mod statuses;
+mod stored_state;

@@ -1,0 +1,870 @@
+//! The compiled charm, run as Juju runs it.
+//!
+//! Each test lays out a charm directory the way `charmcraft pack` does
+//! (`dispatch`, `bin/leadership`, and the `metadata.yaml`, `config.yaml` and
+//! `actions.yaml` generated from `charmcraft.yaml`), then runs `dispatch` in
+//! it with a clean environment holding only what Juju sets, and with fake
+//! hook tools first on `PATH` (`tests/support/fake_hook_tool.rs`). The fake
+//! tools answer from a JSON model and record every call: argv, stdin, and the
+//! files named on argv.
+//!
+//! Juju applies most of a hook's changes only when the hook exits 0; the
+//! harness below does the same to the fake model (status, workload version
+//! and action output are applied at once, as in Juju).
+//!
+//! The charm writes its config file where `LEADERSHIP_CONFIG_FILE` says (see
+//! `src/main.rs`), here inside the test's directory.
+
+use rstest::rstest;
+use serde_json::{Value, json};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const STATE_KEY: &str = "juju-ops.framework";
+/// The password the charm derives from the port; it must never be on argv.
+const PASSWORD: &str = "pass-8080";
+/// A user name distinctive enough to search argv for.
+const USERNAME: &str = "operator-x7q";
+
+/// One recorded hook-tool call.
+#[derive(Debug, Clone)]
+struct Call {
+    tool: String,
+    args: Vec<String>,
+    stdin: Option<String>,
+    files: serde_json::Map<String, Value>,
+}
+
+impl Call {
+    fn line(&self) -> String {
+        format!("{} {}", self.tool, self.args.join(" "))
+    }
+}
+
+/// What one dispatch did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stderr: String,
+    calls: Vec<Call>,
+}
+
+impl Run {
+    fn calls_to(&self, tool: &str) -> Vec<&Call> {
+        self.calls.iter().filter(|c| c.tool == tool).collect()
+    }
+
+    /// The messages sent to `juju-log` at `level`.
+    fn logs(&self, level: &str) -> Vec<String> {
+        self.calls_to("juju-log")
+            .into_iter()
+            .filter(|c| {
+                c.args
+                    .starts_with(&["--log-level".to_owned(), level.to_owned()])
+            })
+            .map(|c| c.args.last().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    fn succeeded(&self) -> &Self {
+        assert_eq!(
+            self.code,
+            0,
+            "dispatch failed: {}\ncalls: {:#?}",
+            self.stderr,
+            self.lines()
+        );
+        self
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.calls.iter().map(Call::line).collect()
+    }
+
+    /// A failed dispatch: non-zero, no panic, the reason on stderr and in
+    /// `juju-log` at ERROR, and nothing saved.
+    fn failed_with(&self, needle: &str) -> &Self {
+        assert_ne!(
+            self.code,
+            0,
+            "expected a failure, calls: {:#?}",
+            self.lines()
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}: {}",
+            self.stderr
+        );
+        assert!(
+            self.calls_to("state-set").is_empty(),
+            "a failed dispatch saved state: {:#?}",
+            self.lines()
+        );
+        self
+    }
+
+    fn logged_error(&self, needle: &str) -> &Self {
+        let errors = self.logs("ERROR");
+        assert!(
+            errors.iter().any(|m| m.contains(needle)),
+            "no ERROR log with {needle:?}: {errors:#?}"
+        );
+        self
+    }
+}
+
+/// A charm directory, fake hook tools, and the fake model they answer from.
+struct Juju {
+    root: PathBuf,
+    unit: String,
+}
+
+impl Drop for Juju {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn example_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The packed charm's metadata files, generated from charmcraft.yaml as
+/// `charmcraft pack` does (JSON is valid YAML).
+fn packed_metadata(charm_dir: &Path) {
+    let meta = ops::CharmMeta::load(example_dir()).expect("charmcraft.yaml loads");
+    let mut metadata = serde_json::to_value(&meta).unwrap();
+    let object = metadata.as_object_mut().unwrap();
+    let config = object.remove("config").unwrap();
+    let actions = object.remove("actions").unwrap();
+    std::fs::write(charm_dir.join("metadata.yaml"), metadata.to_string()).unwrap();
+    std::fs::write(charm_dir.join("config.yaml"), config.to_string()).unwrap();
+    std::fs::write(charm_dir.join("actions.yaml"), actions.to_string()).unwrap();
+}
+
+fn world(leader: bool) -> Value {
+    json!({
+        "leader": leader,
+        "config": {"port": 8080, "username": USERNAME},
+        "relations": [{
+            "id": 0,
+            "endpoint": "replicas",
+            "remote_app": "leadership",
+            "units": ["leadership/1"],
+            "data": {},
+        }],
+        "secrets": [],
+        "unit_state": {},
+        "unit_status": {"status": "unknown", "message": ""},
+    })
+}
+
+impl Juju {
+    fn new(test: &str, world: Value) -> Self {
+        let root =
+            std::env::temp_dir().join(format!("leadership-dispatch-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let charm = root.join("charm");
+        std::fs::create_dir_all(charm.join("bin")).unwrap();
+        std::fs::create_dir_all(root.join("model")).unwrap();
+        std::fs::copy(example_dir().join("dispatch"), charm.join("dispatch")).unwrap();
+        std::fs::set_permissions(
+            charm.join("dispatch"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(
+            env!("CARGO_BIN_EXE_leadership"),
+            charm.join("bin/leadership"),
+        )
+        .unwrap();
+        packed_metadata(&charm);
+        let installed = Command::new(env!("CARGO_BIN_EXE_fake-hook-tool"))
+            .arg("--install")
+            .arg(root.join("tools"))
+            .status()
+            .unwrap();
+        assert!(installed.success());
+        let juju = Juju {
+            root,
+            unit: "leadership/0".to_owned(),
+        };
+        juju.set_world(&world);
+        juju
+    }
+
+    fn charm_dir(&self) -> PathBuf {
+        self.root.join("charm")
+    }
+
+    fn config_file(&self) -> PathBuf {
+        self.root.join("etc/leadership.conf")
+    }
+
+    fn world(&self) -> Value {
+        let text = std::fs::read_to_string(self.root.join("model/world.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn set_world(&self, world: &Value) {
+        std::fs::write(self.root.join("model/world.json"), world.to_string()).unwrap();
+    }
+
+    fn update_world(&self, change: impl FnOnce(&mut Value)) {
+        let mut world = self.world();
+        change(&mut world);
+        self.set_world(&world);
+    }
+
+    /// What the framework persisted in Juju's unit state.
+    fn persisted(&self) -> Value {
+        let world = self.world();
+        let text = world["unit_state"][STATE_KEY]
+            .as_str()
+            .expect("the framework saved its state");
+        serde_json::from_str(text).unwrap()
+    }
+
+    fn stored(&self) -> Value {
+        self.persisted()["stored"]["LeadershipCharm/StoredStateData[_stored]"].clone()
+    }
+
+    fn deferred(&self) -> Vec<Value> {
+        self.persisted()["deferred"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The environment Juju gives every hook.
+    fn base_env(&self, dispatch_path: &str) -> Vec<(String, String)> {
+        let hook = dispatch_path.strip_prefix("hooks/").unwrap_or("");
+        let tools = self.root.join("tools");
+        [
+            ("PATH", format!("{}:/usr/bin:/bin", tools.display())),
+            ("JUJU_DISPATCH_PATH", dispatch_path.to_owned()),
+            ("JUJU_HOOK_NAME", hook.to_owned()),
+            ("JUJU_UNIT_NAME", self.unit.clone()),
+            ("JUJU_MODEL_NAME", "test".to_owned()),
+            (
+                "JUJU_MODEL_UUID",
+                "1f0c6a54-9e2a-4c1e-8d3b-0a8e2f6a1d11".to_owned(),
+            ),
+            ("JUJU_VERSION", "3.6.14".to_owned()),
+            ("JUJU_CHARM_DIR", self.charm_dir().display().to_string()),
+            ("CHARM_DIR", self.charm_dir().display().to_string()),
+            ("JUJU_CONTEXT_ID", format!("{}-{hook}-1", self.unit)),
+            (
+                "JUJU_AGENT_SOCKET_ADDRESS",
+                "@/var/lib/juju/agents/unit-leadership-0/agent.socket".to_owned(),
+            ),
+            ("JUJU_AGENT_SOCKET_NETWORK", "unix".to_owned()),
+            ("LANG", "C.UTF-8".to_owned()),
+            (
+                "FAKE_JUJU_DIR",
+                self.root.join("model").display().to_string(),
+            ),
+            (
+                "LEADERSHIP_CONFIG_FILE",
+                self.config_file().display().to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// Runs `dispatch` for one event, as Juju does.
+    fn dispatch(&self, dispatch_path: &str, extra: &[(&str, &str)]) -> Run {
+        let mut env = self.base_env(dispatch_path);
+        for (key, value) in extra {
+            env.retain(|(k, _)| k != key);
+            env.push(((*key).to_owned(), (*value).to_owned()));
+        }
+        self.dispatch_with_env(&env)
+    }
+
+    fn dispatch_with_env(&self, env: &[(String, String)]) -> Run {
+        let calls_file = self.root.join("model/calls.jsonl");
+        let _ = std::fs::remove_file(&calls_file);
+        let before = self.world();
+        let output = Command::new(self.charm_dir().join("dispatch"))
+            .current_dir(self.charm_dir())
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .unwrap();
+        let code = output.status.code().unwrap_or(-1);
+        if code != 0 {
+            // Juju discards a failed hook's buffered changes; status, the
+            // workload version and action output were applied at once.
+            let after = self.world();
+            let mut restored = before;
+            for key in ["unit_status", "app_status", "workload_version", "action"] {
+                restored[key] = after[key].clone();
+            }
+            self.set_world(&restored);
+        }
+        let calls = std::fs::read_to_string(&calls_file)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| {
+                let record: Value = serde_json::from_str(line).unwrap();
+                Call {
+                    tool: record["tool"].as_str().unwrap().to_owned(),
+                    args: serde_json::from_value(record["args"].clone()).unwrap(),
+                    stdin: record["stdin"].as_str().map(str::to_owned),
+                    files: record["files"].as_object().cloned().unwrap_or_default(),
+                }
+            })
+            .collect();
+        let run = Run {
+            code,
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            calls,
+        };
+        assert_secrets_stay_off_argv(&run);
+        run
+    }
+
+    fn peer_changed(&self, extra: &[(&str, &str)]) -> Run {
+        let mut env = vec![
+            ("JUJU_RELATION", "replicas"),
+            ("JUJU_RELATION_ID", "replicas:0"),
+            ("JUJU_REMOTE_APP", "leadership"),
+            ("JUJU_REMOTE_UNIT", "leadership/1"),
+        ];
+        env.extend_from_slice(extra);
+        self.dispatch("hooks/replicas-relation-changed", &env)
+    }
+
+    fn action(&self, name: &str, params: Value) -> Run {
+        self.update_world(|w| w["action"] = json!({ "params": params }));
+        self.dispatch(
+            &format!("actions/{name}"),
+            &[("JUJU_ACTION_NAME", name), ("JUJU_ACTION_UUID", "42")],
+        )
+    }
+
+    fn fail(&self, tool: &str, failure: Value) {
+        self.update_world(|w| w["fail"] = json!({ tool: failure }));
+    }
+
+    fn app_secret(&self) -> Option<Value> {
+        self.world()["secrets"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["label"] == "my-label").cloned())
+    }
+}
+
+/// No secret value on any argv, secret files private and removed after use.
+fn assert_secrets_stay_off_argv(run: &Run) {
+    for call in &run.calls {
+        for arg in &call.args {
+            assert!(
+                !arg.contains(PASSWORD) && !arg.contains(USERNAME),
+                "secret value on argv: {}",
+                call.line()
+            );
+        }
+        for (path, file) in &call.files {
+            assert_eq!(file["mode"], "600", "{path}");
+            assert_eq!(file["dir_mode"], "700", "{path}");
+            assert!(!Path::new(path).exists(), "{path} was left behind");
+        }
+    }
+}
+
+/// A directory-name-safe form of `text`.
+fn slug(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(40)
+        .collect()
+}
+
+fn read_config_file(juju: &Juju) -> Option<String> {
+    std::fs::read_to_string(juju.config_file()).ok()
+}
+
+// install -> leader-elected -> config-changed -> start. Juju sends
+// leader-elected only to the unit that won, so the follower gets
+// install -> config-changed -> start.
+#[rstest]
+fn lifecycle(#[values(true, false)] leader: bool) {
+    let juju = Juju::new(&format!("lifecycle-{leader}"), world(leader));
+
+    let install = juju.dispatch("hooks/install", &[]);
+    install.succeeded();
+    assert_eq!(
+        install.calls[0].line(),
+        format!("state-get --format=json {STATE_KEY}"),
+        "persisted state is loaded first"
+    );
+    assert_eq!(juju.stored(), json!({"leader": null, "elections_won": 0}));
+
+    if leader {
+        let elected = juju.dispatch("hooks/leader-elected", &[]);
+        elected.succeeded();
+        assert!(
+            elected
+                .logs("INFO")
+                .contains(&"leadership/0 was elected leader".to_owned()),
+            "{:#?}",
+            elected.lines()
+        );
+        // The peers learn the leader through the application databag, on stdin.
+        let set = elected.calls_to("relation-set");
+        assert_eq!(set.len(), 1);
+        assert_eq!(set[0].args, ["-r", "0", "--app", "--file", "-"]);
+        assert_eq!(
+            set[0].stdin.as_deref(),
+            Some(r#"{"leader":"leadership/0"}"#)
+        );
+        // The secret is created through private files, not argv.
+        let add = elected.calls_to("secret-add");
+        assert_eq!(add.len(), 1);
+        let contents: Vec<&Value> = add[0].files.values().map(|f| &f["content"]).collect();
+        assert!(contents.contains(&&json!(PASSWORD)), "{add:?}");
+        assert_eq!(
+            juju.world()["relations"][0]["data"]["leadership"]["leader"],
+            "leadership/0"
+        );
+    }
+
+    let changed = juju.dispatch("hooks/config-changed", &[]);
+    changed.succeeded();
+    // Leadership is asked once per dispatch: Juju guarantees it for 30 s.
+    assert_eq!(
+        changed.calls_to("is-leader").len(),
+        1,
+        "{:#?}",
+        changed.lines()
+    );
+    // The configuration is read once however often the charm asks (the
+    // follower, knowing no leader, has nothing to configure).
+    assert_eq!(
+        changed.calls_to("config-get").len(),
+        usize::from(leader),
+        "{:#?}",
+        changed.lines()
+    );
+
+    let start = juju.dispatch("hooks/start", &[]);
+    start.succeeded();
+    let status = start.calls_to("status-set");
+    assert_eq!(status.len(), 1);
+    let message = if leader { "I rule" } else { "I am ruled" };
+    assert_eq!(
+        status[0].args,
+        ["--application=False", "active", "--", message]
+    );
+
+    let world = juju.world();
+    assert_eq!(
+        world["unit_status"],
+        json!({"status": "active", "message": message})
+    );
+    if leader {
+        let secret = juju
+            .app_secret()
+            .expect("the leader created the app secret");
+        assert_eq!(secret["owner"], "application");
+        let revisions = secret["revisions"].as_array().unwrap();
+        assert_eq!(revisions.len(), 2, "config-changed sets a new revision");
+        assert_eq!(
+            revisions[1],
+            json!({"username": USERNAME, "password": PASSWORD})
+        );
+        assert_eq!(
+            juju.stored(),
+            json!({"leader": "leadership/0", "elections_won": 1})
+        );
+        let rendered = read_config_file(&juju).unwrap();
+        assert!(rendered.contains("leader = leadership/0") && rendered.contains("port = 8080"));
+    } else {
+        assert_eq!(juju.app_secret(), None);
+        assert_eq!(world["relations"][0]["data"], json!({}));
+        assert_eq!(juju.stored(), json!({"leader": null, "elections_won": 0}));
+        assert_eq!(read_config_file(&juju), None);
+    }
+    // Nothing was logged at DEBUG: nobody asked for it.
+    for run in [&install, &changed, &start] {
+        assert_eq!(run.logs("DEBUG"), Vec::<String>::new());
+    }
+    assert_eq!(juju.deferred(), Vec::<Value>::new());
+}
+
+#[test]
+fn a_deferred_peer_event_survives_into_the_next_dispatch() {
+    let juju = Juju::new("deferred", world(false));
+
+    // The leader has not announced itself: the follower defers.
+    juju.peer_changed(&[]).succeeded();
+    let deferred = juju.deferred();
+    assert_eq!(deferred.len(), 1, "{deferred:#?}");
+    assert_eq!(deferred[0]["observer"], "on_peer_changed");
+    assert_eq!(
+        deferred[0]["handle_path"],
+        "LeadershipCharm/on/replicas_relation_changed[1]"
+    );
+    assert_eq!(deferred[0]["snapshot"]["relation_id"], 0);
+    assert_eq!(read_config_file(&juju), None);
+
+    // Another event while the leader is still silent: deferred again, kept.
+    let update = juju.dispatch("hooks/update-status", &[]);
+    update.succeeded();
+    assert_eq!(juju.deferred().len(), 1);
+
+    // The leader announces itself; the next event (here a secret-changed,
+    // which this charm does not observe) re-emits the deferred one first.
+    juju.update_world(|w| {
+        w["relations"][0]["data"]["leadership"] = json!({"leader": "leadership/1"});
+    });
+    let run = juju.dispatch(
+        "hooks/secret-changed",
+        &[
+            ("JUJU_SECRET_ID", "secret:cvfake00000000000009"),
+            ("JUJU_SECRET_LABEL", ""),
+            ("JUJU_OPS_LOG_LEVEL", "DEBUG"),
+        ],
+    );
+    run.succeeded();
+    let debug = run.logs("DEBUG");
+    assert!(
+        debug.iter().any(|m| m.starts_with(
+            "Re-emitting deferred event LeadershipCharm/on/replicas_relation_changed[1]"
+        )),
+        "{debug:#?}"
+    );
+    assert!(
+        debug.contains(&"Emitting Juju event secret_changed.".to_owned()),
+        "{debug:#?}"
+    );
+    assert_eq!(juju.deferred(), Vec::<Value>::new());
+    assert_eq!(juju.stored()["leader"], "leadership/1");
+    assert!(
+        read_config_file(&juju)
+            .unwrap()
+            .contains("leader = leadership/1")
+    );
+}
+
+#[test]
+fn a_debug_session_sends_debug_lines() {
+    let juju = Juju::new("debug-session", world(true));
+    let run = juju.dispatch("hooks/start", &[("JUJU_DEBUG", "1")]);
+    run.succeeded();
+    let debug = run.logs("DEBUG");
+    assert!(
+        debug
+            .iter()
+            .any(|m| m.starts_with("juju-ops ") && m.ends_with(" up and running."))
+    );
+    assert!(
+        debug.contains(&"Emitting Juju event start.".to_owned()),
+        "{debug:#?}"
+    );
+}
+
+#[rstest]
+fn show_leader_action(#[values(true, false)] knows: bool) {
+    let juju = Juju::new(&format!("action-{knows}"), world(true));
+    if knows {
+        juju.dispatch("hooks/leader-elected", &[]).succeeded();
+    }
+    let params = json!({"verbose": true, "format": {"style": "short"}});
+    let run = juju.action("show-leader", params);
+    run.succeeded();
+    let get = run.calls_to("action-get");
+    assert_eq!(get.len(), 1);
+    assert_eq!(get[0].args, ["--format=json"]);
+    let action = juju.world()["action"].clone();
+    if knows {
+        assert_eq!(run.calls_to("action-set")[0].args, ["leader=leadership/0"]);
+        assert_eq!(action["results"], json!({"leader": "leadership/0"}));
+        assert_eq!(action.get("failed"), None);
+    } else {
+        // The action failed the way Juju reports it; the hook did not.
+        assert_eq!(
+            run.calls_to("action-fail")[0].args,
+            ["--", "this unit does not know the leader yet"]
+        );
+        assert_eq!(action["failed"], "this unit does not know the leader yet");
+        assert_eq!(action.get("results"), None);
+    }
+}
+
+#[test]
+fn a_failed_handler_commits_nothing() {
+    let juju = Juju::new("handler-failure", world(true));
+    // The leader sees a peer change before its election: deferred.
+    juju.peer_changed(&[]).succeeded();
+    assert_eq!(juju.deferred().len(), 1);
+    let before = juju.persisted();
+
+    // leader-elected counts the election, tells the peers, then fails to add
+    // the secret: the count, the peer data and the queue are all dropped.
+    juju.fail(
+        "secret-add",
+        json!({"exit": 1, "stderr": "ERROR quota exceeded\n"}),
+    );
+    let run = juju.dispatch("hooks/leader-elected", &[]);
+    run.failed_with("hook tool `secret-add` failed: ERROR quota exceeded")
+        .logged_error("on_leader_elected failed while handling leader_elected");
+    assert_eq!(
+        run.calls_to("relation-set").len(),
+        1,
+        "the handler got that far"
+    );
+    assert_eq!(juju.persisted(), before);
+    assert_eq!(juju.world()["relations"][0]["data"], json!({}));
+
+    // Juju retries the hook: it now succeeds, and counts one election, not two.
+    juju.update_world(|w| w["fail"] = json!({}));
+    juju.dispatch("hooks/leader-elected", &[]).succeeded();
+    assert_eq!(juju.stored()["elections_won"], 1);
+    // The peer event was re-emitted before the election and deferred again...
+    assert_eq!(juju.deferred().len(), 1);
+    // ...and goes through at the next event, now that the leader is known.
+    juju.dispatch("hooks/update-status", &[]).succeeded();
+    assert_eq!(juju.deferred(), Vec::<Value>::new());
+}
+
+#[test]
+fn a_refused_state_save_is_reported_with_jujus_reason() {
+    let juju = Juju::new("state-set-failure", world(true));
+    juju.fail(
+        "state-set",
+        json!({"exit": 1, "stderr": "ERROR max allowed value size exceeded\n"}),
+    );
+    let run = juju.dispatch("hooks/install", &[]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("cannot save the charm's state"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("max allowed value size exceeded"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"));
+    assert_eq!(juju.world()["unit_state"], json!({}));
+}
+
+/// The event that makes the charm call `tool`: (dispatch path, leader,
+/// whether an election must have happened first).
+fn event_using(tool: &str) -> (&'static str, bool, bool) {
+    match tool {
+        "state-get" | "state-set" => ("hooks/install", true, false),
+        "is-leader" | "status-set" => ("hooks/start", true, false),
+        "config-get" | "relation-ids" | "relation-list" | "relation-get" | "relation-set"
+        | "secret-get" | "secret-add" => ("hooks/leader-elected", true, false),
+        "secret-info-get" | "secret-set" => ("hooks/config-changed", true, true),
+        "action-get" | "action-set" => ("actions/show-leader", true, true),
+        "action-fail" => ("actions/show-leader", true, false),
+        other => panic!("no event uses {other}"),
+    }
+}
+
+#[rstest]
+fn every_failing_hook_tool_is_a_typed_error_not_a_panic(
+    #[values(
+        "state-get",
+        "state-set",
+        "is-leader",
+        "status-set",
+        "config-get",
+        "relation-ids",
+        "relation-list",
+        "relation-get",
+        "relation-set",
+        "secret-get",
+        "secret-add",
+        "secret-info-get",
+        "secret-set",
+        "action-get",
+        "action-set",
+        "action-fail"
+    )]
+    tool: &str,
+    #[values("exit", "garbage")] mode: &str,
+) {
+    // Tools whose output the charm does not read cannot give garbage.
+    let reads_output = !matches!(
+        tool,
+        "state-set" | "status-set" | "relation-set" | "secret-set" | "action-set" | "action-fail"
+    );
+    if mode == "garbage" && !reads_output {
+        return;
+    }
+    let (path, leader, knows) = event_using(tool);
+    let juju = Juju::new(&format!("tool-{tool}-{mode}"), world(leader));
+    if knows {
+        juju.dispatch("hooks/leader-elected", &[]).succeeded();
+    }
+    let failure = if mode == "exit" {
+        json!({"exit": 1, "stderr": "ERROR injected failure\n"})
+    } else {
+        json!({"exit": 0, "stdout": "{garbage"})
+    };
+    juju.fail(tool, failure);
+    let run = if let Some(action) = path.strip_prefix("actions/") {
+        juju.action(action, json!({}))
+    } else {
+        juju.dispatch(path, &[])
+    };
+    assert!(
+        !run.calls_to(tool).is_empty(),
+        "{tool} not called: {:#?}",
+        run.lines()
+    );
+    let expected = if mode == "exit" {
+        format!("hook tool `{tool}` failed: ERROR injected failure")
+    } else {
+        format!("hook tool `{tool}` gave output that cannot be read: expected ")
+    };
+    if tool == "state-set" {
+        // The save itself failed: reported, and nothing else was saved.
+        assert_ne!(run.code, 0);
+        assert!(run.stderr.contains(&expected), "{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    } else {
+        run.failed_with(&expected).logged_error(&expected);
+    }
+}
+
+#[test]
+fn an_undeliverable_log_line_does_not_fail_the_hook() {
+    let juju = Juju::new("juju-log-failure", world(true));
+    juju.fail(
+        "juju-log",
+        json!({"exit": 1, "stderr": "ERROR log sink gone\n"}),
+    );
+    let run = juju.dispatch("hooks/leader-elected", &[]);
+    run.succeeded();
+    assert!(!run.calls_to("juju-log").is_empty());
+    assert_eq!(juju.stored()["elections_won"], 1);
+}
+
+#[rstest]
+#[case::unknown_hook("hooks/frobnicate", &[], "cannot dispatch hooks/frobnicate: \"frobnicate\" is not a hook Juju runs")]
+#[case::undeclared_endpoint(
+    "hooks/db-relation-changed",
+    &[("JUJU_RELATION", "db"), ("JUJU_RELATION_ID", "db:1")],
+    "the charm declares no relation endpoint \"db\""
+)]
+#[case::undeclared_action("actions/backup", &[("JUJU_ACTION_UUID", "1")], "the charm declares no action \"backup\"")]
+#[case::bad_dispatch_path("start", &[], "JUJU_DISPATCH_PATH=\"start\" is malformed")]
+#[case::bad_relation_id(
+    "hooks/replicas-relation-changed",
+    &[("JUJU_RELATION", "replicas"), ("JUJU_RELATION_ID", "replicas:x")],
+    "JUJU_RELATION_ID=\"replicas:x\" is malformed"
+)]
+#[case::relation_mismatch(
+    "hooks/replicas-relation-changed",
+    &[("JUJU_RELATION", "db"), ("JUJU_RELATION_ID", "db:0")],
+    "JUJU_RELATION=\"db\" does not match the endpoint \"replicas\""
+)]
+#[case::secret_without_id("hooks/secret-changed", &[], "JUJU_SECRET_ID is not set")]
+#[case::action_without_uuid("actions/show-leader", &[], "JUJU_ACTION_UUID is not set")]
+#[case::bad_log_level("hooks/start", &[("JUJU_OPS_LOG_LEVEL", "chatty")], "JUJU_OPS_LOG_LEVEL=\"chatty\" is not understood")]
+fn malformed_environments_are_named(
+    #[case] path: &str,
+    #[case] extra: &[(&str, &str)],
+    #[case] message: &str,
+) {
+    let juju = Juju::new(&format!("env-{}", slug(message)), world(true));
+    let run = juju.dispatch(path, extra);
+    run.failed_with(message).logged_error(message);
+    // Nothing was read or written before the check.
+    assert!(run.calls_to("state-get").is_empty(), "{:#?}", run.lines());
+}
+
+#[test]
+fn missing_juju_variables_are_named() {
+    let juju = Juju::new("env-missing-unit", world(true));
+    let env: Vec<(String, String)> = juju
+        .base_env("hooks/start")
+        .into_iter()
+        .filter(|(k, _)| k != "JUJU_UNIT_NAME")
+        .collect();
+    let run = juju.dispatch_with_env(&env);
+    run.failed_with("JUJU_UNIT_NAME is not set: this program must be run by Juju");
+}
+
+#[test]
+fn restricted_hooks_do_nothing() {
+    let juju = Juju::new("restricted", world(true));
+    let run = juju.dispatch("hooks/collect-metrics", &[]);
+    run.succeeded();
+    assert!(run.calls.is_empty(), "{:#?}", run.lines());
+}
+
+#[rstest]
+#[case::none(&[], "no charm metadata in")]
+#[case::bad_charmcraft(&[("charmcraft.yaml", "name: [leadership\ntype: charm\n")], "cannot parse charmcraft.yaml")]
+#[case::bad_metadata(&[("metadata.yaml", "name: leadership\npeers: [\n")], "cannot parse metadata.yaml")]
+#[case::bad_actions(
+    &[("metadata.yaml", "name: leadership\n"), ("actions.yaml", "show-leader: [1, 2\n")],
+    "cannot parse actions.yaml"
+)]
+fn missing_or_malformed_metadata_names_the_file(
+    #[case] files: &[(&str, &str)],
+    #[case] message: &str,
+) {
+    let juju = Juju::new(&format!("meta-{}", slug(message)), world(true));
+    for name in ["metadata.yaml", "config.yaml", "actions.yaml"] {
+        std::fs::remove_file(juju.charm_dir().join(name)).unwrap();
+    }
+    for (name, text) in files {
+        std::fs::write(juju.charm_dir().join(name), text).unwrap();
+    }
+    let run = juju.dispatch("hooks/start", &[]);
+    let dir = juju.charm_dir().display().to_string();
+    run.failed_with(message)
+        .failed_with(&format!("cannot load the charm's metadata from {dir}"))
+        .logged_error(message);
+}
+
+#[test]
+fn an_unpacked_charm_reads_charmcraft_yaml() {
+    let juju = Juju::new("charmcraft-yaml", world(true));
+    for name in ["metadata.yaml", "config.yaml", "actions.yaml"] {
+        std::fs::remove_file(juju.charm_dir().join(name)).unwrap();
+    }
+    std::fs::copy(
+        example_dir().join("charmcraft.yaml"),
+        juju.charm_dir().join("charmcraft.yaml"),
+    )
+    .unwrap();
+    juju.dispatch("hooks/start", &[]).succeeded();
+    assert_eq!(juju.world()["unit_status"]["message"], "I rule");
+}
+
+#[test]
+fn corrupt_persisted_state_is_named_with_the_fix() {
+    let juju = Juju::new("corrupt-state", world(true));
+    juju.update_world(|w| w["unit_state"] = json!({ STATE_KEY: "{not json" }));
+    juju.dispatch("hooks/start", &[])
+        .failed_with(&format!(
+            "cannot read the charm's persisted state (unit state key {STATE_KEY})"
+        ))
+        .failed_with(&format!(
+            "juju exec --unit leadership/0 -- state-delete {STATE_KEY}"
+        ));
+
+    // Well-formed, but not what the charm's stored type holds.
+    let saved = json!({
+        "deferred": [],
+        "stored": {"LeadershipCharm/StoredStateData[_stored]": {"elections_won": "many"}},
+    });
+    juju.update_world(|w| w["unit_state"] = json!({ STATE_KEY: saved.to_string() }));
+    juju.dispatch("hooks/start", &[])
+        .failed_with("stored state LeadershipCharm/StoredStateData[_stored]")
+        .logged_error("add #[serde(default)]");
+}

@@ -1,0 +1,375 @@
+//! Port of <https://github.com/canonical/operator/blob/main/testing/tests/test_context_on.py>.
+//!
+//! Upstream's `ContextCharm` records every event object it observes; here
+//! the catch-all charm records each event's kind, and a callback captures
+//! the attributes each test checks. Python lets the secret and relation
+//! arguments be passed by position or keyword (`as_kwarg`); Rust has one
+//! calling convention, so those parametrizations collapse into one case.
+
+use crate::helpers::{AnyEvent, Probe, RelationView, catch_all, relation_view};
+use ops::{SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent};
+use ops_testing::{CharmEvents, Databag, Event, Relation, Secret, SecretOwner, State};
+use pretty_assertions::assert_eq;
+use rstest::rstest;
+use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const META: &str = "
+name: context-charm
+containers:
+  bar: {}
+requires:
+  baz: {interface: charmlink}
+storage:
+  foo: {type: filesystem}
+actions:
+  act:
+    params:
+      param:
+        description: some parameter
+        type: string
+        default: ''
+";
+
+/// Runs `event` against `state` with the catch-all charm; returns the kinds
+/// it observed and what `inspect` extracted from the first event.
+fn observe<T: 'static>(
+    meta_yaml: &str,
+    state: &State,
+    event: impl FnOnce(&CharmEvents) -> Event,
+    inspect: impl Fn(&mut dyn AnyEvent) -> Option<T> + 'static,
+) -> (Vec<&'static str>, Option<T>) {
+    let captured = Rc::new(RefCell::new(None));
+    let slot = captured.clone();
+    let probe = Probe::calling(move |_, event| {
+        if slot.borrow().is_none() {
+            *slot.borrow_mut() = inspect(event);
+        }
+        Ok(())
+    });
+    let mut ctx = catch_all(meta_yaml, &probe);
+    let event = event(&ctx.on);
+    ctx.run(event, state).unwrap();
+    let seen = probe.seen.borrow().clone();
+    (seen, captured.take())
+}
+
+#[rstest]
+#[case("install", "InstallEvent")]
+#[case("start", "StartEvent")]
+#[case("stop", "StopEvent")]
+#[case("remove", "RemoveEvent")]
+#[case("update_status", "UpdateStatusEvent")]
+#[case("config_changed", "ConfigChangedEvent")]
+#[case("upgrade_charm", "UpgradeCharmEvent")]
+#[case("leader_elected", "LeaderElectedEvent")]
+fn test_simple_events(#[case] event_name: &str, #[case] event_kind: &str) {
+    let (seen, _) = observe::<()>(
+        META,
+        &State::default(),
+        |on| match event_name {
+            "install" => on.install(),
+            "start" => on.start(),
+            "stop" => on.stop(),
+            "remove" => on.remove(),
+            "update_status" => on.update_status(),
+            "config_changed" => on.config_changed(),
+            "upgrade_charm" => on.upgrade_charm(),
+            "leader_elected" => on.leader_elected(),
+            other => panic!("no event {other}"),
+        },
+        |_| None,
+    );
+    assert_eq!(seen, [event_kind, "CollectStatusEvent"]);
+}
+
+// Python also warns (DeprecationWarning); Rust has no such warning.
+#[rstest]
+#[case("pre_series_upgrade", "PreSeriesUpgradeEvent")]
+#[case("post_series_upgrade", "PostSeriesUpgradeEvent")]
+fn test_simple_deprecated_events(#[case] event_name: &str, #[case] event_kind: &str) {
+    let (seen, _) = observe::<()>(
+        META,
+        &State::default(),
+        |on| match event_name {
+            "pre_series_upgrade" => on.pre_series_upgrade(),
+            _ => on.post_series_upgrade(),
+        },
+        |_| None,
+    );
+    assert_eq!(seen, [event_kind, "CollectStatusEvent"]);
+}
+
+fn secret_id(event: &mut dyn AnyEvent) -> Option<(Option<String>, Option<u32>)> {
+    let any = event.as_any();
+    if let Some(e) = any.downcast_ref::<SecretChangedEvent>() {
+        return Some((e.secret.id(), None));
+    }
+    if let Some(e) = any.downcast_ref::<SecretRotateEvent>() {
+        return Some((e.secret.id(), None));
+    }
+    if let Some(e) = any.downcast_ref::<SecretExpiredEvent>() {
+        return Some((e.secret.id(), Some(e.revision)));
+    }
+    any.downcast_ref::<SecretRemoveEvent>()
+        .map(|e| (e.secret.id(), Some(e.revision)))
+}
+
+#[rstest]
+#[case("secret_changed", "SecretChangedEvent", None)]
+#[case("secret_rotate", "SecretRotateEvent", Some(SecretOwner::App))]
+fn test_simple_secret_events(
+    #[case] event_name: &str,
+    #[case] event_kind: &str,
+    #[case] owner: Option<SecretOwner>,
+) {
+    let secret = Secret {
+        owner,
+        ..Secret::new([("password".to_owned(), "xxxx".to_owned())].into())
+    };
+    let state_in = State {
+        secrets: vec![secret.clone()],
+        ..State::default()
+    };
+    // The secret must always be passed because the same event name is used
+    // for all secrets.
+    let (seen, id) = observe(
+        META,
+        &state_in,
+        |on| match event_name {
+            "secret_changed" => on.secret_changed(&secret),
+            _ => on.secret_rotate(&secret),
+        },
+        secret_id,
+    );
+    assert_eq!(seen, [event_kind, "CollectStatusEvent"]);
+    assert_eq!(id, Some((Some(secret.id.clone()), None)));
+}
+
+#[rstest]
+#[case("secret_expired", "SecretExpiredEvent")]
+#[case("secret_remove", "SecretRemoveEvent")]
+fn test_revision_secret_events(#[case] event_name: &str, #[case] event_kind: &str) {
+    let secret = Secret {
+        latest_content: [("password".to_owned(), "xxxx".to_owned())].into(),
+        owner: Some(SecretOwner::App),
+        ..Secret::new([("password".to_owned(), "yyyy".to_owned())].into())
+    };
+    let state_in = State {
+        secrets: vec![secret.clone()],
+        ..State::default()
+    };
+    // The secret and revision must always be passed because the same event
+    // name is used for all secrets.
+    let (seen, id) = observe(
+        META,
+        &state_in,
+        |on| match event_name {
+            "secret_expired" => on.secret_expired(&secret, 42),
+            _ => on.secret_remove(&secret, 42),
+        },
+        secret_id,
+    );
+    assert_eq!(seen, [event_kind, "CollectStatusEvent"]);
+    assert_eq!(id, Some((Some(secret.id.clone()), Some(42))));
+}
+
+#[test]
+fn test_action_event_no_params() {
+    let (seen, _) = observe::<()>(META, &State::default(), |on| on.action("act"), |_| None);
+    assert_eq!(seen, ["ActionEvent", "CollectStatusEvent"]);
+}
+
+#[test]
+fn test_action_event_with_params() {
+    // The event's id is not readable from the built event here, so the
+    // charm's id is compared with the one the harness gave Juju's context.
+    let probe = Probe::default();
+    let captured = Rc::new(RefCell::new(None));
+    let slot = captured.clone();
+    let probe = Probe {
+        call: Some(Rc::new(
+            move |model: &ops::Model, event: &mut dyn AnyEvent| {
+                if let Some(action) = event.as_any().downcast_mut::<ops::ActionEvent>() {
+                    *slot.borrow_mut() = Some((
+                        action.id.clone(),
+                        model.juju_context().action_uuid.clone(),
+                        action.params().clone(),
+                    ));
+                }
+                Ok(())
+            },
+        )),
+        ..probe
+    };
+    let mut ctx = catch_all(META, &probe);
+    let call_event = ctx.on.action("act").params(json!({"param": "hello"}));
+    ctx.run(call_event, &State::default()).unwrap();
+    assert_eq!(*probe.seen.borrow(), ["ActionEvent", "CollectStatusEvent"]);
+    let (id, uuid, params) = captured.take().unwrap();
+    assert!(!id.is_empty());
+    assert_eq!(Some(id), uuid);
+    assert_eq!(params["param"], "hello");
+}
+
+fn view(event: &mut dyn AnyEvent) -> Option<RelationView> {
+    relation_view(event)
+}
+
+#[rstest]
+#[case("relation_created", "RelationCreatedEvent")]
+#[case("relation_broken", "RelationBrokenEvent")]
+fn test_relation_app_events(#[case] event_name: &str, #[case] event_kind: &str) {
+    let relation = Relation::new("baz");
+    let state_in = State {
+        relations: vec![relation.clone().into()],
+        ..State::default()
+    };
+    let (seen, view) = observe(
+        META,
+        &state_in,
+        |on| match event_name {
+            "relation_created" => on.relation_created(&relation),
+            _ => on.relation_broken(&relation),
+        },
+        view,
+    );
+    assert_eq!(seen, [event_kind, "CollectStatusEvent"]);
+    let view = view.unwrap();
+    assert_eq!(view.relation.id(), relation.id);
+    assert_eq!(view.app.unwrap().name(), relation.remote_app_name);
+    assert!(view.unit.is_none());
+}
+
+#[test]
+fn test_relation_complex_name() {
+    let meta_yaml = META.replace(
+        "  baz: {interface: charmlink}\n",
+        "  baz: {interface: charmlink}\n  foo-bar-baz: {interface: another-one}\n",
+    );
+    let relation = Relation::new("foo-bar-baz");
+    let state_in = State {
+        relations: vec![relation.clone().into()],
+        ..State::default()
+    };
+    let (seen, view) = observe(
+        &meta_yaml,
+        &state_in,
+        |on| on.relation_created(&relation),
+        view,
+    );
+    assert_eq!(seen, ["RelationCreatedEvent", "CollectStatusEvent"]);
+    let view = view.unwrap();
+    assert_eq!(view.relation.id(), relation.id);
+    assert_eq!(view.app.unwrap().name(), relation.remote_app_name);
+    assert!(view.unit.is_none());
+}
+
+fn units(ids: &[(u32, &str)]) -> std::collections::BTreeMap<u32, Databag> {
+    ids.iter()
+        .map(|(id, y)| (*id, [("x".to_owned(), y.to_string())].into()))
+        .collect()
+}
+
+#[rstest]
+#[case("relation_joined", "RelationJoinedEvent")]
+#[case("relation_changed", "RelationChangedEvent")]
+fn test_relation_unit_events_default_unit(#[case] event_name: &str, #[case] event_kind: &str) {
+    let relation = Relation {
+        remote_units_data: units(&[(1, "y")]),
+        ..Relation::new("baz")
+    };
+    let state_in = State {
+        relations: vec![relation.clone().into()],
+        ..State::default()
+    };
+    // The unit is chosen automatically.
+    let (seen, view) = observe(
+        META,
+        &state_in,
+        |on| match event_name {
+            "relation_joined" => on.relation_joined(&relation),
+            _ => on.relation_changed(&relation),
+        },
+        view,
+    );
+    assert_eq!(seen, [event_kind, "CollectStatusEvent"]);
+    let view = view.unwrap();
+    assert_eq!(view.relation.id(), relation.id);
+    assert_eq!(view.app.unwrap().name(), relation.remote_app_name);
+    assert_eq!(view.unit.unwrap().name(), "remote/1");
+}
+
+#[rstest]
+#[case("relation_joined", "RelationJoinedEvent")]
+#[case("relation_changed", "RelationChangedEvent")]
+fn test_relation_unit_events(#[case] event_name: &str, #[case] event_kind: &str) {
+    let relation = Relation {
+        remote_units_data: units(&[(1, "y"), (2, "z")]),
+        ..Relation::new("baz")
+    };
+    let state_in = State {
+        relations: vec![relation.clone().into()],
+        ..State::default()
+    };
+    let (seen, view) = observe(
+        META,
+        &state_in,
+        |on| match event_name {
+            "relation_joined" => on.relation_joined(&relation).remote_unit(2),
+            _ => on.relation_changed(&relation).remote_unit(2),
+        },
+        view,
+    );
+    assert_eq!(seen, [event_kind, "CollectStatusEvent"]);
+    let view = view.unwrap();
+    assert_eq!(view.relation.id(), relation.id);
+    assert_eq!(view.app.unwrap().name(), relation.remote_app_name);
+    assert_eq!(view.unit.unwrap().name(), "remote/2");
+}
+
+#[test]
+fn test_relation_departed_event() {
+    let relation = Relation::new("baz");
+    let state_in = State {
+        relations: vec![relation.clone().into()],
+        ..State::default()
+    };
+    let (seen, view) = observe(
+        META,
+        &state_in,
+        |on| {
+            on.relation_departed(&relation)
+                .remote_unit(2)
+                .departing_unit(1)
+        },
+        view,
+    );
+    assert_eq!(seen, ["RelationDepartedEvent", "CollectStatusEvent"]);
+    let view = view.unwrap();
+    assert_eq!(view.relation.id(), relation.id);
+    assert_eq!(view.app.unwrap().name(), relation.remote_app_name);
+    assert_eq!(view.unit.unwrap().name(), "remote/2");
+    assert_eq!(view.departing_unit.unwrap().name(), "remote/1");
+}
+
+#[rstest]
+#[case("receive-ca-cert", "created", "-relation-created")]
+#[case("receive-ca-cert", "joined", "-relation-joined")]
+#[case("receive-ca-cert", "changed", "-relation-changed")]
+#[case("receive_ca_cert", "changed", "-relation-changed")]
+fn test_relation_event_juju_name_preserves_endpoint(
+    #[case] endpoint: &str,
+    #[case] suffix: &str,
+    #[case] expected_suffix: &str,
+) {
+    let probe = Probe::default();
+    let ctx = catch_all(
+        &format!("name: foo\nrequires:\n  {endpoint}: {{interface: whatever}}\n"),
+        &probe,
+    );
+    let relation = Relation::new(endpoint);
+    let event = crate::helpers::relation_event(&ctx.on, suffix, &relation);
+    assert_eq!(event.juju_name(), format!("{endpoint}{expected_suffix}"));
+}

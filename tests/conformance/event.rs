@@ -1,0 +1,97 @@
+//! Port of <https://github.com/canonical/operator/blob/main/testing/tests/test_e2e/test_event.py>.
+//!
+//! Events are built only through `ctx.on` here (never from a string), and
+//! the framework emits no `pre_commit`/`commit` events: the captured
+//! framework events are the collect-status ones.
+
+use crate::helpers::{CatchAll, Probe, catch_all, meta};
+use ops::{Charm, Framework, HandlerResult, UpdateStatusEvent, on};
+use ops_testing::{Context, EmitKind, Relation, Secret, State};
+use pretty_assertions::assert_eq;
+use rstest::rstest;
+
+// For events tied to a named entity (here a relation endpoint), Juju keeps
+// the entity name exactly as declared in the metadata and only uses dashes
+// in the event-type suffix. Events not tied to such an entity use dashes
+// throughout. (Upstream's storage and container cases need features that do
+// not exist yet.)
+#[rstest]
+#[case("foo_relation_changed", "foo-relation-changed")]
+#[case("receive-ca-cert_relation_changed", "receive-ca-cert-relation-changed")]
+#[case("receive_ca_cert_relation_changed", "receive_ca_cert-relation-changed")]
+#[case("config_changed", "config-changed")]
+#[case("update_status", "update-status")]
+#[case("pre_series_upgrade", "pre-series-upgrade")]
+#[case("secret_changed", "secret-changed")]
+#[case("start", "start")]
+fn test_event_juju_name(#[case] evt: &str, #[case] expected_juju_name: &str) {
+    let ctx = catch_all("name: x", &Probe::default());
+    let event = match evt {
+        "config_changed" => ctx.on.config_changed(),
+        "update_status" => ctx.on.update_status(),
+        "pre_series_upgrade" => ctx.on.pre_series_upgrade(),
+        "secret_changed" => ctx
+            .on
+            .secret_changed(&Secret::new([("a".to_owned(), "b".to_owned())].into())),
+        "start" => ctx.on.start(),
+        relation => {
+            let endpoint = relation.strip_suffix("_relation_changed").unwrap();
+            ctx.on.relation_changed(Relation::new(endpoint))
+        }
+    };
+    assert_eq!(event.name, evt.replace('-', "_"));
+    assert_eq!(event.juju_name(), expected_juju_name);
+}
+
+#[test]
+fn test_emitted_framework() {
+    let mut ctx = Context::<CatchAll>::new(meta("name: joop")).capture_framework_events(true);
+    ctx.run(ctx.on.update_status(), &State::default()).unwrap();
+    let emitted: Vec<(&str, EmitKind)> = ctx
+        .emitted_events
+        .iter()
+        .map(|e| (e.name.as_str(), e.kind))
+        .collect();
+    // Upstream: [UpdateStatus, CollectStatus, PreCommit, Commit].
+    assert_eq!(
+        emitted,
+        [
+            ("update_status", EmitKind::Dispatched),
+            ("collect_unit_status", EmitKind::Framework),
+        ]
+    );
+}
+
+struct MyCharm;
+
+impl Charm for MyCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        framework.observe(on::update_status(), Self::on_update_status);
+        MyCharm
+    }
+}
+
+impl MyCharm {
+    fn on_update_status(&mut self, _: &mut UpdateStatusEvent) -> HandlerResult {
+        Ok(())
+    }
+}
+
+#[test]
+fn test_emitted_deferred() {
+    let mut ctx = Context::<MyCharm>::new(meta("name: joop"))
+        .capture_deferred_events(true)
+        .capture_framework_events(true);
+    let deferred = ctx.on.update_status().deferred(MyCharm::on_update_status);
+    ctx.run(
+        ctx.on.start(),
+        &State {
+            deferred: vec![deferred],
+            ..State::default()
+        },
+    )
+    .unwrap();
+    let kinds: Vec<&str> = ctx.emitted_events.iter().map(|e| e.name.as_str()).collect();
+    // Upstream also records pre_commit and commit.
+    assert_eq!(kinds, ["update_status", "start", "collect_unit_status"]);
+}

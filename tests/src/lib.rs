@@ -1,0 +1,32 @@
+//! Doctests for the README and every page in `docs/`: each Rust block in
+//! them is compiled and run by `cargo test --workspace`, so published
+//! snippets cannot rot.
+//!
+//! Doctests are not compiled with `cfg(test)`, so `#[test]` and `#[rstest]`
+//! functions in them would be dropped unchecked. Pages that show tests wrap
+//! them in a hidden `tests!` macro that turns each one into a plain function
+//! and calls it (with every `#[values(..)]` value), so the shown tests compile
+//! and run.
+
+#[doc = include_str!("../../README.md")]
+pub mod readme {}
+
+#[doc = include_str!("../../docs/getting-started.md")]
+#[allow(
+    clippy::test_attr_in_doctest,
+    reason = "a hidden `tests!` macro on the page runs each #[test] and #[rstest] as a plain function"
+)]
+pub mod getting_started {}
+
+#[doc = include_str!("../../docs/coming-from-python.md")]
+#[allow(
+    clippy::test_attr_in_doctest,
+    reason = "a hidden `tests!` macro on the page runs each #[test] and #[rstest] as a plain function"
+)]
+pub mod coming_from_python {}
+
+#[doc = include_str!("../../docs/design.md")]
+pub mod design {}
+
+#[doc = include_str!("../../docs/parity.md")]
+pub mod parity {}

@@ -593,3 +593,57 @@ fn test_own_unit_in_peers_data_consistency(#[values(0, 1, 42)] unit_id: u32) {
         |on| on.start(),
     );
 }
+
+#[test]
+fn test_cloudspec_consistency() {
+    let cloud_spec = ops::CloudSpec {
+        name: "localhost".into(),
+        kind: "lxd".into(),
+        endpoint: Some("https://127.0.0.1:8443".into()),
+        credential: Some(ops::CloudCredential {
+            auth_type: "clientcertificate".into(),
+            attributes: [
+                ("client-cert", "foo"),
+                ("client-key", "bar"),
+                ("server-cert", "baz"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+            redacted: vec![],
+        }),
+        ..ops::CloudSpec::default()
+    };
+    let model = |name: &str, kind| State {
+        model: ops_testing::Model {
+            name: name.into(),
+            kind,
+            cloud_spec: Some(cloud_spec.clone()),
+            ..ops_testing::Model::default()
+        },
+        ..State::default()
+    };
+    assert_consistent(
+        "name: MyVMCharm",
+        &DEFAULT,
+        &model("lxd-model", ops_testing::ModelType::Lxd),
+        |on| on.start(),
+    );
+    assert_inconsistent(
+        "name: MyK8sCharm",
+        &DEFAULT,
+        &model("k8s-model", ops_testing::ModelType::Kubernetes),
+        |on| on.start(),
+    );
+    // Not upstream: from Juju 3.6.10 on, Kubernetes charms get their cloud spec.
+    let new_juju = Setup {
+        juju_version: "3.6.10",
+        unit_id: 0,
+    };
+    assert_consistent(
+        "name: MyK8sCharm",
+        &new_juju,
+        &model("k8s-model", ops_testing::ModelType::Kubernetes),
+        |on| on.start(),
+    );
+}

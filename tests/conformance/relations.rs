@@ -791,3 +791,62 @@ fn test_peer_relation_units_does_not_contain_this_unit() {
         Some("charm-name/0")
     );
 }
+
+/// Reads `relation.remote_model_uuid()` on start (upstream: `relation.remote_model.uuid`).
+struct RemoteModelCharm {
+    model: Model,
+    seen: Rc<RefCell<Option<(String, String)>>>,
+}
+
+impl Charm for RemoteModelCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        Self::build(framework, Rc::default())
+    }
+}
+
+impl RemoteModelCharm {
+    fn build(framework: &mut Framework<Self>, seen: Rc<RefCell<Option<(String, String)>>>) -> Self {
+        framework.observe(on::start(), Self::on_start);
+        RemoteModelCharm {
+            model: framework.model().clone(),
+            seen,
+        }
+    }
+
+    fn on_start(&mut self, _: &mut ops::StartEvent) -> HandlerResult {
+        let relation = self
+            .model
+            .get_relation("foo")?
+            .expect("relation foo exists");
+        *self.seen.borrow_mut() =
+            Some((relation.remote_model_uuid()?, self.model.uuid().to_owned()));
+        Ok(())
+    }
+}
+
+#[test]
+fn test_relation_remote_model() {
+    let run = |relation: Relation| {
+        let seen: Rc<RefCell<Option<(String, String)>>> = Rc::default();
+        let probe = seen.clone();
+        let mut ctx = Context::new(meta("name: foo\nrequires:\n  foo: {interface: foo}\n"))
+            .with_charm(move |fw| RemoteModelCharm::build(fw, probe.clone()));
+        let state = State {
+            relations: vec![relation.into()],
+            ..State::default()
+        };
+        ctx.run(ctx.on.start(), &state).unwrap();
+        seen.borrow_mut().take().expect("the start handler ran")
+    };
+
+    let (remote, own) = run(Relation::new("foo"));
+    assert!(!remote.is_empty());
+    assert_eq!(remote, own);
+
+    let (remote, own) = run(Relation {
+        remote_model_uuid: Some("UUID".into()),
+        ..Relation::new("foo")
+    });
+    assert_eq!(remote, "UUID");
+    assert_ne!(remote, own);
+}

@@ -38,6 +38,7 @@ pub(crate) fn check(
     check_networks(meta, state, &mut report);
     check_ports(state, &mut report);
     check_stored_states(state, &mut report);
+    check_cloud_spec(state, identity, &mut report);
     check_event(meta, state, event, identity, &mut report);
     if report.0.is_empty() {
         Ok(())
@@ -244,6 +245,19 @@ fn is_valid_action_name(name: &str) -> bool {
             alnum(first) && alnum(last) && bytes.iter().all(|&b| alnum(b) || b == b'-')
         }
         _ => false,
+    }
+}
+
+fn check_cloud_spec(state: &State, identity: &Identity, report: &mut Report) {
+    let kubernetes = state.model.kind == crate::state::ModelType::Kubernetes;
+    if kubernetes
+        && state.model.cloud_spec.is_some()
+        && identity.juju_version.as_slice() < [3, 6, 10].as_slice()
+    {
+        report.add(
+            "model.cloud_spec",
+            "Juju gives Kubernetes charms their cloud spec from 3.6.10 on; raise the Context's juju_version or remove the cloud spec",
+        );
     }
 }
 

@@ -10,7 +10,9 @@ pub use port::{Port, Protocol};
 pub use relation::{DataOwner, Relation, RelationDataContent};
 pub use secret::{Secret, SecretQuery, canonical_secret_id};
 
-use crate::backend::{Backend, Network, RelationId, SecretMetadata, SecretOwner, StringMap};
+use crate::backend::{
+    Backend, CloudSpec, Network, RelationId, SecretMetadata, SecretOwner, StringMap,
+};
 use crate::error::ModelError;
 use crate::juju_context::JujuContext;
 use crate::meta::CharmMeta;
@@ -212,6 +214,25 @@ impl Model {
     pub fn get_network(&self, binding: &str) -> Result<Network, ModelError> {
         self.shared.backend.network_get(binding, None)
     }
+
+    /// The cloud the model runs on, with its credential (`credential-get`).
+    /// Juju answers only when the application is trusted (`juju trust`).
+    pub fn get_cloud_spec(&self) -> Result<CloudSpec, ModelError> {
+        self.shared.backend.credential_get()
+    }
+
+    /// Asks Juju for `count` more instances of the storage `name`
+    /// (`storage-add`; ops' `model.storages.request`). Juju adds them after
+    /// the hook, and a storage-attached event follows for each.
+    pub fn request_storage(&self, name: &str, count: u32) -> Result<(), ModelError> {
+        if !self.shared.meta.storage.contains_key(name) {
+            return Err(ModelError::NotDeclared {
+                kind: "storage".to_owned(),
+                name: name.to_owned(),
+            });
+        }
+        self.shared.backend.storage_add(name, count)
+    }
 }
 
 /// A unit: this one (which the charm can change) or another one.
@@ -341,6 +362,14 @@ impl Unit {
     ) -> Result<Secret, ModelError> {
         self.ensure_ours("add a secret to")?;
         Secret::add(&self.shared, content, SecretOwner::Unit, metadata)
+    }
+
+    /// Asks Juju to reboot the machine (`juju-reboot`): after the hook, or
+    /// at once with `now` (Juju then stops this process and runs the hook
+    /// again after the reboot). Machine charms only.
+    pub fn reboot(&self, now: bool) -> Result<(), ModelError> {
+        self.ensure_ours("reboot")?;
+        self.shared.backend.reboot(now)
     }
 }
 

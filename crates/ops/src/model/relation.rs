@@ -118,6 +118,13 @@ impl Relation {
         &self.units
     }
 
+    /// The uuid of the model the remote application is in: another model's
+    /// for a cross-model relation, this model's otherwise
+    /// (`relation-model-get`; needs Juju 3.6.2 or later).
+    pub fn remote_model_uuid(&self) -> Result<String, ModelError> {
+        self.shared.backend.relation_model_get(self.id)
+    }
+
     /// The databag of a unit or application in this relation.
     ///
     /// ```no_run

@@ -171,6 +171,18 @@ impl MockBackend {
         }
     }
 
+    /// Who a grant or revoke is for: the unit, or else the application on
+    /// the other side of the relation.
+    fn grantee(&self, relation_id: RelationId, unit: Option<&str>) -> BackendResult<String> {
+        match unit {
+            Some(unit) => Ok(unit.to_owned()),
+            None => {
+                let app = self.identity.app_name.clone();
+                self.with_relation(relation_id, |r| r.remote_app_name(&app).to_owned())
+            }
+        }
+    }
+
     /// Juju's ownership rule for managing a secret.
     fn check_owner(&self, secret: &Secret, leader: bool, tool: &str) -> BackendResult<()> {
         match secret.owner {
@@ -528,11 +540,7 @@ impl Backend for MockBackend {
         relation_id: RelationId,
         unit: Option<&str>,
     ) -> BackendResult<()> {
-        let app = self.identity.app_name.clone();
-        let grantee = match unit {
-            Some(unit) => unit.to_owned(),
-            None => self.with_relation(relation_id, |r| r.remote_app_name(&app).to_owned())?,
-        };
+        let grantee = self.grantee(relation_id, unit)?;
         self.manage_secret("secret-grant", Some(id), None, |secret, _| {
             secret
                 .remote_grants
@@ -549,11 +557,7 @@ impl Backend for MockBackend {
         relation_id: RelationId,
         unit: Option<&str>,
     ) -> BackendResult<()> {
-        let app = self.identity.app_name.clone();
-        let grantee = match unit {
-            Some(unit) => unit.to_owned(),
-            None => self.with_relation(relation_id, |r| r.remote_app_name(&app).to_owned())?,
-        };
+        let grantee = self.grantee(relation_id, unit)?;
         self.manage_secret("secret-revoke", Some(id), None, |secret, _| {
             if let Some(grants) = secret.remote_grants.get_mut(&relation_id) {
                 grants.remove(&grantee);

@@ -232,7 +232,7 @@ impl<C: Charm> Context<C> {
     }
 
     fn juju_context(&self, event: &Event, state: &State) -> JujuContext {
-        let mut ctx = JujuContext {
+        event.juju_context(JujuContext {
             unit_name: self.unit_name(),
             model_name: state.model.name.clone(),
             model_uuid: state.model.uuid.clone(),
@@ -241,40 +241,7 @@ impl<C: Charm> Context<C> {
             availability_zone: self.availability_zone.clone(),
             principal_unit: self.principal_unit.clone(),
             ..JujuContext::default()
-        };
-        ctx.dispatch_path = match &event.source {
-            EventSource::Action { action, .. } => format!("actions/{action}"),
-            _ => format!("hooks/{}", event.juju_name()),
-        };
-        match &event.source {
-            EventSource::Plain => {}
-            EventSource::Relation {
-                relation,
-                suffix,
-                departing_unit,
-                ..
-            } => {
-                let app = relation.remote_app_name(&self.app_name).to_owned();
-                ctx.relation_name = Some(relation.endpoint().to_owned());
-                ctx.relation_id = Some(relation.id());
-                ctx.remote_app = Some(app.clone());
-                let remote = event.resolved_remote_unit();
-                ctx.remote_unit = remote.map(|id| format!("{app}/{id}"));
-                if *suffix == "departed" {
-                    ctx.departing_unit = departing_unit.or(remote).map(|id| format!("{app}/{id}"));
-                }
-            }
-            EventSource::Secret { secret, revision } => {
-                ctx.secret_id = Some(secret.id.clone());
-                ctx.secret_label = secret.label.clone();
-                ctx.secret_revision = *revision;
-            }
-            EventSource::Action { action, id, .. } => {
-                ctx.action_name = Some(action.clone());
-                ctx.action_uuid = Some(id.clone());
-            }
-        }
-        ctx
+        })
     }
 
     /// Runs one event against `state` and returns the output State.

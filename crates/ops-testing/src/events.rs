@@ -2,7 +2,8 @@
 
 use crate::state::ids::next_action_id;
 use crate::state::{AnyRelation, DeferredEvent, Secret};
-use ops::Snapshot;
+use ops::JujuContext;
+use ops::framework::event_snapshot;
 use ops::framework::short_type_name;
 use serde_json::Value;
 
@@ -113,9 +114,14 @@ impl Event {
         }
     }
 
-    /// What the framework stores for this event, as if `handler` had deferred it.
-    pub(crate) fn snapshot(&self) -> Snapshot {
-        let mut snapshot = Snapshot::new();
+    /// Fills in what Juju's environment says about this event (dispatch
+    /// path, relation, secret, action), on top of `base`.
+    pub(crate) fn juju_context(&self, base: JujuContext) -> JujuContext {
+        let mut ctx = base;
+        ctx.dispatch_path = match &self.source {
+            EventSource::Action { action, .. } => format!("actions/{action}"),
+            _ => format!("hooks/{}", self.juju_name()),
+        };
         match &self.source {
             EventSource::Plain => {}
             EventSource::Relation {
@@ -125,33 +131,26 @@ impl Event {
                 ..
             } => {
                 let app = relation.remote_app_name(&self.app_name).to_owned();
-                snapshot.insert("relation_name".into(), relation.endpoint().into());
-                snapshot.insert("relation_id".into(), relation.id().into());
-                snapshot.insert("app_name".into(), app.clone().into());
-                if let Some(unit) = self.resolved_remote_unit() {
-                    snapshot.insert("unit_name".into(), format!("{app}/{unit}").into());
-                }
-                if *suffix == "departed"
-                    && let Some(unit) = departing_unit.or(self.resolved_remote_unit())
-                {
-                    snapshot.insert("departing_unit".into(), format!("{app}/{unit}").into());
+                ctx.relation_name = Some(relation.endpoint().to_owned());
+                ctx.relation_id = Some(relation.id());
+                ctx.remote_app = Some(app.clone());
+                let remote = self.resolved_remote_unit();
+                ctx.remote_unit = remote.map(|id| format!("{app}/{id}"));
+                if *suffix == "departed" {
+                    ctx.departing_unit = departing_unit.or(remote).map(|id| format!("{app}/{id}"));
                 }
             }
             EventSource::Secret { secret, revision } => {
-                snapshot.insert("secret_id".into(), secret.id.clone().into());
-                snapshot.insert(
-                    "secret_label".into(),
-                    secret.label.clone().unwrap_or_default().into(),
-                );
-                if let Some(revision) = revision {
-                    snapshot.insert("secret_revision".into(), (*revision).into());
-                }
+                ctx.secret_id = Some(secret.id.clone());
+                ctx.secret_label = secret.label.clone();
+                ctx.secret_revision = *revision;
             }
-            EventSource::Action { id, .. } => {
-                snapshot.insert("id".into(), id.clone().into());
+            EventSource::Action { action, id, .. } => {
+                ctx.action_name = Some(action.clone());
+                ctx.action_uuid = Some(id.clone());
             }
         }
-        snapshot
+        ctx
     }
 
     /// This event as already deferred by `handler` in an earlier run, for
@@ -170,7 +169,8 @@ impl Event {
             handle_path: format!("{owner}/on/{}[1]", self.name),
             owner,
             observer,
-            snapshot_data: self.snapshot(),
+            // The same snapshot the framework stores when it defers this event.
+            snapshot_data: event_snapshot(&self.juju_context(JujuContext::default())),
         }
     }
 }

@@ -172,12 +172,7 @@ pub struct DeferredEvent {
 impl DeferredEvent {
     /// The event's name, for example `start`.
     pub fn name(&self) -> &str {
-        let last = self
-            .handle_path
-            .rsplit('/')
-            .next()
-            .unwrap_or(&self.handle_path);
-        last.split('[').next().unwrap_or(last)
+        ops::framework::event_name_of(&self.handle_path)
     }
 }
 

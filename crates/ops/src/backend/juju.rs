@@ -360,6 +360,16 @@ fn secret_files(tool: &str, content: &StringMap) -> BackendResult<(PrivateDir, V
     Ok((dir, args))
 }
 
+/// `--relation <id> [--unit <unit>] <secret-id>`, for secret-grant and secret-revoke.
+fn grant_args(id: &str, relation_id: RelationId, unit: Option<&str>) -> Vec<String> {
+    let mut args = vec![s("--relation"), relation_id.to_string()];
+    if let Some(unit) = unit {
+        args.extend([s("--unit"), s(unit)]);
+    }
+    args.push(s(id));
+    args
+}
+
 fn metadata_args(metadata: &SecretMetadata) -> Vec<String> {
     let mut args = Vec::new();
     if let Some(label) = &metadata.label {
@@ -771,12 +781,8 @@ impl Backend for JujuBackend {
         relation_id: RelationId,
         unit: Option<&str>,
     ) -> BackendResult<()> {
-        let mut args = vec![s("--relation"), relation_id.to_string()];
-        if let Some(unit) = unit {
-            args.extend([s("--unit"), s(unit)]);
-        }
-        args.push(s(id));
-        self.run("secret-grant", &args, None).map(drop)
+        self.run("secret-grant", &grant_args(id, relation_id, unit), None)
+            .map(drop)
     }
 
     fn secret_revoke(
@@ -785,12 +791,8 @@ impl Backend for JujuBackend {
         relation_id: RelationId,
         unit: Option<&str>,
     ) -> BackendResult<()> {
-        let mut args = vec![s("--relation"), relation_id.to_string()];
-        if let Some(unit) = unit {
-            args.extend([s("--unit"), s(unit)]);
-        }
-        args.push(s(id));
-        self.run("secret-revoke", &args, None).map(drop)
+        self.run("secret-revoke", &grant_args(id, relation_id, unit), None)
+            .map(drop)
     }
 
     fn secret_remove(&self, id: &str, revision: Option<u32>) -> BackendResult<()> {

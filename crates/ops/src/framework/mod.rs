@@ -40,12 +40,7 @@ impl DeferredNotice {
     /// The event's name (`start`, `db_relation_changed`, …): the last path
     /// segment without its `[n]`.
     pub fn event_name(&self) -> &str {
-        let last = self
-            .handle_path
-            .rsplit('/')
-            .next()
-            .unwrap_or(&self.handle_path);
-        last.split('[').next().unwrap_or(last)
+        event_name_of(&self.handle_path)
     }
 
     /// The `n` of `[n]`, 0 if absent.
@@ -62,6 +57,13 @@ impl DeferredNotice {
             .rsplit_once('[')
             .map_or(&self.handle_path, |(prefix, _)| prefix)
     }
+}
+
+/// The event name in a handle path: `MyCharm/on/db_relation_changed[3]` →
+/// `db_relation_changed`.
+pub fn event_name_of(handle_path: &str) -> &str {
+    let last = handle_path.rsplit('/').next().unwrap_or(handle_path);
+    last.split('[').next().unwrap_or(last)
 }
 
 /// What the framework keeps between dispatches: the deferred-event queue

@@ -29,5 +29,10 @@ transcript:
 bench:
     cargo bench --workspace
 
+# ops.testing and juju-ops-testing side by side, one table (docs/performance.md).
+# Plain equivalent: python3 bench/compare/compare.py
+bench-compare *ARGS:
+    python3 bench/compare/compare.py {{ARGS}}
+
 # What CI runs.
 ci: lint test

@@ -12,7 +12,7 @@ use ops::{
     SecretMetadata, SecretOwner, Status, StringMap,
 };
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -51,6 +51,10 @@ pub(crate) struct Records {
 
 struct Inner {
     state: State,
+    /// Where each relation id sits in `state.relations`, built on the first
+    /// lookup in a State with many relations (none is added or removed
+    /// during a run, so it stays right).
+    relation_index: Option<HashMap<RelationId, usize>>,
     records: Records,
     action_params: Option<serde_json::Map<String, Value>>,
     unit_state: StringMap,
@@ -70,6 +74,23 @@ fn juju_error(tool: &str, message: impl Into<String>) -> ModelError {
     ModelError::hook_tool(tool, message)
 }
 
+/// Above this many relations, relation lookups go through an index.
+const INDEX_FROM: usize = 8;
+
+/// `canonical_secret_id(id, uuid) == wanted`, without building the string.
+fn is_canonical_id(id: &str, uuid: &str, wanted: &str) -> bool {
+    let id = id.trim();
+    if id.starts_with("secret:") {
+        id == wanted
+    } else {
+        wanted
+            .strip_prefix("secret://")
+            .and_then(|rest| rest.strip_prefix(uuid))
+            .and_then(|rest| rest.strip_prefix('/'))
+            == Some(id)
+    }
+}
+
 fn relation_not_found(id: RelationId) -> ModelError {
     ModelError::RelationNotFound {
         relation: id.to_string(),
@@ -86,6 +107,7 @@ impl MockBackend {
         MockBackend {
             inner: Mutex::new(Inner {
                 state,
+                relation_index: None,
                 records: Records::default(),
                 action_params,
                 unit_state: StringMap::new(),
@@ -121,12 +143,30 @@ impl MockBackend {
         id: RelationId,
         f: impl FnOnce(&mut AnyRelation) -> T,
     ) -> BackendResult<T> {
-        let mut inner = self.lock();
-        let relation = inner
-            .state
-            .relations
-            .iter_mut()
-            .find(|r| r.id() == id)
+        let mut guard = self.lock();
+        let Inner {
+            state,
+            relation_index,
+            ..
+        } = &mut *guard;
+        let relations = &mut state.relations;
+        // A scan is cheapest for a few relations; an index keeps a charm that
+        // touches every relation of a large State linear rather than quadratic.
+        let position = if relations.len() <= INDEX_FROM {
+            relations.iter().position(|r| r.id() == id)
+        } else {
+            let index = relation_index.get_or_insert_with(|| {
+                let mut index = HashMap::with_capacity(relations.len());
+                for (position, relation) in relations.iter().enumerate() {
+                    // The first relation with an id wins, as a scan would find it.
+                    index.entry(relation.id()).or_insert(position);
+                }
+                index
+            });
+            index.get(&id).copied()
+        };
+        let relation = position
+            .map(|position| &mut relations[position])
             .ok_or_else(|| relation_not_found(id))?;
         Ok(f(relation))
     }
@@ -147,14 +187,14 @@ impl MockBackend {
         id: Option<&str>,
         label: Option<&str>,
     ) -> BackendResult<&'a mut Secret> {
-        let uuid = state.model.uuid.clone();
+        let uuid = &state.model.uuid;
         let position = match (id, label) {
             (Some(id), _) => {
-                let wanted = canonical_secret_id(id, &uuid);
+                let wanted = canonical_secret_id(id, uuid);
                 state
                     .secrets
                     .iter()
-                    .position(|s| canonical_secret_id(&s.id, &uuid) == wanted)
+                    .position(|s| is_canonical_id(&s.id, uuid, &wanted))
             }
             (None, Some(label)) => state
                 .secrets
@@ -744,5 +784,90 @@ impl Backend for MockBackend {
             tool: "add-metric".to_owned(),
             reason: "collect-metrics is legacy and not simulated (ops.testing raises NotImplementedError)".to_owned(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Relation;
+
+    fn backend(relations: u32) -> MockBackend {
+        let state = State {
+            leader: true,
+            relations: (1..=relations)
+                .map(|id| {
+                    Relation {
+                        id,
+                        remote_app_name: format!("app{id}"),
+                        ..Relation::new("db")
+                    }
+                    .into()
+                })
+                .collect(),
+            ..State::default()
+        };
+        let identity = Identity {
+            app_name: "me".to_owned(),
+            unit_id: 0,
+            juju_version: vec![3, 6, 14],
+            app_trusted: false,
+        };
+        MockBackend::new(state, identity, Arc::new(CharmMeta::new("me")), None)
+    }
+
+    // Few relations are scanned, many go through the index: both must find
+    // the same relation by id.
+    #[test]
+    fn relations_are_found_by_id_in_small_and_large_states() {
+        for count in [3, INDEX_FROM as u32 + 12] {
+            let backend = backend(count);
+            for id in 1..=count {
+                let app = backend.relation_remote_app_name(id).unwrap();
+                assert_eq!(app.as_deref(), Some(format!("app{id}").as_str()));
+            }
+            let missing = backend.relation_list(count + 1).unwrap_err();
+            assert!(missing.is_relation_not_found(), "{missing}");
+
+            let data: StringMap = [("k".to_owned(), "v".to_owned())].into();
+            backend.relation_set(count, &data, true).unwrap();
+            assert_eq!(backend.relation_get(count, "me", true).unwrap(), data);
+            let (state, _) = backend.finish();
+            let written: Vec<_> = state
+                .relations
+                .iter()
+                .filter(|r| r.local_app_data().contains_key("k"))
+                .map(AnyRelation::id)
+                .collect();
+            assert_eq!(written, [count]);
+        }
+    }
+
+    #[test]
+    fn secrets_are_found_by_any_form_of_their_id() {
+        let backend = backend(0);
+        let uuid = State::default().model.uuid;
+        let short = Secret {
+            id: format!("secret://{uuid}/0123456789abcdefghij"),
+            owner: Some(SecretOwner::App),
+            ..Secret::new([("key".to_owned(), "short".to_owned())].into())
+        };
+        let plain = Secret {
+            owner: Some(SecretOwner::App),
+            ..Secret::new([("key".to_owned(), "plain".to_owned())].into())
+        };
+        backend.lock().state.secrets = vec![plain.clone(), short.clone()];
+        let found = |id: &str| {
+            backend
+                .secret_get(Some(id), None, false, false)
+                .map(|content| content["key"].clone())
+        };
+        assert_eq!(found(&plain.id).unwrap(), "plain");
+        assert_eq!(found(&format!("  {}  ", plain.id)).unwrap(), "plain");
+        assert_eq!(found(&short.id).unwrap(), "short");
+        // A bare id is canonicalised with the model's uuid.
+        assert_eq!(found("0123456789abcdefghij").unwrap(), "short");
+        assert!(found("secret://another-model/0123456789abcdefghij").is_err());
+        assert!(found("abcdefghij0123456789").is_err());
     }
 }

@@ -70,28 +70,28 @@ fn is_secret_uri(value: &str) -> bool {
 fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &mut Report) {
     let secret_allowed = !identity.juju_version.as_slice().lt(&[3, 4][..]);
     for (name, option) in &meta.config.options {
-        let field = format!("metadata config.options.{name}");
+        let field = || format!("metadata config.options.{name}");
         match option.kind.as_deref() {
             None => report.add(
-                field,
+                field(),
                 "the option has no `type`; add one of string, int, float, boolean, secret",
             ),
             Some("string" | "int" | "float" | "boolean") => {}
             Some("secret") if secret_allowed => {}
             Some("secret") => report.add(
-                field,
+                field(),
                 "config type `secret` needs Juju 3.4 or later; raise the Context's juju_version",
             ),
             Some(other) => report.add(
-                field,
+                field(),
                 format!("unknown type {other:?}; use string, int, float, boolean or secret"),
             ),
         }
     }
     for (name, value) in &state.config {
-        let field = format!("config.{name}");
+        let field = || format!("config.{name}");
         let Some(option) = meta.config.options.get(name) else {
-            report.add(field, "not a config option of the charm; declare it in charmcraft.yaml or remove it from the State");
+            report.add(field(), "not a config option of the charm; declare it in charmcraft.yaml or remove it from the State");
             continue;
         };
         let Some(kind) = option.kind.as_deref() else {
@@ -99,14 +99,14 @@ fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &m
         };
         if !config_type_matches(kind, value) {
             report.add(
-                field,
+                field(),
                 format!(
                     "value {value} is not of the option's type `{kind}`; give a value of that type"
                 ),
             );
         } else if kind == "secret" && !value.as_str().is_some_and(is_secret_uri) {
             report.add(
-                field,
+                field(),
                 format!("value {value} is not a secret id (`secret:` and 20 characters of a-z0-9)"),
             );
         }
@@ -116,21 +116,23 @@ fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &m
 fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report: &mut Report) {
     let mut ids = BTreeSet::new();
     for (i, relation) in state.relations.iter().enumerate() {
-        let field = format!(
-            "relations[{i}] ({} {:?})",
-            relation.kind_name(),
-            relation.endpoint()
-        );
+        let field = || {
+            format!(
+                "relations[{i}] ({} {:?})",
+                relation.kind_name(),
+                relation.endpoint()
+            )
+        };
         if !is_valid_endpoint_name(relation.endpoint()) {
             report.add(
-                &field,
+                field(),
                 "not a valid endpoint name: Juju wants a lowercase letter, then lowercase letters \
                  and digits, in groups joined by single '-' or '_'",
             );
         }
         if !ids.insert(relation.id()) {
             report.add(
-                &field,
+                field(),
                 format!(
                     "relation id {} is used twice; give each relation its own id",
                     relation.id()
@@ -138,15 +140,15 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
             );
         }
         match meta.endpoint(relation.endpoint()) {
-            None => report.add(&field, "the endpoint is not declared under requires, provides or peers in the metadata"),
+            None => report.add(field(), "the endpoint is not declared under requires, provides or peers in the metadata"),
             Some((RelationRole::Peer, _)) if !relation.is_peer() => {
-                report.add(&field, "the endpoint is declared under peers: use a PeerRelation")
+                report.add(field(), "the endpoint is declared under peers: use a PeerRelation")
             }
             Some((_, endpoint)) if endpoint.is_container_scoped() && !relation.is_subordinate() => {
-                report.add(&field, "the endpoint has `scope: container`: use a SubordinateRelation")
+                report.add(field(), "the endpoint has `scope: container`: use a SubordinateRelation")
             }
             Some((_, endpoint)) if relation.is_subordinate() && !endpoint.is_container_scoped() => {
-                report.add(&field, "a SubordinateRelation needs an endpoint with `scope: container`; use a Relation")
+                report.add(field(), "a SubordinateRelation needs an endpoint with `scope: container`; use a Relation")
             }
             Some(_) => {}
         }
@@ -154,7 +156,7 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
             && peer.peers_data.contains_key(&identity.unit_id)
         {
             report.add(
-                format!("{field}.peers_data"),
+                format!("{}.peers_data", field()),
                 format!(
                     "holds unit {} (the unit under test); put this unit's data in local_unit_data",
                     identity.unit_id
@@ -167,21 +169,21 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
 fn check_secrets(state: &State, report: &mut Report) {
     let mut ids = BTreeSet::new();
     for (i, secret) in state.secrets.iter().enumerate() {
-        let field = format!("secrets[{i}] ({})", secret.id);
+        let field = || format!("secrets[{i}] ({})", secret.id);
         if !ids.insert(&secret.id) {
             report.add(
-                &field,
+                field(),
                 "the secret id is used twice; give each secret its own id",
             );
         }
         if secret.tracked_content.is_empty() || secret.latest_content.is_empty() {
             report.add(
-                &field,
+                field(),
                 "a secret's content cannot be empty; give it at least one key",
             );
         }
         if secret.tracked_revision > secret.latest_revision {
-            report.add(&field, "tracked_revision is newer than latest_revision");
+            report.add(field(), "tracked_revision is newer than latest_revision");
         }
     }
 }
@@ -280,7 +282,7 @@ fn check_event(
     identity: &Identity,
     report: &mut Report,
 ) {
-    let field = format!("event {}", event.name);
+    let field = || format!("event {}", event.name);
     match &event.source {
         EventSource::Plain => {}
         EventSource::Relation {
@@ -290,9 +292,9 @@ fn check_event(
             ..
         } => {
             match state.get_relation(relation.id()) {
-                None => report.add(&field, format!("relation {} is not in State.relations; add it", relation.id())),
+                None => report.add(field(), format!("relation {} is not in State.relations; add it", relation.id())),
                 Some(in_state) if in_state != relation => report.add(
-                    &field,
+                    field(),
                     format!(
                         "relation {} differs from the one in State.relations; pass the same object to the event and the State",
                         relation.id()
@@ -303,7 +305,7 @@ fn check_event(
             let needs_unit = matches!(*suffix, "joined" | "changed" | "departed");
             if needs_unit && remote_unit.is_none() && relation.remote_unit_ids().is_empty() {
                 report.add(
-                    &field,
+                    field(),
                     "the relation has no remote units: add one to the relation or give .remote_unit(..)",
                 );
             }
@@ -311,7 +313,7 @@ fn check_event(
         EventSource::Secret { secret, .. } => {
             if !state.secrets.contains(secret) {
                 report.add(
-                    &field,
+                    field(),
                     format!(
                         "secret {} is not in State.secrets (or differs from it); add it",
                         secret.id
@@ -324,18 +326,18 @@ fn check_event(
                 .is_some_and(|major| *major < 3)
             {
                 report.add(
-                    &field,
+                    field(),
                     "secrets need Juju 3; raise the Context's juju_version",
                 );
             }
             let owned = secret.owner.is_some();
             match event.name.as_str() {
                 "secret_changed" if owned => report.add(
-                    &field,
+                    field(),
                     "secret-changed goes to units that were granted the secret, not its owner; set owner: None",
                 ),
                 "secret_rotate" | "secret_expired" | "secret_remove" if !owned => report.add(
-                    &field,
+                    field(),
                     format!("{} goes to the secret's owner; set owner to Some(SecretOwner::App) or Some(SecretOwner::Unit)", event.name),
                 ),
                 _ => {}
@@ -344,7 +346,7 @@ fn check_event(
         EventSource::Action { action, params, .. } => {
             if !is_valid_action_name(action) {
                 report.add(
-                    &field,
+                    field(),
                     format!(
                         "{action:?} is not a valid action name: Juju wants lowercase letters, digits \
                          and '-', starting and ending with a letter or digit"
@@ -353,7 +355,7 @@ fn check_event(
             }
             let Some(spec) = meta.actions.get(action) else {
                 report.add(
-                    &field,
+                    field(),
                     format!("action {action:?} is not declared in the charm's actions; declare it"),
                 );
                 return;
@@ -369,7 +371,7 @@ fn check_event(
             for (name, value) in params {
                 let Some(schema) = spec.params.get(name) else {
                     report.add(
-                        format!("{field} params.{name}"),
+                        format!("{} params.{name}", field()),
                         format!("not a parameter of action {action:?}; declare it or remove it"),
                     );
                     continue;
@@ -387,7 +389,7 @@ fn check_event(
                     unknown => {
                         // ops.testing cannot check such a value either and refuses it.
                         report.add(
-                            format!("{field} params.{name}"),
+                            format!("{} params.{name}", field()),
                             format!(
                                 "the declared type `{unknown}` is unknown, so the value cannot be checked; \
                                  declare string, boolean, integer, number, array or object"
@@ -398,7 +400,7 @@ fn check_event(
                 };
                 if !ok {
                     report.add(
-                        format!("{field} params.{name}"),
+                        format!("{} params.{name}", field()),
                         format!("value {value} is not of the declared type `{kind}`"),
                     );
                 }

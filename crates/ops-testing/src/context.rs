@@ -5,6 +5,7 @@ use crate::backend::{Identity, MockBackend, Records};
 use crate::consistency;
 use crate::error::Error;
 use crate::events::{CharmEvents, Event, EventSource};
+use crate::meta_cache;
 use crate::state::{DeferredEvent, JujuLogLine, State, StoredState};
 use ops::framework::{
     DispatchError, DispatchOptions, EmitKind, EmittedEvent, Persisted, short_type_name,
@@ -96,9 +97,13 @@ impl<C: Charm> std::fmt::Debug for Context<C> {
 impl<C: Charm> Context<C> {
     /// A Context for charm `C` with metadata given in code.
     pub fn new(meta: CharmMeta) -> Self {
+        Self::with_shared_meta(Arc::new(meta))
+    }
+
+    fn with_shared_meta(meta: Arc<CharmMeta>) -> Self {
         let app_name = meta.name.clone();
         Context {
-            meta: Arc::new(meta),
+            meta,
             on: CharmEvents::new(&app_name),
             app_name,
             unit_id: 0,
@@ -130,8 +135,11 @@ impl<C: Charm> Context<C> {
     /// A Context with metadata loaded from a charm directory: pass
     /// `env!("CARGO_MANIFEST_DIR")` in the charm crate's tests to use its
     /// `charmcraft.yaml`.
+    ///
+    /// The metadata is parsed once per process while its files stay the
+    /// same, so building a Context per test costs little.
     pub fn from_charm_root(root: impl AsRef<Path>) -> Result<Self, Error> {
-        Ok(Self::new(CharmMeta::load(root)?))
+        Ok(Self::with_shared_meta(meta_cache::load(root.as_ref())?))
     }
 
     /// The application name (default: the charm's name).
@@ -263,7 +271,7 @@ impl<C: Charm> Context<C> {
             self.action_results = None;
             self.action_logs.clear();
         }
-        let owner = short_type_name(std::any::type_name::<C>()).to_owned();
+        let owner = short_type_name(std::any::type_name::<C>());
         let persisted = Persisted {
             deferred: state.deferred.iter().cloned().map(Into::into).collect(),
             stored: state
@@ -271,8 +279,13 @@ impl<C: Charm> Context<C> {
                 .iter()
                 .map(|s| {
                     (
-                        s.handle_path(&owner),
-                        Value::Object(s.content.clone().into_iter().collect()),
+                        s.handle_path(owner),
+                        Value::Object(
+                            s.content
+                                .iter()
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect(),
+                        ),
                     )
                 })
                 .collect(),
@@ -323,7 +336,7 @@ impl<C: Charm> Context<C> {
             .into_iter()
             .map(DeferredEvent::from)
             .collect();
-        output.stored_states = stored_states_out(state, &owner, outcome.persisted.stored);
+        output.stored_states = stored_states_out(state, owner, outcome.persisted.stored);
         match failure {
             Some(message) => Err(Error::ActionFailed {
                 message,
@@ -381,8 +394,9 @@ fn stored_states_out(
     for previous in &input.stored_states {
         if let Some(value) = remaining.remove(&previous.handle_path(owner)) {
             out.push(StoredState {
+                name: previous.name.clone(),
+                owner_path: previous.owner_path.clone(),
                 content: into_content(value),
-                ..previous.clone()
             });
         }
     }

@@ -48,6 +48,7 @@ mod consistency;
 mod context;
 mod error;
 mod events;
+mod meta_cache;
 mod state;
 
 pub use context::Context;

@@ -60,6 +60,16 @@ pub struct CharmMeta {
     pub actions: BTreeMap<String, ActionMeta>,
 }
 
+/// A file [`CharmMeta::load_with_sources`] read, and its content (`None`
+/// when the file does not exist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataSource {
+    /// The file.
+    pub path: PathBuf,
+    /// What it held.
+    pub content: Option<String>,
+}
+
 /// One relation endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -228,24 +238,51 @@ impl CharmMeta {
     /// Loads metadata from a charm directory: `charmcraft.yaml` when it is a
     /// charm project with a name, otherwise the legacy files.
     pub fn load(charm_dir: impl AsRef<Path>) -> Result<Self, MetadataError> {
+        Self::load_with_sources(charm_dir).map(|(meta, _)| meta)
+    }
+
+    /// [`CharmMeta::load`], also telling which files it read and what they
+    /// held: the metadata is the same for as long as those files are.
+    pub fn load_with_sources(
+        charm_dir: impl AsRef<Path>,
+    ) -> Result<(Self, Vec<MetadataSource>), MetadataError> {
         let dir = charm_dir.as_ref();
-        let charmcraft = dir.join("charmcraft.yaml");
-        if let Some(text) = read_optional(&charmcraft)? {
-            let raw: Value = parse_yaml(&text, "charmcraft.yaml")?;
-            let is_charm = raw.get("type").and_then(Value::as_str) == Some("charm");
-            let has_name = raw.get("name").and_then(Value::as_str).is_some();
+        let mut sources = Vec::new();
+        let mut read = |name: &str| -> Result<Option<String>, MetadataError> {
+            let path = dir.join(name);
+            let content = read_optional(&path)?;
+            sources.push(MetadataSource {
+                path,
+                content: content.clone(),
+            });
+            Ok(content)
+        };
+        if let Some(text) = read("charmcraft.yaml")? {
+            // Parsed once: the decision and the metadata come from the same value.
+            let raw: serde_norway::Value = parse_yaml(&text, "charmcraft.yaml")?;
+            let is_charm = raw.get("type").and_then(serde_norway::Value::as_str) == Some("charm");
+            let has_name = raw
+                .get("name")
+                .and_then(serde_norway::Value::as_str)
+                .is_some();
             if is_charm && has_name {
-                return Self::from_yaml_named(&text, "charmcraft.yaml");
+                let meta = match serde_norway::from_value::<CharmMeta>(raw) {
+                    Ok(meta) => meta.validated("charmcraft.yaml")?,
+                    // Parse the text again only to report the error with its position.
+                    Err(_) => Self::from_yaml_named(&text, "charmcraft.yaml")?,
+                };
+                return Ok((meta, sources));
             }
         }
-        let Some(metadata) = read_optional(&dir.join("metadata.yaml"))? else {
+        let Some(metadata) = read("metadata.yaml")? else {
             return Err(MetadataError::NotFound {
                 dir: dir.to_owned(),
             });
         };
-        let config = read_optional(&dir.join("config.yaml"))?;
-        let actions = read_optional(&dir.join("actions.yaml"))?;
-        Self::from_legacy_yaml(&metadata, config.as_deref(), actions.as_deref())
+        let config = read("config.yaml")?;
+        let actions = read("actions.yaml")?;
+        let meta = Self::from_legacy_yaml(&metadata, config.as_deref(), actions.as_deref())?;
+        Ok((meta, sources))
     }
 
     fn validated(self, file: &str) -> Result<Self, MetadataError> {

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""ops.testing vs juju-ops-testing, case by case, in one run on one machine.
+
+Each case of ops.testing's own benchmark suite, plus the scale cases, is
+written twice: in Rust (crates/ops-testing/benches/common/mod.rs, timed by
+the `compare` bench target) and in Python with ops[testing] 3.9
+(bench/compare/cases.py). Both sides time a case the same way (median over
+samples of the time per call; see cases.py). Cases run interleaved, Rust then
+Python, one case at a time, and the script prints one Markdown table:
+case, Python median, Rust median, ratio, target. See docs/performance.md.
+
+    python3 bench/compare/compare.py [--only SUBSTRING] [--budget-s 3]
+    just bench-compare
+
+The first run creates .venv/ at the repository root (git-ignored) with
+ops[testing]==3.9.0 and pytest from PyPI. The Rust side is built with
+`cargo bench --no-run` into $CARGO_TARGET_DIR (default: target/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+OPS_SPEC = 'ops[testing]==3.9.0'
+PYTEST_SPEC = 'pytest==9.2.0'
+
+# The issue's targets: how many times faster than ops.testing a case should be.
+TARGETS = {
+    'context_autoload_meta': 100,
+    'run_no_observer': 1000,
+    'run_observed': 1000,
+    'deferred_events': 1000,
+    'lots_of_logs': 1000,
+    'full_state_run': 1000,
+    'four_events_explicit_meta': 1000,
+    'four_events_autoload_meta': 1000,
+}
+
+
+def venv_python(venv: Path) -> Path:
+    """A virtualenv with ops[testing] and pytest, created on first use."""
+    python = venv / 'bin' / 'python'
+    if not python.exists():
+        print(f'creating {venv} with {OPS_SPEC}', file=sys.stderr)
+        subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
+    check = subprocess.run(
+        [str(python), '-c', 'import ops, pytest, scenario; print(ops.__version__)'],
+        capture_output=True,
+        text=True,
+    )
+    if check.returncode != 0 or check.stdout.strip() != '3.9.0':
+        subprocess.run(
+            [str(python), '-m', 'pip', 'install', '-q', OPS_SPEC, PYTEST_SPEC], check=True
+        )
+    return python
+
+
+def build_rust() -> Path:
+    """Builds the `compare` bench target; returns its executable."""
+    result = subprocess.run(
+        [
+            'cargo', 'bench', '--locked', '-p', 'juju-ops-testing', '--bench', 'compare',
+            '--no-run', '--message-format=json-render-diagnostics',
+        ],
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    for line in result.stdout.splitlines():
+        message = json.loads(line)
+        if message.get('reason') == 'compiler-artifact' and message.get('executable'):
+            if message['target']['name'] == 'compare':
+                return Path(message['executable'])
+    raise SystemExit('cargo built no `compare` bench executable')
+
+
+def run_case(argv: list[str], case: str, options: list[str]) -> dict:
+    result = subprocess.run(
+        [*argv, '--exact', case, *options], cwd=REPO, check=True, capture_output=True, text=True
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
+    if len(lines) != 1:
+        raise SystemExit(f'{argv[0]} {case}: expected one result, got:\n{result.stdout}')
+    return lines[0]
+
+
+def duration(ns: float) -> str:
+    for unit, scale in (('s', 1e9), ('ms', 1e6), ('µs', 1e3)):
+        if ns >= scale:
+            return f'{ns / scale:.3g} {unit}'
+    return f'{ns:.3g} ns'
+
+
+def machine() -> str:
+    cpu = 'unknown'
+    for line in Path('/proc/cpuinfo').read_text().splitlines():
+        if line.startswith('model name'):
+            cpu = line.split(':', 1)[1].strip()
+            break
+    rustc = subprocess.run(['rustc', '--version'], capture_output=True, text=True).stdout.strip()
+    return (
+        f'{os.cpu_count()} CPUs (nproc), {cpu}, Linux {platform.release()}; '
+        f'Python {platform.python_version()}, ops[testing] 3.9.0; {rustc}'
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--only', default='', help='run the cases whose name contains this')
+    parser.add_argument('--budget-s', default='3', help='time per case and side, roughly (s)')
+    parser.add_argument('--samples', default='15', help='samples per case at most')
+    parser.add_argument('--sample-ms', default='10', help='shortest sample (ms)')
+    parser.add_argument('--venv', default=str(REPO / '.venv'), help='virtualenv for ops')
+    parser.add_argument('--json', help='also write every result to this file')
+    args = parser.parse_args()
+    python = venv_python(Path(args.venv))
+    rust = build_rust()
+    options = [
+        '--budget-s', args.budget_s, '--samples', args.samples, '--sample-ms', args.sample_ms
+    ]
+    cases = subprocess.run(
+        [str(rust), '--list', '--only', args.only], check=True, capture_output=True, text=True
+    ).stdout.split()
+    python_cases = subprocess.run(
+        [str(python), str(HERE / 'cases.py'), '--list', '--only', args.only],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    if cases != python_cases:
+        raise SystemExit(f'the two sides have different cases:\n{cases}\n{python_cases}')
+
+    rows = []
+    for case in cases:
+        print(f'{case} ...', file=sys.stderr)
+        rust_result = run_case([str(rust)], case, options)
+        python_result = run_case([str(python), str(HERE / 'cases.py')], case, options)
+        rows.append({'case': case, 'rust': rust_result, 'python': python_result})
+
+    print(f'machine: {machine()}\n')
+    print('| case | ops.testing median | juju-ops-testing median | ratio | target |')
+    print('|---|---:|---:|---:|---|')
+    for row in rows:
+        ratio = row['python']['median_ns'] / row['rust']['median_ns']
+        target = TARGETS.get(row['case'])
+        verdict = '' if target is None else f'{target}x: {"met" if ratio >= target else "MISSED"}'
+        print(
+            f'| {row["case"]} | {duration(row["python"]["median_ns"])} '
+            f'| {duration(row["rust"]["median_ns"])} | {ratio:,.0f}x | {verdict} |'
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps({'machine': machine(), 'rows': rows}, indent=1))
+
+
+if __name__ == '__main__':
+    main()

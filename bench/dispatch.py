@@ -3,7 +3,7 @@
 
 Runs the `start` event (as the leader) through each charm's `dispatch` file,
 the way Juju runs it, against the same fake hook tools
-(examples/leadership/tests/support/fake_hook_tool.rs), and reports wall time
+(examples/leadership/juju-sim/src/fake_hook_tool.rs), and reports wall time
 and peak memory side by side. See docs/performance.md, "Dispatch under Juju".
 
     python3 bench/dispatch.py [--runs 30] [--event start]
@@ -64,7 +64,7 @@ def build_rust(args: argparse.Namespace) -> Path:
     target = Path(os.environ.get('CARGO_TARGET_DIR', REPO / 'target'))
     if not args.no_build:
         subprocess.run(
-            ['cargo', 'build', '--release', '--locked', '-p', 'leadership-charm', '--bins'],
+            ['cargo', 'build', '--release', '--locked', '-p', 'leadership-juju-sim', '--bins'],
             cwd=REPO,
             check=True,
         )
@@ -189,7 +189,7 @@ class Side:
 def rust_side(name: str, work: Path, tools: Path, release: Path, extra: dict[str, str]) -> Side:
     side = Side(name, work / name, tools, extra)
     (side.charm / 'bin').mkdir()
-    shutil.copy(release / 'leadership', side.charm / 'bin' / 'leadership')
+    shutil.copy(release / 'leadership-sim', side.charm / 'bin' / 'leadership')
     shutil.copy(EXAMPLE / 'dispatch', side.charm / 'dispatch')
     return side
 

@@ -3,7 +3,7 @@
 //! The charm writes its config file to `/etc/leadership/leadership.conf`.
 //! `LEADERSHIP_CONFIG_FILE` moves it elsewhere: Juju passes no such variable
 //! to hooks, so in production the default holds; the integration test
-//! (`tests/dispatch.rs`) sets it to a temporary path.
+//! (`juju-sim/tests/dispatch.rs`) sets it to a temporary path.
 
 use leadership::LeadershipCharm;
 use std::path::PathBuf;

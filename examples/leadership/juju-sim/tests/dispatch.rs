@@ -4,7 +4,7 @@
 //! (`dispatch`, `bin/leadership`, and the `metadata.yaml`, `config.yaml` and
 //! `actions.yaml` generated from `charmcraft.yaml`), then runs `dispatch` in
 //! it with a clean environment holding only what Juju sets, and with fake
-//! hook tools first on `PATH` (`tests/support/fake_hook_tool.rs`). The fake
+//! hook tools first on `PATH` (`src/fake_hook_tool.rs` of this package). The fake
 //! tools answer from a JSON model and record every call: argv, stdin, and the
 //! files named on argv.
 //!
@@ -127,8 +127,9 @@ impl Drop for Juju {
     }
 }
 
-fn example_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The charm project (`examples/leadership`), one level above this package.
+fn example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The packed charm's metadata files, generated from charmcraft.yaml as
@@ -176,7 +177,7 @@ impl Juju {
         )
         .unwrap();
         std::os::unix::fs::symlink(
-            env!("CARGO_BIN_EXE_leadership"),
+            env!("CARGO_BIN_EXE_leadership-sim"),
             charm.join("bin/leadership"),
         )
         .unwrap();

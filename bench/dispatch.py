@@ -28,37 +28,26 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared_venv import DEFAULT_VENV, OPS_VERSION, venv_python  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / 'examples' / 'leadership'
 PYTHON_CHARM = REPO / 'bench' / 'python-charm'
-OPS_VERSION = '3.9.0'
 UNIT = 'leadership/0'
 
 
 def ensure_venv(args: argparse.Namespace) -> None:
-    """Re-run this script inside a virtualenv that has ops installed."""
+    """Re-run this script inside the shared virtualenv (ops installed)."""
     try:
         import ops  # noqa: F401
-        import yaml  # noqa: F401
 
         if ops.__version__ == OPS_VERSION:  # type: ignore[attr-defined]
             return
     except ImportError:
         pass
-    venv = Path(args.venv)
-    python = venv / 'bin' / 'python'
-    if not python.exists():
-        print(f'creating {venv} with ops=={OPS_VERSION}', file=sys.stderr)
-        subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
-    check = subprocess.run(
-        [str(python), '-c', 'import ops; print(ops.__version__)'], capture_output=True, text=True
-    )
-    if check.stdout.strip() != OPS_VERSION:
-        subprocess.run(
-            [str(python), '-m', 'pip', 'install', '-q', f'ops=={OPS_VERSION}'], check=True
-        )
+    python = venv_python(Path(args.venv))
     os.execv(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
-
 
 def build_rust(args: argparse.Namespace) -> Path:
     target = Path(os.environ.get('CARGO_TARGET_DIR', REPO / 'target'))
@@ -281,7 +270,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--runs', type=int, default=30, help='measured dispatches per charm')
     parser.add_argument('--event', default='start', help='the hook to dispatch (default: start)')
-    parser.add_argument('--venv', default=str(REPO / '.venv'), help='virtualenv for ops')
+    parser.add_argument('--venv', default=str(DEFAULT_VENV), help='virtualenv for ops')
     parser.add_argument('--no-build', action='store_true', help='use the existing release build')
     args = parser.parse_args()
     if not Path(GNU_TIME).exists():

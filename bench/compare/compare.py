@@ -27,10 +27,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from shared_venv import DEFAULT_VENV, venv_python  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-OPS_SPEC = 'ops[testing]==3.9.0'
-PYTEST_SPEC = 'pytest==9.2.0'
 
 # The issue's targets: how many times faster than ops.testing a case should be.
 TARGETS = {
@@ -43,24 +44,6 @@ TARGETS = {
     'four_events_explicit_meta': 1000,
     'four_events_autoload_meta': 1000,
 }
-
-
-def venv_python(venv: Path) -> Path:
-    """A virtualenv with ops[testing] and pytest, created on first use."""
-    python = venv / 'bin' / 'python'
-    if not python.exists():
-        print(f'creating {venv} with {OPS_SPEC}', file=sys.stderr)
-        subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
-    check = subprocess.run(
-        [str(python), '-c', 'import ops, pytest, scenario; print(ops.__version__)'],
-        capture_output=True,
-        text=True,
-    )
-    if check.returncode != 0 or check.stdout.strip() != '3.9.0':
-        subprocess.run(
-            [str(python), '-m', 'pip', 'install', '-q', OPS_SPEC, PYTEST_SPEC], check=True
-        )
-    return python
 
 
 def build_rust() -> Path:
@@ -119,7 +102,7 @@ def main() -> None:
     parser.add_argument('--budget-s', default='3', help='time per case and side, roughly (s)')
     parser.add_argument('--samples', default='15', help='samples per case at most')
     parser.add_argument('--sample-ms', default='10', help='shortest sample (ms)')
-    parser.add_argument('--venv', default=str(REPO / '.venv'), help='virtualenv for ops')
+    parser.add_argument('--venv', default=str(DEFAULT_VENV), help='virtualenv for ops')
     parser.add_argument('--json', help='also write every result to this file')
     args = parser.parse_args()
     python = venv_python(Path(args.venv))

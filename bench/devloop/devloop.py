@@ -34,34 +34,17 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from shared_venv import DEFAULT_VENV, venv_python  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent.parent
 PYTHON_TESTS = REPO / 'bench' / 'devloop' / 'python'
-OPS_SPEC = 'ops[testing]==3.9.0'
-PYTEST_SPEC = 'pytest==9.2.0'
 
 # The line each side changes: a log message in a handler that the tests run.
 RUST_FILE = Path('examples/leadership/src/lib.rs')
 RUST_LINE = 'tracing::debug!("doing slow reconfiguration work");'
 PYTHON_FILE = Path('src/charm.py')
 PYTHON_LINE = "logger.debug('doing slow reconfiguration work')"
-
-
-def venv_python(venv: Path) -> Path:
-    """A virtualenv with ops[testing] and pytest, created on first use."""
-    python = venv / 'bin' / 'python'
-    if not python.exists():
-        print(f'creating {venv} with {OPS_SPEC}', file=sys.stderr)
-        subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
-    check = subprocess.run(
-        [str(python), '-c', 'import ops, pytest, scenario; print(ops.__version__)'],
-        capture_output=True,
-        text=True,
-    )
-    if check.returncode != 0 or check.stdout.strip() != '3.9.0':
-        subprocess.run(
-            [str(python), '-m', 'pip', 'install', '-q', OPS_SPEC, PYTEST_SPEC], check=True
-        )
-    return python
 
 
 def copy_workspace(dest: Path) -> None:
@@ -113,7 +96,7 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--runs', type=int, default=5, help='timed loops per measurement')
-    parser.add_argument('--venv', default=str(REPO / '.venv'), help='virtualenv for ops')
+    parser.add_argument('--venv', default=str(DEFAULT_VENV), help='virtualenv for ops')
     parser.add_argument('--keep', action='store_true', help='keep the temporary directory')
     args = parser.parse_args()
     python = venv_python(Path(args.venv))

@@ -211,6 +211,17 @@ impl MockBackend {
         }
     }
 
+    /// The lock, if an action is running; the action tools fail otherwise.
+    fn in_action(&self, tool: &str) -> BackendResult<MutexGuard<'_, Inner>> {
+        let inner = self.lock();
+        if inner.action_params.is_none() {
+            return Err(ModelError::NotInAction {
+                tool: tool.to_owned(),
+            });
+        }
+        Ok(inner)
+    }
+
     /// Who a grant or revoke is for: the unit, or else the application on
     /// the other side of the relation.
     fn grantee(&self, relation_id: RelationId, unit: Option<&str>) -> BackendResult<String> {
@@ -427,21 +438,12 @@ impl Backend for MockBackend {
     }
 
     fn action_get(&self) -> BackendResult<serde_json::Map<String, Value>> {
-        self.lock()
-            .action_params
-            .clone()
-            .ok_or_else(|| ModelError::NotInAction {
-                tool: "action-get".to_owned(),
-            })
+        let inner = self.in_action("action-get")?;
+        Ok(inner.action_params.clone().unwrap_or_default())
     }
 
     fn action_set(&self, results: &serde_json::Map<String, Value>) -> BackendResult<()> {
-        let mut inner = self.lock();
-        if inner.action_params.is_none() {
-            return Err(ModelError::NotInAction {
-                tool: "action-set".to_owned(),
-            });
-        }
+        let mut inner = self.in_action("action-set")?;
         let stored = inner
             .records
             .action_results
@@ -453,23 +455,13 @@ impl Backend for MockBackend {
     }
 
     fn action_log(&self, message: &str) -> BackendResult<()> {
-        let mut inner = self.lock();
-        if inner.action_params.is_none() {
-            return Err(ModelError::NotInAction {
-                tool: "action-log".to_owned(),
-            });
-        }
+        let mut inner = self.in_action("action-log")?;
         inner.records.action_logs.push(message.to_owned());
         Ok(())
     }
 
     fn action_fail(&self, message: &str) -> BackendResult<()> {
-        let mut inner = self.lock();
-        if inner.action_params.is_none() {
-            return Err(ModelError::NotInAction {
-                tool: "action-fail".to_owned(),
-            });
-        }
+        let mut inner = self.in_action("action-fail")?;
         inner.records.action_failure = Some(message.to_owned());
         Ok(())
     }

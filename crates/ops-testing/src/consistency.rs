@@ -9,6 +9,7 @@ use crate::backend::Identity;
 use crate::error::Problem;
 use crate::events::{Event, EventSource};
 use crate::state::{AnyRelation, State};
+use ops::event::EventKind;
 use ops::meta::{CharmMeta, RelationRole};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -287,7 +288,6 @@ fn check_event(
         EventSource::Plain => {}
         EventSource::Relation {
             relation,
-            suffix,
             remote_unit,
             ..
         } => {
@@ -302,8 +302,10 @@ fn check_event(
                 ),
                 Some(_) => {}
             }
-            let needs_unit = matches!(*suffix, "joined" | "changed" | "departed");
-            if needs_unit && remote_unit.is_none() && relation.remote_unit_ids().is_empty() {
+            if event.kind.carries_remote_unit()
+                && remote_unit.is_none()
+                && relation.remote_unit_ids().is_empty()
+            {
                 report.add(
                     field(),
                     "the relation has no remote units: add one to the relation or give .remote_unit(..)",
@@ -331,15 +333,19 @@ fn check_event(
                 );
             }
             let owned = secret.owner.is_some();
-            match event.name.as_str() {
-                "secret_changed" if owned => report.add(
+            match event.kind {
+                EventKind::SecretChanged if owned => report.add(
                     field(),
                     "secret-changed goes to units that were granted the secret, not its owner; set owner: None",
                 ),
-                "secret_rotate" | "secret_expired" | "secret_remove" if !owned => report.add(
+                EventKind::SecretRotate | EventKind::SecretExpired | EventKind::SecretRemove
+                    if !owned =>
+                {
+                    report.add(
                     field(),
                     format!("{} goes to the secret's owner; set owner to Some(SecretOwner::App) or Some(SecretOwner::Unit)", event.name),
-                ),
+                    )
+                }
                 _ => {}
             }
         }

@@ -7,9 +7,8 @@ use crate::error::Error;
 use crate::events::{CharmEvents, Event, EventSource};
 use crate::meta_cache;
 use crate::state::{DeferredEvent, JujuLogLine, State, StoredState};
-use ops::framework::{
-    DispatchError, DispatchOptions, EmitKind, EmittedEvent, Persisted, short_type_name,
-};
+use ops::framework::{DispatchError, EmitKind, EmittedEvent};
+use ops::internal::{DispatchOptions, Persisted, charm_handle};
 use ops::{Charm, CharmMeta, Framework, JujuContext, LogLevel, Status};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -271,7 +270,7 @@ impl<C: Charm> Context<C> {
             self.action_results = None;
             self.action_logs.clear();
         }
-        let owner = short_type_name(std::any::type_name::<C>());
+        let owner = charm_handle::<C>();
         let persisted = Persisted {
             deferred: state.deferred.iter().cloned().map(Into::into).collect(),
             stored: state
@@ -306,7 +305,7 @@ impl<C: Charm> Context<C> {
         };
         let factory = &self.factory;
         let result = catch_unwind(AssertUnwindSafe(|| {
-            ops::framework::dispatch::<C>(&model, persisted, &options, |fw| factory(fw))
+            ops::internal::dispatch::<C>(&model, persisted, &options, |fw| factory(fw))
         }));
         drop(model);
         let (mut output, records) = backend.finish();
@@ -326,7 +325,7 @@ impl<C: Charm> Context<C> {
         };
         self.emitted_events
             .extend(outcome.emitted.into_iter().filter(|e| match e.kind {
-                EmitKind::Dispatched => true,
+                EmitKind::Dispatched | EmitKind::Custom => true,
                 EmitKind::Deferred => self.capture_deferred_events,
                 EmitKind::Framework => self.capture_framework_events,
             }));

@@ -2,9 +2,9 @@
 
 use crate::state::ids::next_action_id;
 use crate::state::{AnyRelation, DeferredEvent, Secret};
-use ops::JujuContext;
-use ops::framework::event_snapshot;
-use ops::framework::short_type_name;
+use ops::event::EventKind;
+use ops::internal::{charm_handle, event_snapshot, handler_parts};
+use ops::{Charm, JujuContext};
 use serde_json::Value;
 
 /// One event to run with [`Context::run`](crate::Context::run).
@@ -15,6 +15,8 @@ use serde_json::Value;
 pub struct Event {
     /// The event's name as ops spells it (`start`, `db_relation_changed`, `backup_action`).
     pub name: String,
+    /// Which event it is, in the event table shared with `ops`.
+    pub kind: EventKind,
     pub(crate) source: EventSource,
     app_name: String,
 }
@@ -24,7 +26,6 @@ pub(crate) enum EventSource {
     Plain,
     Relation {
         relation: AnyRelation,
-        suffix: &'static str,
         remote_unit: Option<u32>,
         departing_unit: Option<u32>,
     },
@@ -40,25 +41,28 @@ pub(crate) enum EventSource {
 }
 
 impl Event {
-    fn plain(name: &str, app_name: &str) -> Self {
-        Event {
-            name: name.to_owned(),
-            source: EventSource::Plain,
+    fn new(kind: EventKind, source: EventSource, app_name: &str) -> Self {
+        let mut event = Event {
+            name: String::new(),
+            kind,
+            source,
             app_name: app_name.to_owned(),
+        };
+        event.name = kind.ops_name(event.entity());
+        event
+    }
+
+    fn entity(&self) -> Option<&str> {
+        match &self.source {
+            EventSource::Relation { relation, .. } => Some(relation.endpoint()),
+            EventSource::Action { action, .. } => Some(action.as_str()),
+            EventSource::Plain | EventSource::Secret { .. } => None,
         }
     }
 
     /// The hook name Juju would use (`start`, `db-relation-changed`); empty for actions.
     pub fn juju_name(&self) -> String {
-        match &self.source {
-            EventSource::Relation {
-                relation, suffix, ..
-            } => {
-                format!("{}-relation-{suffix}", relation.endpoint())
-            }
-            EventSource::Action { .. } => String::new(),
-            _ => self.name.replace('_', "-"),
-        }
+        self.kind.hook_name(self.entity())
     }
 
     /// For relation events: the remote unit the event is about, by number
@@ -100,14 +104,13 @@ impl Event {
         match &self.source {
             EventSource::Relation {
                 relation,
-                suffix,
                 remote_unit,
                 ..
             } => {
-                if matches!(*suffix, "created" | "broken") {
-                    None
-                } else {
+                if self.kind.carries_remote_unit() {
                     remote_unit.or_else(|| relation.remote_unit_ids().first().copied())
+                } else {
+                    None
                 }
             }
             _ => None,
@@ -126,7 +129,6 @@ impl Event {
             EventSource::Plain => {}
             EventSource::Relation {
                 relation,
-                suffix,
                 departing_unit,
                 ..
             } => {
@@ -136,7 +138,7 @@ impl Event {
                 ctx.remote_app = Some(app.clone());
                 let remote = self.resolved_remote_unit();
                 ctx.remote_unit = remote.map(|id| format!("{app}/{id}"));
-                if *suffix == "departed" {
+                if self.kind.carries_departing_unit() {
                     ctx.departing_unit = departing_unit.or(remote).map(|id| format!("{app}/{id}"));
                 }
             }
@@ -156,41 +158,36 @@ impl Event {
     /// This event as already deferred by `handler` in an earlier run, for
     /// [`State::deferred`](crate::State::deferred).
     ///
-    /// Pass the handler as a method path (`MyCharm::on_start`): its type
-    /// names the charm and the method, as ops records them.
+    /// Pass the handler as a method path (`MyCharm::on_start`): it names
+    /// the charm and the handler as the framework records them. For a
+    /// handler registered with another name (`observe_as`, a closure) or
+    /// owned by a library object, use [`deferred_to`](Self::deferred_to).
     pub fn deferred<F>(&self, handler: F) -> DeferredEvent {
         let _ = handler;
-        let full = std::any::type_name::<F>();
-        let observer = short_type_name(full).to_owned();
-        let owner = split_method_path(full)
-            .map(|(path, _)| short_type_name(path).to_owned())
-            .unwrap_or_default();
+        let (owner, observer) =
+            handler_parts(std::any::type_name::<F>()).unwrap_or((None, String::new()));
+        self.deferred_to(&owner.unwrap_or_default(), &observer)
+    }
+
+    /// This event as already deferred by the observer `observer` of the
+    /// object at handle path `owner` (`MyCharm`, or `MyCharm/Db[db]` for a
+    /// library object). [`Event::deferred_for`] takes the charm type
+    /// instead of its handle path.
+    pub fn deferred_to(&self, owner: &str, observer: &str) -> DeferredEvent {
         DeferredEvent {
             handle_path: format!("{owner}/on/{}[1]", self.name),
-            owner,
-            observer,
+            owner: owner.to_owned(),
+            observer: observer.to_owned(),
             // The same snapshot the framework stores when it defers this event.
             snapshot_data: event_snapshot(&self.juju_context(JujuContext::default())),
         }
     }
-}
 
-/// Splits `path::Owner::method` at its last `::` outside generic arguments,
-/// so a generic handler (`Owner::on_event::<StartEvent>`, whose type name
-/// ends in `on_event<ops::event::StartEvent>`) still names its owner.
-fn split_method_path(full: &str) -> Option<(&str, &str)> {
-    let bytes = full.as_bytes();
-    let mut depth = 0usize;
-    let mut split = None;
-    for (i, byte) in bytes.iter().enumerate() {
-        match byte {
-            b'<' => depth += 1,
-            b'>' => depth = depth.saturating_sub(1),
-            b':' if depth == 0 && bytes.get(i + 1) == Some(&b':') => split = Some(i),
-            _ => {}
-        }
+    /// This event as already deferred by the charm `C`'s observer named
+    /// `observer` (the name given to `observe_as`, or `closure#0`, …).
+    pub fn deferred_for<C: Charm>(&self, observer: &str) -> DeferredEvent {
+        self.deferred_to(charm_handle::<C>(), observer)
     }
-    split.map(|i| (&full[..i], &full[i + 2..]))
 }
 
 /// `ctx.on`: constructors for every event, with ops.testing's names.
@@ -200,24 +197,24 @@ pub struct CharmEvents {
 }
 
 macro_rules! plain_events {
-    ($($name:ident),*) => {$(
+    ($($name:ident => $kind:ident),* $(,)?) => {$(
         #[doc = concat!("The `", stringify!($name), "` event.")]
         pub fn $name(&self) -> Event {
-            Event::plain(stringify!($name), &self.app_name)
+            Event::new(EventKind::$kind, EventSource::Plain, &self.app_name)
         }
     )*};
 }
 
 macro_rules! relation_events {
-    ($($name:ident => $suffix:literal),*) => {$(
-        #[doc = concat!("`<endpoint>_relation_", $suffix, "` for this relation.")]
+    ($($name:ident => $kind:ident),* $(,)?) => {$(
+        #[doc = concat!("`<endpoint>_", stringify!($name), "` for this relation.")]
         pub fn $name(&self, relation: impl Into<AnyRelation>) -> Event {
-            let relation = relation.into();
-            Event {
-                name: format!("{}_relation_{}", relation.endpoint().replace('-', "_"), $suffix),
-                source: EventSource::Relation { relation, suffix: $suffix, remote_unit: None, departing_unit: None },
-                app_name: self.app_name.clone(),
-            }
+            let source = EventSource::Relation {
+                relation: relation.into(),
+                remote_unit: None,
+                departing_unit: None,
+            };
+            Event::new(EventKind::$kind, source, &self.app_name)
         }
     )*};
 }
@@ -230,69 +227,64 @@ impl CharmEvents {
     }
 
     plain_events!(
-        install,
-        start,
-        stop,
-        remove,
-        update_status,
-        config_changed,
-        upgrade_charm,
-        pre_series_upgrade,
-        post_series_upgrade,
-        leader_elected,
-        collect_app_status,
-        collect_unit_status
+        install => Install,
+        start => Start,
+        stop => Stop,
+        remove => Remove,
+        update_status => UpdateStatus,
+        config_changed => ConfigChanged,
+        upgrade_charm => UpgradeCharm,
+        pre_series_upgrade => PreSeriesUpgrade,
+        post_series_upgrade => PostSeriesUpgrade,
+        leader_elected => LeaderElected,
+        leader_settings_changed => LeaderSettingsChanged,
+        collect_app_status => CollectAppStatus,
+        collect_unit_status => CollectUnitStatus,
     );
 
     relation_events!(
-        relation_created => "created",
-        relation_joined => "joined",
-        relation_changed => "changed",
-        relation_departed => "departed",
-        relation_broken => "broken"
+        relation_created => RelationCreated,
+        relation_joined => RelationJoined,
+        relation_changed => RelationChanged,
+        relation_departed => RelationDeparted,
+        relation_broken => RelationBroken,
     );
 
-    fn secret_event(&self, name: &str, secret: &Secret, revision: Option<u32>) -> Event {
-        Event {
-            name: name.to_owned(),
-            source: EventSource::Secret {
-                secret: secret.clone(),
-                revision,
-            },
-            app_name: self.app_name.clone(),
-        }
+    fn secret_event(&self, kind: EventKind, secret: &Secret, revision: Option<u32>) -> Event {
+        let source = EventSource::Secret {
+            secret: secret.clone(),
+            revision,
+        };
+        Event::new(kind, source, &self.app_name)
     }
 
     /// `secret_changed`: a secret this unit was granted (not owns) has a new revision.
     pub fn secret_changed(&self, secret: &Secret) -> Event {
-        self.secret_event("secret_changed", secret, None)
+        self.secret_event(EventKind::SecretChanged, secret, None)
     }
 
     /// `secret_rotate`: an owned secret is due for rotation.
     pub fn secret_rotate(&self, secret: &Secret) -> Event {
-        self.secret_event("secret_rotate", secret, None)
+        self.secret_event(EventKind::SecretRotate, secret, None)
     }
 
     /// `secret_expired` for a revision of an owned secret.
     pub fn secret_expired(&self, secret: &Secret, revision: u32) -> Event {
-        self.secret_event("secret_expired", secret, Some(revision))
+        self.secret_event(EventKind::SecretExpired, secret, Some(revision))
     }
 
     /// `secret_remove` for a revision of an owned secret.
     pub fn secret_remove(&self, secret: &Secret, revision: u32) -> Event {
-        self.secret_event("secret_remove", secret, Some(revision))
+        self.secret_event(EventKind::SecretRemove, secret, Some(revision))
     }
 
     /// The action called `name`; add parameters with `.params(json!({..}))`.
     pub fn action(&self, name: &str) -> Event {
-        Event {
-            name: format!("{}_action", name.replace('-', "_")),
-            source: EventSource::Action {
-                action: name.to_owned(),
-                params: serde_json::Map::new(),
-                id: next_action_id(),
-            },
-            app_name: self.app_name.clone(),
-        }
+        let source = EventSource::Action {
+            action: name.to_owned(),
+            params: serde_json::Map::new(),
+            id: next_action_id(),
+        };
+        Event::new(EventKind::Action, source, &self.app_name)
     }
 }

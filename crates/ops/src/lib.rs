@@ -52,6 +52,20 @@ pub mod meta;
 pub mod model;
 mod status;
 
+/// What the testing harness (`juju-ops-testing`) drives the framework with.
+///
+/// Not part of the public API: nothing here follows semver, and charms
+/// must not use it.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::framework::notice::{DeferredNotice, Persisted, event_name_of};
+    pub use crate::framework::run::{
+        DispatchOptions, DispatchOutcome, dispatch, event_snapshot, is_defined,
+    };
+    pub use crate::framework::{charm_handle, handler_parts, last_path_segment, short_type_name};
+    pub use tracing;
+}
+
 pub use backend::{
     Address, Backend, BindAddress, CloudCredential, CloudSpec, GoalState, LogLevel, Network,
     RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, StringMap,
@@ -63,13 +77,14 @@ pub use dispatch::{
 };
 pub use error::{HandlerError, HandlerResult, ModelError};
 pub use event::{
-    ActionEvent, CollectStatusEvent, ConfigChangedEvent, Event, InstallEvent, LeaderElectedEvent,
-    On, PostSeriesUpgradeEvent, PreSeriesUpgradeEvent, RelationBrokenEvent, RelationChangedEvent,
+    ActionEvent, CollectStatusEvent, ConfigChangedEvent, CustomEvent, EmitError, Event, EventKind,
+    EventSource, InstallEvent, LeaderElectedEvent, LeaderSettingsChangedEvent, On,
+    PostSeriesUpgradeEvent, PreSeriesUpgradeEvent, RelationBrokenEvent, RelationChangedEvent,
     RelationCreatedEvent, RelationDepartedEvent, RelationJoinedEvent, RemoveEvent,
     SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, Snapshot,
     StartEvent, StopEvent, UpdateStatusEvent, UpgradeCharmEvent, on,
 };
-pub use framework::{Framework, StoredState};
+pub use framework::{Framework, ObjectScope, StoredState};
 pub use juju_context::{ContextError, JujuContext};
 pub use meta::{CharmMeta, MetadataError};
 pub use model::{
@@ -80,3 +95,19 @@ pub use status::{
     ActiveStatus, BlockedStatus, ErrorStatus, MaintenanceStatus, Status, UnknownStatus,
     WaitingStatus,
 };
+
+/// Logs a line that `juju-log` records at CRITICAL, as Python's
+/// `logger.critical` does (`tracing` stops at ERROR). Takes what
+/// `tracing::error!` takes.
+///
+/// ```
+/// # fn demo() {
+/// ops::critical!("the database is gone: {}", "db/0");
+/// # }
+/// ```
+#[macro_export]
+macro_rules! critical {
+    ($($arg:tt)+) => {
+        $crate::internal::tracing::error!(target: $crate::framework::CRITICAL_TARGET, $($arg)+)
+    };
+}

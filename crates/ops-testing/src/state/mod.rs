@@ -172,12 +172,12 @@ pub struct DeferredEvent {
 impl DeferredEvent {
     /// The event's name, for example `start`.
     pub fn name(&self) -> &str {
-        ops::framework::event_name_of(&self.handle_path)
+        ops::internal::event_name_of(&self.handle_path)
     }
 }
 
-impl From<ops::framework::DeferredNotice> for DeferredEvent {
-    fn from(n: ops::framework::DeferredNotice) -> Self {
+impl From<ops::internal::DeferredNotice> for DeferredEvent {
+    fn from(n: ops::internal::DeferredNotice) -> Self {
         DeferredEvent {
             handle_path: n.handle_path,
             owner: n.owner,
@@ -187,9 +187,9 @@ impl From<ops::framework::DeferredNotice> for DeferredEvent {
     }
 }
 
-impl From<DeferredEvent> for ops::framework::DeferredNotice {
+impl From<DeferredEvent> for ops::internal::DeferredNotice {
     fn from(e: DeferredEvent) -> Self {
-        ops::framework::DeferredNotice {
+        ops::internal::DeferredNotice {
             handle_path: e.handle_path,
             owner: e.owner,
             observer: e.observer,

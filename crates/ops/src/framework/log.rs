@@ -17,6 +17,10 @@ use tracing::{Event, Level, Metadata, Subscriber};
 /// The target of ops' security events, which are always logged at TRACE.
 pub(crate) const SECURITY_TARGET: &str = "ops::security";
 
+/// The `tracing` target whose ERROR lines go to `juju-log` at CRITICAL
+/// (`tracing` has no level above ERROR). Use the [`critical!`](crate::critical) macro.
+pub const CRITICAL_TARGET: &str = "ops::critical";
+
 thread_local! {
     // A failing juju-log must not log about itself forever.
     static IN_JUJU_LOG: Cell<bool> = const { Cell::new(false) };
@@ -25,12 +29,14 @@ thread_local! {
 pub(crate) struct JujuLogSubscriber {
     backend: Arc<dyn Backend>,
     max_level: Level,
+    /// `CRITICAL` was asked for: ERROR lines other than critical ones are left out.
+    critical_only: bool,
     next_span: AtomicU64,
 }
 
 impl JujuLogSubscriber {
-    pub(crate) fn new(backend: Arc<dyn Backend>, max_level: LogLevel) -> Self {
-        let max_level = match max_level {
+    pub(crate) fn new(backend: Arc<dyn Backend>, max_level_setting: LogLevel) -> Self {
+        let max_level = match max_level_setting {
             LogLevel::Trace => Level::TRACE,
             LogLevel::Debug => Level::DEBUG,
             LogLevel::Info => Level::INFO,
@@ -40,13 +46,17 @@ impl JujuLogSubscriber {
         JujuLogSubscriber {
             backend,
             max_level,
+            critical_only: max_level_setting == LogLevel::Critical,
             next_span: AtomicU64::new(1),
         }
     }
 }
 
-fn juju_level(level: &Level) -> LogLevel {
-    match *level {
+fn juju_level(metadata: &Metadata<'_>) -> LogLevel {
+    if metadata.target() == CRITICAL_TARGET {
+        return LogLevel::Critical;
+    }
+    match *metadata.level() {
         Level::TRACE => LogLevel::Trace,
         Level::DEBUG => LogLevel::Debug,
         Level::INFO => LogLevel::Info,
@@ -81,7 +91,11 @@ impl Visit for MessageVisitor {
 
 impl Subscriber for JujuLogSubscriber {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        *metadata.level() <= self.max_level || metadata.target() == SECURITY_TARGET
+        let target = metadata.target();
+        if target == SECURITY_TARGET {
+            return true;
+        }
+        *metadata.level() <= self.max_level && (!self.critical_only || target == CRITICAL_TARGET)
     }
 
     fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
@@ -110,9 +124,7 @@ impl Subscriber for JujuLogSubscriber {
         let line = visitor.message + &visitor.fields;
         IN_JUJU_LOG.with(|flag| flag.set(true));
         // A log line that cannot be delivered must not fail the handler.
-        let _ = self
-            .backend
-            .juju_log(juju_level(event.metadata().level()), &line);
+        let _ = self.backend.juju_log(juju_level(event.metadata()), &line);
         IN_JUJU_LOG.with(|flag| flag.set(false));
     }
 

@@ -1,172 +1,44 @@
-//! The framework: observers, dispatching one event (after re-emitting
-//! deferred ones, before collect-status), and stored state.
+//! The framework: observers, custom events and library objects, stored
+//! state, and running one dispatch (deferred events first, then the event,
+//! then collect-status).
 //!
 //! It reaches Juju only through the [`Model`] and its [`Backend`](crate::Backend).
 //! Persistence is plain data in and out ([`Persisted`]): the production
 //! entry point and the testing harness each decide where it lives.
+//!
+//! # Handles
+//!
+//! Every object has a handle path, as in ops: the charm is `MyCharm` (its
+//! type's name), a library object made with [`Framework::object`] is
+//! `MyCharm/DatabaseRequires[db]`, its events are
+//! `MyCharm/DatabaseRequires[db]/on/<event>` and its stored state
+//! `MyCharm/DatabaseRequires[db]/StoredStateData[<name>]`. An observer is
+//! known by its object's path and its name: the method's name for
+//! `observe(on, Self::on_start)` and [`observe!`](crate::observe), or the
+//! name given to [`Framework::observe_as`]. Deferred notices record these,
+//! so they survive a rebuild of the charm with another compiler, or with
+//! its handlers moved to other modules.
 
 mod log;
+pub(crate) mod notice;
+pub(crate) mod run;
 mod stored;
 
+pub use log::CRITICAL_TARGET;
+pub use run::{DispatchError, EmitKind, EmittedEvent};
 pub use stored::StoredState;
 
-use crate::backend::LogLevel;
 use crate::charm::Charm;
 use crate::error::{HandlerError, HandlerResult, ModelError};
-use crate::event::{Event, On, Snapshot};
-use crate::juju_context::JujuContext;
+use crate::event::custom::EmitQueue;
+use crate::event::{Event, EventKind, EventSource, On, Snapshot};
 use crate::model::Model;
-use crate::status::Status;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-
-/// An event a handler deferred, waiting to be emitted again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeferredNotice {
-    /// `<Owner>/on/<event>[<n>]`, as ops names it.
-    pub handle_path: String,
-    /// The charm type that observed the event.
-    pub owner: String,
-    /// The name of the handler method that deferred it.
-    pub observer: String,
-    /// What is needed to rebuild the event.
-    pub snapshot: Snapshot,
-}
-
-impl DeferredNotice {
-    /// The event's name (`start`, `db_relation_changed`, …): the last path
-    /// segment without its `[n]`.
-    pub fn event_name(&self) -> &str {
-        event_name_of(&self.handle_path)
-    }
-
-    /// The `n` of `[n]`, 0 if absent.
-    fn sequence(&self) -> u64 {
-        self.handle_path
-            .rsplit_once('[')
-            .and_then(|(_, rest)| rest.strip_suffix(']'))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    }
-
-    fn path_prefix(&self) -> &str {
-        self.handle_path
-            .rsplit_once('[')
-            .map_or(&self.handle_path, |(prefix, _)| prefix)
-    }
-}
-
-/// The event name in a handle path: `MyCharm/on/db_relation_changed[3]` →
-/// `db_relation_changed`.
-pub fn event_name_of(handle_path: &str) -> &str {
-    let last = handle_path.rsplit('/').next().unwrap_or(handle_path);
-    last.split('[').next().unwrap_or(last)
-}
-
-/// What the framework keeps between dispatches: the deferred-event queue
-/// and stored state by handle path (`<Owner>/StoredStateData[<name>]`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Persisted {
-    /// Deferred events, in the order they will be re-emitted.
-    pub deferred: Vec<DeferredNotice>,
-    /// Stored state content by handle path.
-    pub stored: BTreeMap<String, Value>,
-}
-
-/// How an event reached the handlers, for harness records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EmitKind {
-    /// A deferred event emitted again.
-    Deferred,
-    /// The event Juju dispatched.
-    Dispatched,
-    /// An event the framework emits itself (collect-status).
-    Framework,
-}
-
-/// One event that went through the framework.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EmittedEvent {
-    /// The event's name, for example `start`.
-    pub name: String,
-    /// Its snapshot.
-    pub snapshot: Snapshot,
-    /// How it was emitted.
-    pub kind: EmitKind,
-}
-
-/// The result of a successful dispatch.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DispatchOutcome {
-    /// What to persist for the next dispatch.
-    pub persisted: Persisted,
-    /// Every event that went through the framework, in order.
-    pub emitted: Vec<EmittedEvent>,
-}
-
-/// Settings of one dispatch.
-#[derive(Debug, Clone)]
-pub struct DispatchOptions {
-    /// The most verbose charm log level sent to `juju-log`.
-    pub log_level: LogLevel,
-}
-
-impl Default for DispatchOptions {
-    fn default() -> Self {
-        DispatchOptions {
-            log_level: LogLevel::Info,
-        }
-    }
-}
-
-/// Why a dispatch failed. Nothing is persisted after a failure.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DispatchError {
-    /// A handler returned an error.
-    #[error("{observer} failed while handling {event}: {source}")]
-    Handler {
-        /// The event's name.
-        event: String,
-        /// The handler's name.
-        observer: String,
-        /// What the handler returned.
-        #[source]
-        source: HandlerError,
-    },
-    /// The event could not be built (for example, a hook tool failed while
-    /// loading its relation).
-    #[error("cannot build event {event} for {observer}: {source}")]
-    Event {
-        /// The event's name.
-        event: String,
-        /// The handler it was for.
-        observer: String,
-        /// The model error.
-        #[source]
-        source: ModelError,
-    },
-    /// Stored state could not be loaded into or saved from the charm's type.
-    #[error(
-        "stored state {handle}: {reason}; make the stored type match what was saved (add #[serde(default)])"
-    )]
-    StoredState {
-        /// The stored state's handle path.
-        handle: String,
-        /// What serde reported.
-        reason: String,
-    },
-    /// Setting the status chosen by collect-status failed.
-    #[error("cannot set the collected status: {source}")]
-    CollectStatus {
-        /// The model error.
-        #[source]
-        source: ModelError,
-    },
-}
 
 type Call<C> = Box<dyn Fn(&mut C, &Model, &Snapshot) -> Result<bool, CallError>>;
 
@@ -176,22 +48,32 @@ enum CallError {
 }
 
 struct Observer<C> {
-    event: String,
+    /// The event's path without `[n]`: `MyCharm/on/start`.
+    event_path: String,
+    /// The observing object's handle path.
+    owner: String,
+    /// The handler's name.
     method: String,
     call: Call<C>,
 }
 
 type SaveFn = Box<dyn Fn() -> Result<Value, String>>;
 
-/// Registers a charm's observers and stored state, then runs one dispatch.
+/// Registers a charm's observers, custom events, library objects and stored
+/// state, then runs one dispatch.
 ///
 /// A charm sees it only in [`Charm::new`].
 pub struct Framework<C> {
     model: Model,
-    owner: String,
+    handle: String,
     observers: Vec<Observer<C>>,
     stored_in: BTreeMap<String, Value>,
     stored: Vec<(String, SaveFn)>,
+    /// Handle paths taken by objects and event sources, to refuse duplicates.
+    paths: BTreeSet<String>,
+    /// How many closure observers each object registered, to name them.
+    closures: BTreeMap<String, usize>,
+    emitted: EmitQueue,
     setup_errors: Vec<DispatchError>,
 }
 
@@ -201,14 +83,66 @@ pub fn short_type_name(full: &str) -> &str {
     base.rsplit("::").next().unwrap_or(base)
 }
 
+/// The handle path of charm `C`: its type's name without module path or
+/// generic arguments, as ops uses the class name.
+pub fn charm_handle<C: 'static>() -> &'static str {
+    short_type_name(std::any::type_name::<C>())
+}
+
+/// `a::b::<T>::c<D>` → `a::b::::c`: the type name with every `<…>` removed.
+fn without_generics(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut depth = 0usize;
+    for ch in full.chars() {
+        match ch {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(ch),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The owner type and method a handler's type name names:
+/// `my_charm::MyCharm<T>::on_start` → (`MyCharm`, `on_start`). `None` for
+/// anything that is not a named function or method (a closure, a function
+/// pointer).
+pub fn handler_parts(type_name: &str) -> Option<(Option<String>, String)> {
+    let plain = without_generics(type_name);
+    if plain.contains("{{") || plain.contains('(') || plain.contains(' ') {
+        return None;
+    }
+    let mut segments = plain.rsplit("::").filter(|s| !s.is_empty());
+    let method = segments.next()?.to_owned();
+    let owner = segments.next().map(str::to_owned);
+    Some((owner, method))
+}
+
+/// The name the framework records for a handler given to `observe`: the
+/// method's name, `None` for a closure.
+pub fn handler_name<F>() -> Option<String> {
+    handler_parts(std::any::type_name::<F>()).map(|(_, method)| method)
+}
+
+/// The last `::` segment of a path as `stringify!` prints it (for
+/// [`observe!`](crate::observe)).
+pub fn last_path_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path).trim()
+}
+
 impl<C: Charm> Framework<C> {
     fn new(model: Model, stored_in: BTreeMap<String, Value>) -> Self {
+        let handle = charm_handle::<C>().to_owned();
         Framework {
             model,
-            owner: short_type_name(std::any::type_name::<C>()).to_owned(),
+            paths: BTreeSet::from([handle.clone()]),
+            handle,
             observers: Vec::new(),
             stored_in,
             stored: Vec::new(),
+            closures: BTreeMap::new(),
+            emitted: Rc::new(RefCell::new(Vec::new())),
             setup_errors: Vec::new(),
         }
     }
@@ -218,25 +152,84 @@ impl<C: Charm> Framework<C> {
         &self.model
     }
 
+    /// The charm's handle path (its type's name, as ops uses the class name).
+    pub fn handle(&self) -> &str {
+        &self.handle
+    }
+
     /// Calls `handler` whenever the event `on` is emitted. Several handlers of
     /// one event run in registration order.
     ///
-    /// The handler's name (for deferral) is the method's name, so pass a
-    /// method path such as `Self::on_start` rather than a closure when the
-    /// handler may defer.
+    /// The handler is known (for deferral) by the method's name, so
+    /// `observe(on::start(), Self::on_start)` is `on_start`. A closure is
+    /// named `closure#<n>` by its place among this object's closure
+    /// observers; give it a name that does not depend on that with
+    /// [`observe_as`](Self::observe_as).
     pub fn observe<E, F>(&mut self, on: On<E>, handler: F)
     where
         E: Event,
         F: Fn(&mut C, &mut E) -> HandlerResult + 'static,
     {
-        let method = short_type_name(std::any::type_name::<F>()).to_owned();
+        let owner = self.handle.clone();
+        let method = self.name_handler::<F>(&owner);
+        self.register(owner, on, method, move |charm: &mut C, event: &mut E| {
+            handler(charm, event)
+        });
+    }
+
+    /// [`observe`](Self::observe) with the handler's name given: it stays
+    /// the same when the method is renamed, so events it deferred are still
+    /// delivered to it. The [`observe!`](crate::observe) macro passes the
+    /// method's name written in the source.
+    pub fn observe_as<E, F>(&mut self, name: &str, on: On<E>, handler: F)
+    where
+        E: Event,
+        F: Fn(&mut C, &mut E) -> HandlerResult + 'static,
+    {
+        let owner = self.handle.clone();
+        self.register(
+            owner,
+            on,
+            name.to_owned(),
+            move |charm: &mut C, event: &mut E| handler(charm, event),
+        );
+    }
+
+    fn name_handler<F>(&mut self, owner: &str) -> String {
+        handler_name::<F>().unwrap_or_else(|| {
+            let count = self.closures.entry(owner.to_owned()).or_insert(0);
+            *count += 1;
+            format!("closure#{}", *count - 1)
+        })
+    }
+
+    fn register<E, F>(&mut self, owner: String, on: On<E>, method: String, handler: F)
+    where
+        E: Event,
+        F: Fn(&mut C, &mut E) -> HandlerResult + 'static,
+    {
+        let event_path = on.path(&self.handle);
+        if self
+            .observers
+            .iter()
+            .any(|o| o.event_path == event_path && o.owner == owner && o.method == method)
+        {
+            self.setup_errors.push(DispatchError::Registration {
+                item: format!("observer {owner}.{method} of {event_path}"),
+                reason: "an observer with that name already observes this event; \
+                         give one of them another name with observe_as"
+                    .to_owned(),
+            });
+            return;
+        }
         let call: Call<C> = Box::new(move |charm, model, snapshot| {
             let mut event = E::restore(model, snapshot).map_err(CallError::Event)?;
             handler(charm, &mut event).map_err(CallError::Handler)?;
             Ok(event.is_deferred())
         });
         self.observers.push(Observer {
-            event: on.name().to_owned(),
+            event_path,
+            owner,
             method,
             call,
         });
@@ -248,9 +241,17 @@ impl<C: Charm> Framework<C> {
     /// saved when the dispatch succeeds.
     pub fn stored_state<T>(&mut self, name: &str) -> StoredState<T>
     where
-        T: Serialize + serde::de::DeserializeOwned + Default + 'static,
+        T: Serialize + DeserializeOwned + Default + 'static,
     {
-        let handle = format!("{}/StoredStateData[{name}]", self.owner);
+        let owner = self.handle.clone();
+        self.stored_state_of(&owner, name)
+    }
+
+    fn stored_state_of<T>(&mut self, owner: &str, name: &str) -> StoredState<T>
+    where
+        T: Serialize + DeserializeOwned + Default + 'static,
+    {
+        let handle = format!("{owner}/StoredStateData[{name}]");
         let value = match self.stored_in.get(&handle) {
             None => T::default(),
             Some(content) => match serde_json::from_value::<T>(content.clone()) {
@@ -278,258 +279,265 @@ impl<C: Charm> Framework<C> {
         StoredState::new(cell)
     }
 
-    fn call(
-        &self,
-        charm: &mut C,
-        index: usize,
-        name: &str,
-        snapshot: &Snapshot,
-    ) -> Result<bool, DispatchError> {
-        let observer = &self.observers[index];
-        (observer.call)(charm, &self.model, snapshot).map_err(|e| match e {
-            CallError::Event(source) => DispatchError::Event {
-                event: name.to_owned(),
-                observer: observer.method.clone(),
-                source,
-            },
-            CallError::Handler(source) => DispatchError::Handler {
-                event: name.to_owned(),
-                observer: observer.method.clone(),
-                source,
-            },
-        })
+    /// A custom event on the charm's own `on` (`MyCharm/on/<name>`): observe
+    /// its [`on`](EventSource::on) and [`emit`](EventSource::emit) it from a
+    /// handler. See [`crate::event::custom`].
+    pub fn event_source<T>(&mut self, name: &str) -> EventSource<T>
+    where
+        T: Serialize + DeserializeOwned + 'static,
+    {
+        let owner = self.handle.clone();
+        self.event_source_of(owner, name)
     }
 
-    fn observers_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = usize> + 'a {
-        self.observers
-            .iter()
-            .enumerate()
-            .filter(move |(_, o)| o.event == name)
-            .map(|(i, _)| i)
+    fn event_source_of<T>(&mut self, owner: String, name: &str) -> EventSource<T>
+    where
+        T: Serialize + DeserializeOwned + 'static,
+    {
+        let path = crate::event::event_path(&owner, name);
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+        if !valid {
+            self.setup_errors.push(DispatchError::Registration {
+                item: format!("event {path}"),
+                reason:
+                    "an event name is lowercase letters, digits and '_', starting with a letter"
+                        .to_owned(),
+            });
+        } else if EventKind::parse_ops_name(name).is_some() {
+            self.setup_errors.push(DispatchError::Registration {
+                item: format!("event {path}"),
+                reason: format!(
+                    "{name:?} is the name of a Juju event; give the custom event another name"
+                ),
+            });
+        } else if !self.paths.insert(path.clone()) {
+            self.setup_errors.push(DispatchError::Registration {
+                item: format!("event {path}"),
+                reason: "it is defined twice; define each event once".to_owned(),
+            });
+        }
+        EventSource::new(owner, name.to_owned(), self.emitted.clone())
     }
 
-    fn collect_status(
-        &self,
-        charm: &mut C,
-        is_app: bool,
-        emitted: &mut Vec<EmittedEvent>,
-    ) -> Result<(), DispatchError> {
-        let name = if is_app {
-            "collect_app_status"
-        } else {
-            "collect_unit_status"
-        };
-        let snapshot: Snapshot = [("is_app".to_owned(), Value::Bool(is_app))]
-            .into_iter()
-            .collect();
-        emitted.push(EmittedEvent {
-            name: name.to_owned(),
-            snapshot: snapshot.clone(),
-            kind: EmitKind::Framework,
-        });
-        self.model
-            .shared()
-            .dispatch
-            .borrow_mut()
-            .collected_statuses
-            .clear();
-        for index in self.observers_of(name).collect::<Vec<_>>() {
-            self.call(charm, index, name, &snapshot)?;
-        }
-        let collected =
-            std::mem::take(&mut self.model.shared().dispatch.borrow_mut().collected_statuses);
-        if let Some(status) = Status::highest_priority(&collected) {
-            let result = if is_app {
-                self.model.app().set_status(status.clone())
-            } else {
-                self.model.unit().set_status(status.clone())
-            };
-            result.map_err(|source| DispatchError::CollectStatus { source })?;
-        }
-        Ok(())
-    }
-}
-
-const RELATION_SUFFIXES: [&str; 5] = [
-    "_relation_created",
-    "_relation_joined",
-    "_relation_changed",
-    "_relation_departed",
-    "_relation_broken",
-];
-const SECRET_EVENTS: [&str; 4] = [
-    "secret_changed",
-    "secret_rotate",
-    "secret_remove",
-    "secret_expired",
-];
-
-/// The snapshot of the event Juju dispatched, from its environment.
-pub fn event_snapshot(context: &JujuContext) -> Snapshot {
-    let name = context.event_name();
-    let mut snapshot = Snapshot::new();
-    let mut put = |key: &str, value: Value| {
-        snapshot.insert(key.to_owned(), value);
-    };
-    if let Some(suffix) = RELATION_SUFFIXES.iter().find(|s| name.ends_with(*s)) {
-        if let Some(endpoint) = &context.relation_name {
-            put("relation_name", Value::from(endpoint.clone()));
-        }
-        if let Some(id) = context.relation_id {
-            put("relation_id", Value::from(id));
-        }
-        if let Some(app) = &context.remote_app {
-            put("app_name", Value::from(app.clone()));
-        }
-        let has_unit = !matches!(*suffix, "_relation_created" | "_relation_broken");
-        if has_unit && let Some(unit) = &context.remote_unit {
-            put("unit_name", Value::from(unit.clone()));
-        }
-        if *suffix == "_relation_departed"
-            && let Some(unit) = &context.departing_unit
-        {
-            put("departing_unit", Value::from(unit.clone()));
-        }
-    } else if SECRET_EVENTS.contains(&name.as_str()) {
-        if let Some(id) = &context.secret_id {
-            put("secret_id", Value::from(id.clone()));
-        }
-        put(
-            "secret_label",
-            Value::from(context.secret_label.clone().unwrap_or_default()),
-        );
-        if let Some(revision) = context.secret_revision {
-            put("secret_revision", Value::from(revision));
-        }
-    } else if context.is_action() {
-        put(
-            "id",
-            Value::from(context.action_uuid.clone().unwrap_or_default()),
-        );
-    }
-    snapshot
-}
-
-/// Runs one dispatch: builds the charm, re-emits deferred events, emits the
-/// event named by the model's [`JujuContext`], runs collect-status, and
-/// returns what to persist.
-///
-/// `build` constructs the charm (normally `C::new`; tests may inject
-/// dependencies). Charm log lines go to `juju-log` for the whole dispatch.
-pub fn dispatch<C: Charm>(
-    model: &Model,
-    persisted: Persisted,
-    options: &DispatchOptions,
-    build: impl FnOnce(&mut Framework<C>) -> C,
-) -> Result<DispatchOutcome, DispatchError> {
-    let subscriber = log::JujuLogSubscriber::new(model.shared().backend.clone(), options.log_level);
-    tracing::subscriber::with_default(subscriber, || run(model, persisted, build))
-}
-
-fn run<C: Charm>(
-    model: &Model,
-    persisted: Persisted,
-    build: impl FnOnce(&mut Framework<C>) -> C,
-) -> Result<DispatchOutcome, DispatchError> {
-    let context = model.juju_context();
-    let name = context.event_name();
-    if name.ends_with("_relation_broken") {
-        model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
-    }
-    let Persisted { deferred, stored } = persisted;
-    let mut framework = Framework::<C>::new(model.clone(), stored);
-    let mut charm = build(&mut framework);
-    if let Some(error) = framework.setup_errors.drain(..).next() {
-        return Err(error);
-    }
-    let mut emitted = Vec::new();
-
-    // Deferred events first, in queue order; each goes back to the handler
-    // that deferred it, and stays queued if deferred again.
-    let mut queue = Vec::new();
-    for notice in deferred {
-        let event = notice.event_name().to_owned();
-        let observer = framework
-            .observers_of(&event)
-            .find(|&i| framework.observers[i].method == notice.observer);
-        let Some(index) = observer else {
-            tracing::warn!(
-                "dropping deferred event {}: {} no longer observes it",
-                notice.handle_path,
-                notice.observer
-            );
-            continue;
-        };
-        tracing::debug!("Re-emitting deferred event {}.", notice.handle_path);
-        emitted.push(EmittedEvent {
-            name: event.clone(),
-            snapshot: notice.snapshot.clone(),
-            kind: EmitKind::Deferred,
-        });
-        if framework.call(&mut charm, index, &event, &notice.snapshot)? {
-            queue.push(notice);
-        }
+    /// A library object under the charm (ops' `Object(charm, key)`): its
+    /// handle path is `MyCharm/<L's type name>[<key>]`, and it registers its
+    /// own observers (handlers that take `&mut L`), custom events and stored
+    /// state through the returned scope. `access` finds the object inside
+    /// the charm when an event is delivered to it.
+    ///
+    /// ```
+    /// use ops::framework::ObjectScope;
+    /// use ops::{on, Charm, Framework, HandlerResult, StartEvent};
+    ///
+    /// struct Greeter { greeted: bool }
+    ///
+    /// impl Greeter {
+    ///     fn new<C: Charm>(mut scope: ObjectScope<'_, C, Self>) -> Self {
+    ///         scope.observe(on::start(), Self::on_start);
+    ///         Greeter { greeted: false }
+    ///     }
+    ///     fn on_start(&mut self, _: &mut StartEvent) -> HandlerResult {
+    ///         self.greeted = true;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// struct MyCharm { greeter: Greeter }
+    ///
+    /// impl Charm for MyCharm {
+    ///     fn new(framework: &mut Framework<Self>) -> Self {
+    ///         let greeter = Greeter::new(framework.object("hello", |c: &mut Self| &mut c.greeter));
+    ///         MyCharm { greeter }
+    ///     }
+    /// }
+    /// ```
+    pub fn object<L: 'static>(
+        &mut self,
+        key: &str,
+        access: impl Fn(&mut C) -> &mut L + 'static,
+    ) -> ObjectScope<'_, C, L> {
+        let parent = self.handle.clone();
+        ObjectScope::new(self, &parent, key, Rc::new(access))
     }
 
-    tracing::debug!("Emitting Juju event {name}.");
-    let snapshot = event_snapshot(context);
-    emitted.push(EmittedEvent {
-        name: name.clone(),
-        snapshot: snapshot.clone(),
-        kind: EmitKind::Dispatched,
-    });
-    let mut next_sequence = queue
-        .iter()
-        .map(DeferredNotice::sequence)
-        .max()
-        .unwrap_or(0)
-        + 1;
-    for index in framework.observers_of(&name).collect::<Vec<_>>() {
-        let method = framework.observers[index].method.clone();
-        // ops does not deliver an event to an observer that already has the
-        // same event waiting in the queue.
-        let already_queued = queue
-            .iter()
-            .any(|n| n.event_name() == name && n.observer == method && n.snapshot == snapshot);
-        if already_queued {
-            continue;
-        }
-        if framework.call(&mut charm, index, &name, &snapshot)? {
-            let handle_path = format!("{}/on/{name}[{next_sequence}]", framework.owner);
-            tracing::debug!("Deferring {handle_path}.");
-            next_sequence += 1;
-            queue.push(DeferredNotice {
-                handle_path,
-                owner: framework.owner.clone(),
-                observer: method,
-                snapshot: snapshot.clone(),
+    fn claim_object_path(&mut self, path: &str) {
+        if !self.paths.insert(path.to_owned()) {
+            self.setup_errors.push(DispatchError::Registration {
+                item: format!("object {path}"),
+                reason: "two objects have this handle path; give each a different key".to_owned(),
             });
         }
     }
+}
 
-    let is_leader = model
-        .unit()
-        .is_leader()
-        .map_err(|source| DispatchError::CollectStatus { source })?;
-    if is_leader {
-        framework.collect_status(&mut charm, true, &mut emitted)?;
-    }
-    framework.collect_status(&mut charm, false, &mut emitted)?;
+type Access<C, L> = Rc<dyn Fn(&mut C) -> &mut L>;
 
-    let mut stored = std::mem::take(&mut framework.stored_in);
-    for (handle, save) in &framework.stored {
-        let value = save().map_err(|reason| DispatchError::StoredState {
-            handle: handle.clone(),
-            reason,
-        })?;
-        stored.insert(handle.clone(), value);
+/// Where a library object registers what it owns (ops' `Object`): its
+/// observers, whose handlers take the object itself, its custom events and
+/// its stored state, all under its handle path. Get one from
+/// [`Framework::object`] (or [`ObjectScope::object`] for an object inside
+/// an object).
+pub struct ObjectScope<'a, C: Charm, L> {
+    framework: &'a mut Framework<C>,
+    path: String,
+    access: Access<C, L>,
+}
+
+impl<'a, C: Charm, L: 'static> ObjectScope<'a, C, L> {
+    fn new(framework: &'a mut Framework<C>, parent: &str, key: &str, access: Access<C, L>) -> Self {
+        let path = format!(
+            "{parent}/{}[{key}]",
+            short_type_name(std::any::type_name::<L>())
+        );
+        framework.claim_object_path(&path);
+        ObjectScope {
+            framework,
+            path,
+            access,
+        }
     }
-    queue.sort_by(|a, b| (a.path_prefix(), a.sequence()).cmp(&(b.path_prefix(), b.sequence())));
-    Ok(DispatchOutcome {
-        persisted: Persisted {
-            deferred: queue,
-            stored,
-        },
-        emitted,
-    })
+
+    /// This object's handle path: `MyCharm/DatabaseRequires[db]`.
+    pub fn handle(&self) -> &str {
+        &self.path
+    }
+
+    /// The model: keep a clone in the object.
+    pub fn model(&self) -> &Model {
+        &self.framework.model
+    }
+
+    /// Calls `handler` on this object whenever `on` is emitted (see
+    /// [`Framework::observe`] for how the handler is named).
+    pub fn observe<E, F>(&mut self, on: On<E>, handler: F)
+    where
+        E: Event,
+        F: Fn(&mut L, &mut E) -> HandlerResult + 'static,
+    {
+        let method = self.framework.name_handler::<F>(&self.path);
+        self.observe_as(&method, on, handler);
+    }
+
+    /// [`observe`](Self::observe) with the handler's name given.
+    pub fn observe_as<E, F>(&mut self, name: &str, on: On<E>, handler: F)
+    where
+        E: Event,
+        F: Fn(&mut L, &mut E) -> HandlerResult + 'static,
+    {
+        let access = self.access.clone();
+        self.framework.register(
+            self.path.clone(),
+            on,
+            name.to_owned(),
+            move |charm: &mut C, event: &mut E| handler(access(charm), event),
+        );
+    }
+
+    /// Typed state of this object kept between dispatches, at
+    /// `<object path>/StoredStateData[<name>]`.
+    pub fn stored_state<T>(&mut self, name: &str) -> StoredState<T>
+    where
+        T: Serialize + DeserializeOwned + Default + 'static,
+    {
+        let path = self.path.clone();
+        self.framework.stored_state_of(&path, name)
+    }
+
+    /// A custom event of this object (`<object path>/on/<name>`), which the
+    /// charm (or another object) observes.
+    pub fn event_source<T>(&mut self, name: &str) -> EventSource<T>
+    where
+        T: Serialize + DeserializeOwned + 'static,
+    {
+        let path = self.path.clone();
+        self.framework.event_source_of(path, name)
+    }
+
+    /// An object inside this one, at `<this path>/<M's type name>[<key>]`.
+    pub fn object<M: 'static>(
+        &mut self,
+        key: &str,
+        access: impl Fn(&mut L) -> &mut M + 'static,
+    ) -> ObjectScope<'_, C, M> {
+        let outer = self.access.clone();
+        let parent = self.path.clone();
+        ObjectScope::new(
+            self.framework,
+            &parent,
+            key,
+            Rc::new(move |charm: &mut C| access(outer(charm))),
+        )
+    }
+}
+
+/// Observes an event with a handler method, naming the observer after the
+/// method as written in the source (so the name never depends on the
+/// compiler): `observe!(framework, on::start(), Self::on_start)` registers
+/// `on_start`. Works with a [`Framework`] or an [`ObjectScope`].
+///
+/// ```
+/// use ops::{observe, on, Charm, Framework, HandlerResult, StartEvent};
+///
+/// struct MyCharm;
+///
+/// impl Charm for MyCharm {
+///     fn new(framework: &mut Framework<Self>) -> Self {
+///         observe!(framework, on::start(), Self::on_start);
+///         MyCharm
+///     }
+/// }
+///
+/// impl MyCharm {
+///     fn on_start(&mut self, event: &mut StartEvent) -> HandlerResult {
+///         event.defer();
+///         Ok(())
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! observe {
+    ($framework:expr, $on:expr, $handler:path $(,)?) => {
+        $framework.observe_as(
+            $crate::internal::last_path_segment(stringify!($handler)),
+            $on,
+            $handler,
+        )
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handlers_are_named_by_their_method() {
+        for (type_name, want) in [
+            (
+                "my_charm::MyCharm::on_start",
+                Some((Some("MyCharm"), "on_start")),
+            ),
+            (
+                "my_charm::MyCharm<my_charm::Real>::on_start",
+                Some((Some("MyCharm"), "on_start")),
+            ),
+            (
+                "my_charm::Owner::on_event<ops::event::core::StartEvent>",
+                Some((Some("Owner"), "on_event")),
+            ),
+            (
+                "<my_charm::MyCharm as my_charm::Handlers>::on_start",
+                Some((None, "on_start")),
+            ),
+            ("my_charm::MyCharm::new::{{closure}}", None),
+            ("fn(&mut my_charm::MyCharm, &mut ops::StartEvent)", None),
+        ] {
+            let got = handler_parts(type_name);
+            let got = got.as_ref().map(|(o, m)| (o.as_deref(), m.as_str()));
+            assert_eq!(got, want, "{type_name}");
+        }
+    }
 }

@@ -752,14 +752,52 @@ fn an_undeliverable_log_line_does_not_fail_the_hook() {
     assert_eq!(juju.stored()["elections_won"], 1);
 }
 
+/// An event the charm does not define (a hook Juju does not run, or an
+/// endpoint or action the metadata does not declare, as after a rollback)
+/// is not a failure: as Python ops does, nothing is emitted for it, the
+/// reason is logged at debug, deferred events are still re-emitted, and
+/// the dispatch exits 0.
 #[rstest]
-#[case::unknown_hook("hooks/frobnicate", &[], "cannot dispatch hooks/frobnicate: \"frobnicate\" is not a hook Juju runs")]
+#[case::unknown_hook("hooks/frobnicate", &[], "hooks/frobnicate: \"frobnicate\" is not a hook Juju runs")]
 #[case::undeclared_endpoint(
     "hooks/db-relation-changed",
     &[("JUJU_RELATION", "db"), ("JUJU_RELATION_ID", "db:1")],
     "the charm declares no relation endpoint \"db\""
 )]
 #[case::undeclared_action("actions/backup", &[("JUJU_ACTION_UUID", "1")], "the charm declares no action \"backup\"")]
+fn events_the_charm_does_not_define_exit_0(
+    #[case] path: &str,
+    #[case] extra: &[(&str, &str)],
+    #[case] message: &str,
+) {
+    let juju = Juju::new(&format!("undefined-{}", slug(message)), world(false));
+    juju.peer_changed(&[]).succeeded();
+    assert_eq!(juju.deferred().len(), 1);
+    juju.update_world(|w| {
+        w["relations"][0]["data"]["leadership"] = json!({"leader": "leadership/1"});
+    });
+
+    let mut extra = extra.to_vec();
+    extra.push(("JUJU_DEBUG", "1"));
+    let run = juju.dispatch(path, &extra);
+    run.succeeded();
+    let debug = run.logs("DEBUG");
+    assert!(debug.iter().any(|m| m.contains(message)), "{debug:#?}");
+    assert!(
+        debug.iter().any(|m| m.starts_with(
+            "Re-emitting deferred event LeadershipCharm/on/replicas_relation_changed[1]"
+        )),
+        "{debug:#?}"
+    );
+    assert!(
+        !debug.iter().any(|m| m.starts_with("Emitting Juju event")),
+        "{debug:#?}"
+    );
+    assert_eq!(juju.deferred(), Vec::<Value>::new());
+    assert_eq!(juju.stored()["leader"], "leadership/1");
+}
+
+#[rstest]
 #[case::bad_dispatch_path("start", &[], "JUJU_DISPATCH_PATH=\"start\" is malformed")]
 #[case::bad_relation_id(
     "hooks/replicas-relation-changed",

@@ -1,0 +1,539 @@
+//! One dispatch: build the charm, re-emit deferred events, emit the event
+//! Juju dispatched, deliver custom events as they are emitted, run
+//! collect-status, and return what to persist.
+
+use super::log::JujuLogSubscriber;
+use super::notice::{DeferredNotice, Persisted};
+use super::{CallError, Framework};
+use crate::backend::LogLevel;
+use crate::charm::Charm;
+use crate::error::{HandlerError, ModelError};
+use crate::event::{EventKind, Scope, Snapshot, event_path};
+use crate::juju_context::JujuContext;
+use crate::meta::CharmMeta;
+use crate::model::Model;
+use crate::status::Status;
+use serde_json::Value;
+
+/// How an event reached the handlers, for harness records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmitKind {
+    /// A deferred event emitted again.
+    Deferred,
+    /// The event Juju dispatched.
+    Dispatched,
+    /// A custom event a charm or library emitted.
+    Custom,
+    /// An event the framework emits itself (collect-status).
+    Framework,
+}
+
+/// One event that went through the framework.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmittedEvent {
+    /// The event's name, for example `start` or `db_ready`.
+    pub name: String,
+    /// Its handle path without `[n]`, for example `MyCharm/on/start` or
+    /// `MyCharm/Db[db]/on/db_ready`.
+    pub path: String,
+    /// Its snapshot.
+    pub snapshot: Snapshot,
+    /// How it was emitted.
+    pub kind: EmitKind,
+}
+
+/// The result of a successful dispatch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DispatchOutcome {
+    /// What to persist for the next dispatch.
+    pub persisted: Persisted,
+    /// Every event that went through the framework, in order.
+    pub emitted: Vec<EmittedEvent>,
+}
+
+/// Settings of one dispatch.
+#[derive(Debug, Clone)]
+pub struct DispatchOptions {
+    /// The most verbose charm log level sent to `juju-log`.
+    pub log_level: LogLevel,
+}
+
+impl Default for DispatchOptions {
+    fn default() -> Self {
+        DispatchOptions {
+            log_level: LogLevel::Info,
+        }
+    }
+}
+
+/// How deep custom events may emit further custom events before the
+/// framework calls it a loop.
+const MAX_EMIT_DEPTH: usize = 64;
+
+/// Why a dispatch failed. Nothing is persisted after a failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DispatchError {
+    /// A handler returned an error.
+    #[error("{observer} failed while handling {event}: {source}")]
+    Handler {
+        /// The event's name.
+        event: String,
+        /// The handler's name.
+        observer: String,
+        /// What the handler returned.
+        #[source]
+        source: HandlerError,
+    },
+    /// The event could not be built (for example, a hook tool failed while
+    /// loading its relation).
+    #[error("cannot build event {event} for {observer}: {source}")]
+    Event {
+        /// The event's name.
+        event: String,
+        /// The handler it was for.
+        observer: String,
+        /// The model error.
+        #[source]
+        source: ModelError,
+    },
+    /// Stored state could not be loaded into or saved from the charm's type.
+    #[error(
+        "stored state {handle}: {reason}; make the stored type match what was saved (add #[serde(default)])"
+    )]
+    StoredState {
+        /// The stored state's handle path.
+        handle: String,
+        /// What serde reported.
+        reason: String,
+    },
+    /// The charm's constructor registered something the framework refuses.
+    #[error("cannot register {item}: {reason}")]
+    Registration {
+        /// The observer, event or object.
+        item: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+    /// Custom events kept emitting custom events.
+    #[error(
+        "custom events emitted each other more than {MAX_EMIT_DEPTH} deep (last: {event}); \
+         a handler of an event must not emit it again unconditionally"
+    )]
+    EmitLoop {
+        /// The event that was one too deep.
+        event: String,
+    },
+    /// Setting the status chosen by collect-status failed.
+    #[error("cannot set the collected status: {source}")]
+    CollectStatus {
+        /// The model error.
+        #[source]
+        source: ModelError,
+    },
+}
+
+/// The snapshot of the event Juju dispatched, from its environment, with
+/// the keys ops uses.
+pub fn event_snapshot(context: &JujuContext) -> Snapshot {
+    let mut snapshot = Snapshot::new();
+    let Some((kind, _)) = EventKind::parse_dispatch_path(&context.dispatch_path) else {
+        return snapshot;
+    };
+    let mut put = |key: &str, value: Value| {
+        snapshot.insert(key.to_owned(), value);
+    };
+    let text = |value: &Option<String>| value.clone().map(Value::from);
+    match kind.scope() {
+        Scope::Relation => {
+            if let Some(endpoint) = text(&context.relation_name) {
+                put("relation_name", endpoint);
+            }
+            if let Some(id) = context.relation_id {
+                put("relation_id", Value::from(id));
+            }
+            if let Some(app) = text(&context.remote_app) {
+                put("app_name", app);
+            }
+            if kind.carries_remote_unit()
+                && let Some(unit) = text(&context.remote_unit)
+            {
+                put("unit_name", unit);
+            }
+            if kind.carries_departing_unit()
+                && let Some(unit) = text(&context.departing_unit)
+            {
+                put("departing_unit", unit);
+            }
+        }
+        Scope::Secret => {
+            if let Some(id) = text(&context.secret_id) {
+                put("secret_id", id);
+            }
+            put(
+                "secret_label",
+                Value::from(context.secret_label.clone().unwrap_or_default()),
+            );
+            if kind.carries_revision()
+                && let Some(revision) = context.secret_revision
+            {
+                put("secret_revision", Value::from(revision));
+            }
+        }
+        Scope::Storage => {
+            if let Some((name, index)) = context
+                .storage_id
+                .as_deref()
+                .and_then(|id| id.split_once('/'))
+            {
+                put("storage_name", Value::from(name));
+                if let Ok(index) = index.parse::<u64>() {
+                    put("storage_index", Value::from(index));
+                }
+            }
+        }
+        Scope::Workload => {
+            if let Some(container) = text(&context.workload_name) {
+                put("container_name", container);
+            }
+            if kind.carries_notice() {
+                for (key, value) in [
+                    ("notice_id", &context.notice_id),
+                    ("notice_type", &context.notice_type),
+                    ("notice_key", &context.notice_key),
+                ] {
+                    if let Some(value) = text(value) {
+                        put(key, value);
+                    }
+                }
+            }
+            if kind.carries_check()
+                && let Some(check) = text(&context.pebble_check_name)
+            {
+                put("check_name", check);
+            }
+        }
+        Scope::Action => {
+            put(
+                "id",
+                Value::from(context.action_uuid.clone().unwrap_or_default()),
+            );
+        }
+        Scope::Unit | Scope::Framework => {}
+    }
+    snapshot
+}
+
+/// Whether the charm's metadata defines the event, as ops' `charm.on` does:
+/// relation, storage, container and action events exist only for the
+/// names the metadata declares.
+pub fn is_defined(meta: &CharmMeta, kind: EventKind, entity: Option<&str>) -> bool {
+    let Some(entity) = entity else {
+        return !matches!(
+            kind.scope(),
+            Scope::Relation | Scope::Storage | Scope::Workload | Scope::Action
+        );
+    };
+    match kind.scope() {
+        Scope::Relation => meta.endpoint(entity).is_some(),
+        Scope::Storage => meta.storage.contains_key(entity),
+        Scope::Workload => meta.containers.contains_key(entity),
+        Scope::Action => meta.actions.contains_key(entity),
+        Scope::Unit | Scope::Secret | Scope::Framework => true,
+    }
+}
+
+/// Runs one dispatch: builds the charm, re-emits deferred events, emits the
+/// event named by the model's [`JujuContext`] (when the charm's metadata
+/// defines it: ops emits nothing for an event the charm does not know, and
+/// neither does this), runs collect-status, and returns what to persist.
+///
+/// `build` constructs the charm (normally `C::new`; tests may inject
+/// dependencies). Charm log lines go to `juju-log` for the whole dispatch.
+pub fn dispatch<C: Charm>(
+    model: &Model,
+    persisted: Persisted,
+    options: &DispatchOptions,
+    build: impl FnOnce(&mut Framework<C>) -> C,
+) -> Result<DispatchOutcome, DispatchError> {
+    let subscriber = JujuLogSubscriber::new(model.shared().backend.clone(), options.log_level);
+    tracing::subscriber::with_default(subscriber, || run(model, persisted, build))
+}
+
+fn run<C: Charm>(
+    model: &Model,
+    persisted: Persisted,
+    build: impl FnOnce(&mut Framework<C>) -> C,
+) -> Result<DispatchOutcome, DispatchError> {
+    let context = model.juju_context();
+    let name = context.event_name();
+    let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
+        .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
+    if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
+        model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
+    }
+    let Persisted { deferred, stored } = persisted;
+    let mut framework = Framework::<C>::new(model.clone(), stored);
+    let charm = build(&mut framework);
+    if let Some(error) = framework.setup_errors.drain(..).next() {
+        return Err(error);
+    }
+    let mut run = Run {
+        framework,
+        charm,
+        emitted: Vec::new(),
+        queue: Vec::new(),
+    };
+    // Events emitted while the charm was being built.
+    run.deliver_pending(0)?;
+
+    // Deferred events first, in queue order; each goes back to the handler
+    // that deferred it, and stays queued if deferred again.
+    for notice in deferred {
+        run.reemit(notice)?;
+    }
+
+    if dispatched.is_some() {
+        tracing::debug!("Emitting Juju event {name}.");
+        let path = event_path(run.framework.handle(), &name);
+        run.emit(
+            &path,
+            &name,
+            event_snapshot(context),
+            EmitKind::Dispatched,
+            0,
+        )?;
+    } else {
+        tracing::debug!("Event {name} not defined for {}.", run.framework.handle());
+    }
+
+    let is_leader = model
+        .unit()
+        .is_leader()
+        .map_err(|source| DispatchError::CollectStatus { source })?;
+    if is_leader {
+        run.collect_status(true)?;
+    }
+    run.collect_status(false)?;
+    run.finish()
+}
+
+/// The state of one dispatch after the charm was built.
+struct Run<C> {
+    framework: Framework<C>,
+    charm: C,
+    emitted: Vec<EmittedEvent>,
+    queue: Vec<DeferredNotice>,
+}
+
+impl<C: Charm> Run<C> {
+    fn call(
+        &mut self,
+        index: usize,
+        name: &str,
+        snapshot: &Snapshot,
+    ) -> Result<bool, DispatchError> {
+        let observer = &self.framework.observers[index];
+        (observer.call)(&mut self.charm, &self.framework.model, snapshot).map_err(|e| match e {
+            CallError::Event(source) => DispatchError::Event {
+                event: name.to_owned(),
+                observer: observer.method.clone(),
+                source,
+            },
+            CallError::Handler(source) => DispatchError::Handler {
+                event: name.to_owned(),
+                observer: observer.method.clone(),
+                source,
+            },
+        })
+    }
+
+    fn observers_of(&self, path: &str) -> Vec<usize> {
+        self.framework
+            .observers
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.event_path == path)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn next_sequence(&self) -> u64 {
+        self.queue
+            .iter()
+            .map(DeferredNotice::sequence)
+            .max()
+            .unwrap_or(0)
+            + 1
+    }
+
+    /// Emits an event to every observer of `path`, delivering the custom
+    /// events each handler emits before the next observer runs.
+    fn emit(
+        &mut self,
+        path: &str,
+        name: &str,
+        snapshot: Snapshot,
+        kind: EmitKind,
+        depth: usize,
+    ) -> Result<(), DispatchError> {
+        self.emitted.push(EmittedEvent {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            snapshot: snapshot.clone(),
+            kind,
+        });
+        for index in self.observers_of(path) {
+            let observer = &self.framework.observers[index];
+            // ops does not deliver an event to an observer that already has
+            // the same event waiting in the queue.
+            let already_queued = self.queue.iter().any(|n| {
+                n.event_path() == path
+                    && n.owner == observer.owner
+                    && n.observer == observer.method
+                    && n.snapshot == snapshot
+            });
+            if already_queued {
+                continue;
+            }
+            if self.call(index, name, &snapshot)? {
+                let observer = &self.framework.observers[index];
+                let handle_path = format!("{path}[{}]", self.next_sequence());
+                tracing::debug!("Deferring {handle_path}.");
+                self.queue.push(DeferredNotice {
+                    handle_path,
+                    owner: observer.owner.clone(),
+                    observer: observer.method.clone(),
+                    snapshot: snapshot.clone(),
+                });
+            }
+            self.deliver_pending(depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// Delivers the custom events emitted since the last call.
+    fn deliver_pending(&mut self, depth: usize) -> Result<(), DispatchError> {
+        loop {
+            let pending = std::mem::take(&mut *self.framework.emitted.borrow_mut());
+            if pending.is_empty() {
+                return Ok(());
+            }
+            for event in pending {
+                if depth > MAX_EMIT_DEPTH {
+                    return Err(DispatchError::EmitLoop { event: event.path });
+                }
+                tracing::debug!("Emitting custom event {}.", event.path);
+                self.emit(
+                    &event.path,
+                    &event.name,
+                    event.snapshot,
+                    EmitKind::Custom,
+                    depth,
+                )?;
+            }
+        }
+    }
+
+    /// Emits a deferred event again, to the observer that deferred it.
+    fn reemit(&mut self, notice: DeferredNotice) -> Result<(), DispatchError> {
+        let path = notice.event_path().to_owned();
+        let candidates: Vec<usize> = self
+            .observers_of(&path)
+            .into_iter()
+            .filter(|&i| self.framework.observers[i].owner == notice.owner)
+            .collect();
+        let exact = candidates
+            .iter()
+            .copied()
+            .find(|&i| self.framework.observers[i].method == notice.observer);
+        // A handler renamed since the notice was saved is still the one
+        // observer of the event on that object: deliver to it.
+        let index = match (exact, candidates.as_slice()) {
+            (Some(index), _) => index,
+            (None, [only]) => {
+                tracing::debug!(
+                    "Re-emitting {} to {}, the only observer of the event on {} ({} is gone).",
+                    notice.handle_path,
+                    self.framework.observers[*only].method,
+                    notice.owner,
+                    notice.observer
+                );
+                *only
+            }
+            (None, _) => {
+                tracing::warn!(
+                    "dropping deferred event {}: {}.{} no longer observes it",
+                    notice.handle_path,
+                    notice.owner,
+                    notice.observer
+                );
+                return Ok(());
+            }
+        };
+        tracing::debug!("Re-emitting deferred event {}.", notice.handle_path);
+        let name = notice.event_name().to_owned();
+        self.emitted.push(EmittedEvent {
+            name: name.clone(),
+            path,
+            snapshot: notice.snapshot.clone(),
+            kind: EmitKind::Deferred,
+        });
+        if self.call(index, &name, &notice.snapshot)? {
+            self.queue.push(notice);
+        }
+        self.deliver_pending(1)
+    }
+
+    fn collect_status(&mut self, is_app: bool) -> Result<(), DispatchError> {
+        let kind = if is_app {
+            EventKind::CollectAppStatus
+        } else {
+            EventKind::CollectUnitStatus
+        };
+        let name = kind.ops_name(None);
+        let path = event_path(self.framework.handle(), &name);
+        let snapshot: Snapshot = [("is_app".to_owned(), Value::Bool(is_app))]
+            .into_iter()
+            .collect();
+        let model = self.framework.model.clone();
+        model
+            .shared()
+            .dispatch
+            .borrow_mut()
+            .collected_statuses
+            .clear();
+        self.emit(&path, &name, snapshot, EmitKind::Framework, 0)?;
+        let collected =
+            std::mem::take(&mut model.shared().dispatch.borrow_mut().collected_statuses);
+        if let Some(status) = Status::highest_priority(&collected) {
+            let result = if is_app {
+                model.app().set_status(status.clone())
+            } else {
+                model.unit().set_status(status.clone())
+            };
+            result.map_err(|source| DispatchError::CollectStatus { source })?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<DispatchOutcome, DispatchError> {
+        let mut stored = std::mem::take(&mut self.framework.stored_in);
+        for (handle, save) in &self.framework.stored {
+            let value = save().map_err(|reason| DispatchError::StoredState {
+                handle: handle.clone(),
+                reason,
+            })?;
+            stored.insert(handle.clone(), value);
+        }
+        let mut queue = self.queue;
+        queue.sort_by(|a, b| (a.event_path(), a.sequence()).cmp(&(b.event_path(), b.sequence())));
+        Ok(DispatchOutcome {
+            persisted: Persisted {
+                deferred: queue,
+                stored,
+            },
+            emitted: self.emitted,
+        })
+    }
+}

@@ -8,7 +8,7 @@
 use crate::backend::RelationId;
 use crate::error::ModelError;
 use crate::model::{Application, Model, Relation, Secret, Unit};
-use crate::status::Status;
+use crate::types::Status;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;

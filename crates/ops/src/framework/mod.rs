@@ -16,7 +16,7 @@ use crate::error::{HandlerError, HandlerResult, ModelError};
 use crate::event::{Event, On, Snapshot};
 use crate::juju_context::JujuContext;
 use crate::model::Model;
-use crate::status::Status;
+use crate::types::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::cell::RefCell;

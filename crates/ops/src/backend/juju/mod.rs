@@ -25,6 +25,14 @@
 //! after the call, whatever its outcome. Outputs that may hold secrets or
 //! operator data are never quoted in error messages. Action results are the
 //! one exception Juju forces: `action-set` takes them only as arguments.
+//!
+//! [`ModelError`]: crate::ModelError
+//! [`ModelError::BadOutput`]: crate::ModelError::BadOutput
+//! [`ModelError::RelationNotFound`]: crate::ModelError::RelationNotFound
+//! [`ModelError::SecretNotFound`]: crate::ModelError::SecretNotFound
+//! [`ModelError::hook_tool`]: crate::ModelError::hook_tool
+//! [`ModelError::PermissionDenied`]: crate::ModelError::PermissionDenied
+//! [`ModelError::HookTool`]: crate::ModelError::HookTool
 
 mod actions;
 mod errors;

@@ -430,3 +430,38 @@ fn long_log_lines_are_split_at_character_boundaries() {
     assert!(sizes[1..].iter().all(|&n| n <= MAX_LOG_LINE && n % 2 == 0));
     assert_eq!(sizes[1..].iter().sum::<usize>(), message.len());
 }
+
+#[test]
+fn refusals_for_lack_of_rights_are_permission_denied_errors() {
+    let tools = Tools::new("authz");
+    tools.script(
+        &["relation-set"],
+        "echo 'ERROR cannot write relation settings: app/1 is not the leader' >&2; exit 1",
+    );
+    tools.script(
+        &["secret-set"],
+        "echo 'ERROR Permission Denied' >&2; exit 1",
+    );
+    let backend = tools.backend();
+    let err = backend
+        .relation_set(3, &map(&[("k", "v")]), true)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ModelError::PermissionDenied {
+            tool: "relation-set".into(),
+            stderr: "ERROR cannot write relation settings: app/1 is not the leader\n".into(),
+        }
+    );
+    let err = backend
+        .secret_set("secret:x", None, &SecretMetadata::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, ModelError::PermissionDenied { ref tool, .. } if tool == "secret-set"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "hook tool `secret-set` failed: ERROR Permission Denied"
+    );
+}

@@ -8,8 +8,8 @@ use ops::backend::{BackendResult, Metrics};
 use ops::meta::CharmMeta;
 use ops::model::canonical_secret_id;
 use ops::{
-    Backend, CloudSpec, GoalState, LogLevel, ModelError, Network, Port, RelationId, SecretInfo,
-    SecretMetadata, SecretOwner, Status, StringMap,
+    Backend, CloudSpec, GoalState, JujuVersion, LogLevel, ModelError, Network, Port, RelationId,
+    SecretInfo, SecretMetadata, SecretOwner, Status, StringMap,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub(crate) struct Identity {
     pub(crate) app_name: String,
     pub(crate) unit_id: u32,
-    pub(crate) juju_version: Vec<u64>,
+    pub(crate) juju_version: JujuVersion,
     pub(crate) app_trusted: bool,
 }
 
@@ -30,8 +30,8 @@ impl Identity {
         format!("{}/{}", self.app_name, self.unit_id)
     }
 
-    fn version_below(&self, version: &[u64]) -> bool {
-        self.juju_version.as_slice() < version
+    fn version_below(&self, major: u32, minor: u32, patch: u32) -> bool {
+        self.juju_version < JujuVersion::new(major, minor, patch)
     }
 }
 
@@ -172,7 +172,7 @@ impl MockBackend {
     }
 
     fn check_secrets_available(&self, tool: &str) -> BackendResult<()> {
-        if self.identity.version_below(&[3, 0, 2]) {
+        if self.identity.version_below(3, 0, 2) {
             return Err(juju_error(
                 tool,
                 "ERROR secrets are only available in juju >= 3.0.2; set a newer juju_version on the Context",
@@ -306,7 +306,7 @@ impl Backend for MockBackend {
         member: &str,
         is_app: bool,
     ) -> BackendResult<StringMap> {
-        if is_app && self.identity.version_below(&[2, 7, 0]) {
+        if is_app && self.identity.version_below(2, 7, 0) {
             return Err(juju_error(
                 "relation-get",
                 "ERROR application data needs juju >= 2.7.0",
@@ -364,7 +364,7 @@ impl Backend for MockBackend {
     }
 
     fn relation_model_get(&self, relation_id: RelationId) -> BackendResult<String> {
-        if self.identity.version_below(&[3, 6, 2]) {
+        if self.identity.version_below(3, 6, 2) {
             return Err(juju_error(
                 "relation-model-get",
                 "ERROR relation-model-get needs juju >= 3.6.2",
@@ -506,7 +506,7 @@ impl Backend for MockBackend {
         }
         // Juju before 3.3.1 (except 3.1.7) always gave owners the latest revision.
         let v = &self.identity.juju_version;
-        let old_juju = !(v.as_slice() == [3, 1, 7] || v.as_slice() >= [3, 3, 1].as_slice());
+        let old_juju = !(*v == JujuVersion::new(3, 1, 7) || *v >= JujuVersion::new(3, 3, 1));
         let refresh = refresh || (old_juju && secret.owner.is_some());
         if peek {
             Ok(secret.latest_content.clone())
@@ -802,7 +802,7 @@ mod tests {
         let identity = Identity {
             app_name: "me".to_owned(),
             unit_id: 0,
-            juju_version: vec![3, 6, 14],
+            juju_version: JujuVersion::new(3, 6, 14),
             app_trusted: false,
         };
         MockBackend::new(state, identity, Arc::new(CharmMeta::new("me")), None)

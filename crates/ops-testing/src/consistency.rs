@@ -9,6 +9,7 @@ use crate::backend::Identity;
 use crate::error::Problem;
 use crate::events::{Event, EventSource};
 use crate::state::{AnyRelation, State};
+use ops::JujuVersion;
 use ops::event::EventKind;
 use ops::meta::{CharmMeta, RelationRole};
 use serde_json::Value;
@@ -69,7 +70,7 @@ fn is_secret_uri(value: &str) -> bool {
 }
 
 fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &mut Report) {
-    let secret_allowed = !identity.juju_version.as_slice().lt(&[3, 4][..]);
+    let secret_allowed = identity.juju_version >= JujuVersion::new(3, 4, 0);
     for (name, option) in &meta.config.options {
         let field = || format!("metadata config.options.{name}");
         match option.kind.as_deref() {
@@ -255,7 +256,7 @@ fn check_cloud_spec(state: &State, identity: &Identity, report: &mut Report) {
     let kubernetes = state.model.kind == crate::state::ModelType::Kubernetes;
     if kubernetes
         && state.model.cloud_spec.is_some()
-        && identity.juju_version.as_slice() < [3, 6, 10].as_slice()
+        && identity.juju_version < JujuVersion::new(3, 6, 10)
     {
         report.add(
             "model.cloud_spec",
@@ -322,11 +323,7 @@ fn check_event(
                     ),
                 );
             }
-            if identity
-                .juju_version
-                .first()
-                .is_some_and(|major| *major < 3)
-            {
+            if identity.juju_version.major() < 3 {
                 report.add(
                     field(),
                     "secrets need Juju 3; raise the Context's juju_version",

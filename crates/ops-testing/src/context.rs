@@ -3,13 +3,13 @@
 
 use crate::backend::{Identity, MockBackend, Records};
 use crate::consistency;
-use crate::error::Error;
+use crate::error::{Error, Problem};
 use crate::events::{CharmEvents, Event, EventSource};
 use crate::meta_cache;
 use crate::state::{DeferredEvent, JujuLogLine, State, StoredState};
 use ops::framework::{DispatchError, EmitKind, EmittedEvent};
 use ops::internal::{DispatchOptions, Persisted, charm_handle};
-use ops::{Charm, CharmMeta, Framework, JujuContext, LogLevel, Status};
+use ops::{Charm, CharmMeta, Framework, JujuContext, JujuVersion, LogLevel, Status};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -154,7 +154,12 @@ impl<C: Charm> Context<C> {
         self
     }
 
-    /// The Juju version the charm sees (default `3.6.14`).
+    /// The Juju version the charm sees (default `3.6.14`), as Juju writes
+    /// it: `3.6.14`, `3.6-beta1`, `3.5.4.1`, … The short forms ops.testing's
+    /// own tests use are read as Juju's non-strict parser reads them (`3.4`
+    /// is 3.4.0, `3` is 3.0.0). A version that does not parse makes
+    /// [`Context::run`] fail with [`Error::Inconsistent`], naming
+    /// `Context.juju_version`.
     pub fn juju_version(mut self, version: impl Into<String>) -> Self {
         self.juju_version = version.into();
         self
@@ -225,25 +230,26 @@ impl<C: Charm> Context<C> {
         format!("{}/{}", self.app_name, self.unit_id)
     }
 
-    fn identity(&self) -> Identity {
-        Identity {
+    fn identity(&self) -> Result<Identity, Problem> {
+        let juju_version =
+            JujuVersion::parse_non_strict(&self.juju_version).map_err(|e| Problem {
+                field: "Context.juju_version".to_owned(),
+                message: format!("{e}; pass such a version to `Context::juju_version`"),
+            })?;
+        Ok(Identity {
             app_name: self.app_name.clone(),
             unit_id: self.unit_id,
-            juju_version: self
-                .juju_version
-                .split('.')
-                .map(|part| part.parse().unwrap_or(0))
-                .collect(),
+            juju_version,
             app_trusted: self.app_trusted,
-        }
+        })
     }
 
-    fn juju_context(&self, event: &Event, state: &State) -> JujuContext {
+    fn juju_context(&self, event: &Event, state: &State, identity: &Identity) -> JujuContext {
         event.juju_context(JujuContext {
             unit_name: self.unit_name(),
             model_name: state.model.name.clone(),
             model_uuid: state.model.uuid.clone(),
-            version: self.juju_version.clone(),
+            version: identity.juju_version.clone(),
             machine_id: self.machine_id.clone(),
             availability_zone: self.availability_zone.clone(),
             principal_unit: self.principal_unit.clone(),
@@ -258,7 +264,9 @@ impl<C: Charm> Context<C> {
     /// action that called `fail()` gives [`Error::ActionFailed`] carrying
     /// the output state.
     pub fn run(&mut self, event: Event, state: &State) -> Result<State, Error> {
-        let identity = self.identity();
+        let identity = self.identity().map_err(|problem| Error::Inconsistent {
+            problems: vec![problem],
+        })?;
         consistency::check(&self.meta, state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
 
@@ -289,17 +297,14 @@ impl<C: Charm> Context<C> {
                 })
                 .collect(),
         };
+        let juju_context = self.juju_context(&event, state, &identity);
         let backend = Arc::new(MockBackend::new(
             working_copy(state),
             identity,
             self.meta.clone(),
             action_params,
         ));
-        let model = ops::Model::new(
-            backend.clone(),
-            self.meta.clone(),
-            self.juju_context(&event, state),
-        );
+        let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
         let options = DispatchOptions {
             log_level: LogLevel::Debug,
         };

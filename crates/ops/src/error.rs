@@ -1,4 +1,6 @@
 //! Errors raised by the model facades and backends.
+//!
+//! This module uses nothing else of the crate, so every layer can use it.
 
 /// The error type of every model call: hook tools failing, and the rules that
 /// `ops` itself enforces before calling Juju.
@@ -56,8 +58,26 @@ pub enum ModelError {
         action: String,
     },
     /// A hook tool failed; `stderr` is what Juju printed (Python's generic `ModelError`).
+    ///
+    /// A refusal for lack of rights is [`ModelError::PermissionDenied`] instead.
     #[error("hook tool `{tool}` failed: {}", stderr.trim_end())]
     HookTool {
+        /// The hook tool, for example `status-set`.
+        tool: String,
+        /// Juju's error text, for example `ERROR invalid status "x"`.
+        stderr: String,
+    },
+    /// Juju refused a hook tool for lack of rights: its error says
+    /// `permission denied`, `access denied`, `not the leader` or
+    /// `cannot write relation settings` (for example a non-leader changing an
+    /// application-owned secret).
+    ///
+    /// Python ops raises its generic `ModelError` for these (and logs a
+    /// security event); this variant is the same failure, told apart so a
+    /// charm can match on it. [`ModelError::hook_tool`] builds it whenever
+    /// the error text says so.
+    #[error("hook tool `{tool}` failed: {}", stderr.trim_end())]
+    PermissionDenied {
         /// The hook tool, for example `secret-set`.
         tool: String,
         /// Juju's error text, for example `ERROR permission denied`.
@@ -152,12 +172,44 @@ pub enum ModelError {
     },
 }
 
+/// Phrases in a hook tool's error text that mean Juju refused the call for
+/// lack of rights (compared case-insensitively); ops reports these as
+/// security events.
+const AUTHZ_PHRASES: [&str; 4] = [
+    "access denied",
+    "permission denied",
+    "not the leader",
+    "cannot write relation settings",
+];
+
+/// Whether a hook tool's error text says Juju refused the call for lack of rights.
+pub(crate) fn is_authz_refusal(stderr: &str) -> bool {
+    let lower = stderr.to_lowercase();
+    AUTHZ_PHRASES.iter().any(|phrase| lower.contains(phrase))
+}
+
 impl ModelError {
-    /// Builds the generic error for a failed hook tool.
+    /// The error for a failed hook tool, from the tool's name and what it
+    /// printed: [`ModelError::PermissionDenied`] when the text says Juju
+    /// refused the call for lack of rights, [`ModelError::HookTool`] otherwise.
+    ///
+    /// Every backend builds its hook-tool failures here, so the production
+    /// backend and `ops-testing`'s mock classify them alike.
+    ///
+    /// ```
+    /// use ops::ModelError;
+    /// let err = ModelError::hook_tool("secret-set", "ERROR permission denied");
+    /// assert!(matches!(err, ModelError::PermissionDenied { .. }));
+    /// assert!(err.is_permission_denied());
+    /// let err = ModelError::hook_tool("status-set", "ERROR boom");
+    /// assert!(matches!(err, ModelError::HookTool { .. }));
+    /// ```
     pub fn hook_tool(tool: impl Into<String>, stderr: impl Into<String>) -> Self {
-        ModelError::HookTool {
-            tool: tool.into(),
-            stderr: stderr.into(),
+        let (tool, stderr) = (tool.into(), stderr.into());
+        if is_authz_refusal(&stderr) {
+            ModelError::PermissionDenied { tool, stderr }
+        } else {
+            ModelError::HookTool { tool, stderr }
         }
     }
 
@@ -171,19 +223,20 @@ impl ModelError {
         matches!(self, ModelError::SecretNotFound { .. })
     }
 
-    /// True when Juju refused a hook tool for lack of rights: a
-    /// [`ModelError::HookTool`] whose stderr says `permission denied`,
-    /// `access denied`, `not the leader` or `cannot write relation settings`
-    /// (ops raises a plain `ModelError` for these, and logs a security event).
+    /// True for [`ModelError::PermissionDenied`]: Juju refused a hook tool
+    /// for lack of rights.
     pub fn is_permission_denied(&self) -> bool {
+        matches!(self, ModelError::PermissionDenied { .. })
+    }
+
+    /// The hook tool's error text, for [`ModelError::HookTool`] and
+    /// [`ModelError::PermissionDenied`].
+    pub fn hook_tool_stderr(&self) -> Option<&str> {
         match self {
-            ModelError::HookTool { stderr, .. } => {
-                let lower = stderr.to_lowercase();
-                crate::backend::juju::AUTHZ_PHRASES
-                    .iter()
-                    .any(|phrase| lower.contains(phrase))
+            ModelError::HookTool { stderr, .. } | ModelError::PermissionDenied { stderr, .. } => {
+                Some(stderr)
             }
-            _ => false,
+            _ => None,
         }
     }
 }
@@ -193,3 +246,51 @@ pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What every event handler returns.
 pub type HandlerResult = Result<(), HandlerError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_for_lack_of_rights_are_classified_once_whatever_the_case() {
+        for stderr in [
+            "ERROR permission denied",
+            "ERROR Permission Denied\n",
+            "ERROR access denied",
+            "ERROR this unit is not the leader",
+            "ERROR cannot write relation settings",
+            "ERROR CANNOT WRITE RELATION SETTINGS: app/1 is not the leader",
+        ] {
+            let err = ModelError::hook_tool("relation-set", stderr);
+            assert_eq!(
+                err,
+                ModelError::PermissionDenied {
+                    tool: "relation-set".to_owned(),
+                    stderr: stderr.to_owned(),
+                }
+            );
+            assert!(err.is_permission_denied(), "{stderr}");
+            assert_eq!(err.hook_tool_stderr(), Some(stderr));
+            // Worded exactly as the generic failure, as ops words both alike.
+            assert_eq!(
+                err.to_string(),
+                format!("hook tool `relation-set` failed: {}", stderr.trim_end())
+            );
+        }
+    }
+
+    #[test]
+    fn other_failures_stay_generic() {
+        for stderr in ["ERROR boom", "ERROR relation not found", ""] {
+            let err = ModelError::hook_tool("relation-get", stderr);
+            assert!(matches!(err, ModelError::HookTool { .. }), "{err:?}");
+            assert!(!err.is_permission_denied());
+        }
+        assert!(
+            !ModelError::NotLeader {
+                action: "set application status".into()
+            }
+            .is_permission_denied()
+        );
+    }
+}

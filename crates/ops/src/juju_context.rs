@@ -4,7 +4,7 @@
 //! `ops::main` builds it from the process environment; `ops-testing` builds
 //! one from the test's `Context` and event without touching the environment.
 
-use crate::backend::RelationId;
+use crate::types::{JujuVersion, RelationId, parse_relation_id};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -39,7 +39,7 @@ pub struct JujuContext {
     /// `JUJU_MODEL_UUID`.
     pub model_uuid: String,
     /// `JUJU_VERSION`, for example `3.6.14`.
-    pub version: String,
+    pub version: JujuVersion,
     /// `JUJU_CHARM_DIR`: where the charm's files are.
     pub charm_dir: PathBuf,
     /// `JUJU_RELATION`: the endpoint of a relation event.
@@ -143,12 +143,18 @@ impl JujuContext {
                 expected: "`<application>/<number>`",
             });
         }
+        let version = required("JUJU_VERSION")?;
+        let version = version.parse().map_err(|_| ContextError::Malformed {
+            var: "JUJU_VERSION",
+            value: version,
+            expected: "a Juju version such as `3.6.14`, `3.6-beta1` or `3.5.4.1`",
+        })?;
         Ok(JujuContext {
             dispatch_path,
             unit_name,
             model_name: get("JUJU_MODEL_NAME").unwrap_or_default(),
             model_uuid: get("JUJU_MODEL_UUID").unwrap_or_default(),
-            version: required("JUJU_VERSION")?,
+            version,
             charm_dir: get("JUJU_CHARM_DIR").map(PathBuf::from).unwrap_or_default(),
             relation_name: get("JUJU_RELATION"),
             relation_id,
@@ -198,11 +204,6 @@ impl JujuContext {
     }
 }
 
-/// `db:3` → 3; `3` → 3.
-pub(crate) fn parse_relation_id(text: &str) -> Option<RelationId> {
-    text.rsplit(':').next()?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +244,39 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.to_string().contains("JUJU_RELATION_ID"), "{err}");
+    }
+
+    #[test]
+    fn the_juju_version_is_parsed() {
+        let base = [
+            ("JUJU_DISPATCH_PATH", "hooks/start"),
+            ("JUJU_UNIT_NAME", "a/0"),
+        ];
+        let with = |version: &'static str| {
+            let mut pairs = base.to_vec();
+            pairs.push(("JUJU_VERSION", version));
+            JujuContext::from_map(&env(&pairs))
+        };
+        let ctx = with("3.6-rc2.1").unwrap();
+        assert_eq!(ctx.version, "3.6-rc2.1".parse::<JujuVersion>().unwrap());
+        assert!(ctx.version < JujuVersion::new(3, 6, 0));
+        for bad in ["3", "latest", "3.6.x", "3.6.1 "] {
+            let err = with(bad).unwrap_err();
+            assert_eq!(
+                err,
+                ContextError::Malformed {
+                    var: "JUJU_VERSION",
+                    value: bad.to_owned(),
+                    expected: "a Juju version such as `3.6.14`, `3.6-beta1` or `3.5.4.1`",
+                }
+            );
+            assert!(err.to_string().starts_with("JUJU_VERSION="), "{err}");
+        }
+        assert_eq!(
+            JujuContext::from_map(&env(&base)).unwrap_err(),
+            ContextError::Missing {
+                var: "JUJU_VERSION"
+            }
+        );
     }
 }

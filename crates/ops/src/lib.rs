@@ -39,7 +39,9 @@
 //! Layers, top to bottom: the charm; [`Framework`] (observers, deferral,
 //! stored state, collect-status); the [model facades](model), which enforce
 //! the rules Python ops enforces; and the [`Backend`] trait, one method per
-//! hook tool, implemented for production and by the testing harness.
+//! hook tool, implemented for production and by the testing harness. The
+//! plain data that crosses that trait ([`Port`], [`Status`], [`Network`],
+//! [`JujuVersion`], …) is in [`types`], below every other module.
 
 pub mod backend;
 mod charm;
@@ -50,7 +52,7 @@ pub mod framework;
 mod juju_context;
 pub mod meta;
 pub mod model;
-mod status;
+pub mod types;
 
 /// What the testing harness (`juju-ops-testing`) drives the framework with.
 ///
@@ -66,10 +68,7 @@ pub mod internal {
     pub use tracing;
 }
 
-pub use backend::{
-    Address, Backend, BindAddress, CloudCredential, CloudSpec, GoalState, LogLevel, Network,
-    RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, StringMap,
-};
+pub use backend::Backend;
 pub use charm::Charm;
 pub use dispatch::{
     LOG_LEVEL_VAR, MainError, STATE_KEY, main, main_with, run as run_dispatch,
@@ -88,12 +87,13 @@ pub use framework::{Framework, ObjectScope, StoredState};
 pub use juju_context::{ContextError, JujuContext};
 pub use meta::{CharmMeta, MetadataError};
 pub use model::{
-    Application, DataOwner, Model, Port, Protocol, Relation, RelationDataContent, Secret,
-    SecretQuery, Unit,
+    Application, DataOwner, Model, Relation, RelationDataContent, Secret, SecretQuery, Unit,
 };
-pub use status::{
-    ActiveStatus, BlockedStatus, ErrorStatus, MaintenanceStatus, Status, UnknownStatus,
-    WaitingStatus,
+pub use types::{
+    ActiveStatus, Address, BindAddress, BlockedStatus, CloudCredential, CloudSpec, ErrorStatus,
+    GoalState, JujuVersion, JujuVersionError, LogLevel, MaintenanceStatus, Network, Port, Protocol,
+    RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, Status, StringMap,
+    UnknownStatus, WaitingStatus,
 };
 
 /// Logs a line that `juju-log` records at CRITICAL, as Python's

@@ -163,3 +163,57 @@ fn a_consistent_state_runs() {
     ctx.run(ctx.on.start(), &state).unwrap();
     assert_eq!(seen.take(), vec!["start"]);
 }
+
+#[test]
+fn an_unparsable_juju_version_is_a_problem_not_a_panic() {
+    for bad in ["latest", "3.6.x", "3.6-", ""] {
+        let (ctx, seen) = context();
+        let mut ctx = ctx.juju_version(bad);
+        let (problems, text) = problems(ctx.run(ctx.on.start(), &State::default()));
+        assert_eq!(problems.len(), 1, "{text}");
+        assert_eq!(problems[0].field, "Context.juju_version");
+        assert!(
+            problems[0]
+                .message
+                .starts_with(&format!("{bad:?} is not a Juju version")),
+            "{text}"
+        );
+        assert!(seen.take().is_empty(), "the charm did not run");
+    }
+}
+
+#[test]
+fn juju_versions_are_read_as_juju_writes_them() {
+    // Pre-releases, build numbers and ops.testing's short forms all run.
+    for good in ["3.6-beta1", "3.6-rc2.1", "3.5.4.1", "3.4", "3"] {
+        let (ctx, seen) = context();
+        let mut ctx = ctx.juju_version(good);
+        ctx.run(ctx.on.start(), &State::default())
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+        assert_eq!(seen.take(), vec!["start"], "{good}");
+    }
+}
+
+// Version gates order pre-releases as Juju does: 3.7-beta1 is after 3.6.10
+// (it used to read as 3.0), 3.6-rc1 is before it.
+#[test]
+fn version_gates_order_pre_releases_as_juju_does() {
+    let state = State {
+        model: ops_testing::Model {
+            kind: ops_testing::ModelType::Kubernetes,
+            cloud_spec: Some(ops::CloudSpec::default()),
+            ..ops_testing::Model::default()
+        },
+        ..State::default()
+    };
+    let (ctx, seen) = context();
+    let mut ctx = ctx.juju_version("3.7-beta1");
+    ctx.run(ctx.on.start(), &state).unwrap();
+    assert_eq!(seen.take(), vec!["start"]);
+
+    let (ctx, _) = context();
+    let mut ctx = ctx.juju_version("3.6-rc1");
+    let (problems, text) = problems(ctx.run(ctx.on.start(), &state));
+    assert_eq!(problems.len(), 1, "{text}");
+    assert_eq!(problems[0].field, "model.cloud_spec");
+}

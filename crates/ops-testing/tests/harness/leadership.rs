@@ -3,8 +3,8 @@
 
 use crate::common::{Probe, map, uncaught};
 use ops::{
-    ActiveStatus, Charm, Framework, HandlerResult, InstallEvent, Model, ModelError,
-    RelationChangedEvent, StartEvent, on,
+    ActiveStatus, Charm, ErrorStatus, Framework, HandlerResult, InstallEvent, Model, ModelError,
+    RelationChangedEvent, StartEvent, UnknownStatus, on,
 };
 use ops_testing::{Context, PeerRelation, Relation, State, Status};
 use pretty_assertions::assert_eq;
@@ -227,4 +227,78 @@ fn non_leaders_read_their_app_databag_only_on_peer_relations(
             seen.all()
         );
     }
+}
+
+/// Sets an application status a charm may not set, on start.
+struct BadAppStatusCharm {
+    model: Model,
+    status: ops::Status,
+    seen: Probe<Result<(), ModelError>>,
+}
+
+impl Charm for BadAppStatusCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        Self::build(framework, ErrorStatus::new("x").into(), Probe::default())
+    }
+}
+
+impl BadAppStatusCharm {
+    fn build(
+        framework: &mut Framework<Self>,
+        status: ops::Status,
+        seen: Probe<Result<(), ModelError>>,
+    ) -> Self {
+        framework.observe(on::start(), Self::on_start);
+        BadAppStatusCharm {
+            model: framework.model().clone(),
+            status,
+            seen,
+        }
+    }
+
+    fn on_start(&mut self, _: &mut StartEvent) -> HandlerResult {
+        self.seen
+            .push(self.model.app().set_status(self.status.clone()));
+        Ok(())
+    }
+}
+
+// ops checks leadership before the status (`Application.status` setter,
+// then `_ModelBackend.status_set`): a non-leader hears that it is not the
+// leader, whatever status it tried.
+#[rstest]
+fn app_status_checks_leadership_before_the_status(
+    #[values(true, false)] leader: bool,
+    #[values(ErrorStatus::new("boom").into(), UnknownStatus.into())] status: ops::Status,
+) {
+    let seen = Probe::default();
+    let probe = seen.clone();
+    let wanted = status.clone();
+    let mut ctx = Context::<BadAppStatusCharm>::from_yaml(META)
+        .unwrap()
+        .with_charm(move |fw| BadAppStatusCharm::build(fw, wanted.clone(), probe.clone()));
+    let state = State {
+        leader,
+        ..State::default()
+    };
+    let out = ctx.run(ctx.on.start(), &state).unwrap();
+    let [result] = seen.take().try_into().unwrap();
+    let error = result.unwrap_err();
+    if leader {
+        assert_eq!(
+            error,
+            ModelError::InvalidStatus {
+                name: status.name().to_owned()
+            }
+        );
+    } else {
+        assert_eq!(
+            error,
+            ModelError::NotLeader {
+                action: "set application status".to_owned()
+            }
+        );
+    }
+    assert_eq!(out.app_status, Status::Unknown);
+    assert!(ctx.app_status_history.is_empty());
 }

@@ -160,10 +160,11 @@ fn app_secrets_are_managed_by_the_leader_only(
         assert_managed(op, &out, &secret, &relation, &result.unwrap());
     } else {
         let error = result.unwrap_err();
-        let ModelError::HookTool { stderr, .. } = &error else {
+        let ModelError::PermissionDenied { stderr, .. } = &error else {
             panic!("expected Juju's refusal, got {error:?}");
         };
         assert_eq!(stderr, "ERROR permission denied");
+        assert!(error.is_permission_denied());
         assert_eq!(out.secrets, state.secrets, "nothing changed");
     }
 }

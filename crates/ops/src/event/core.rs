@@ -3,7 +3,7 @@
 use super::{Event, Snapshot};
 use crate::error::ModelError;
 use crate::model::Model;
-use crate::status::Status;
+use crate::types::Status;
 use serde_json::Value;
 
 macro_rules! simple_events {

@@ -12,7 +12,7 @@ use crate::event::{EventKind, Scope, Snapshot, event_path};
 use crate::juju_context::JujuContext;
 use crate::meta::CharmMeta;
 use crate::model::Model;
-use crate::status::Status;
+use crate::types::Status;
 use serde_json::Value;
 
 /// How an event reached the handlers, for harness records.

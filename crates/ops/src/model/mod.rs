@@ -2,24 +2,26 @@
 //! Python `ops` enforces (databag access, leader-only app status, secret
 //! content validation). They reach Juju only through [`Backend`].
 
-mod port;
+mod app;
 mod relation;
 mod secret;
+mod unit;
 
-pub use port::{Port, Protocol};
+pub use app::Application;
 pub use relation::{DataOwner, Relation, RelationDataContent};
 pub use secret::{Secret, SecretQuery, canonical_secret_id};
+pub use unit::Unit;
+// Ports are data (`crate::types`); `ops::model::Port` stays a path to them.
+pub use crate::types::{Port, Protocol};
 
-use crate::backend::{
-    Backend, CloudSpec, Network, RelationId, SecretMetadata, SecretOwner, StringMap,
-};
+use crate::backend::Backend;
 use crate::error::ModelError;
 use crate::juju_context::JujuContext;
 use crate::meta::CharmMeta;
-use crate::status::Status;
+use crate::types::{CloudSpec, JujuVersion, Network, RelationId, Status};
 use serde_json::Value;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -61,7 +63,7 @@ impl fmt::Debug for Model {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Model")
             .field("name", &self.shared.context.model_name)
-            .field("unit", &self.unit.name)
+            .field("unit", &self.unit.name())
             .finish_non_exhaustive()
     }
 }
@@ -105,8 +107,10 @@ impl Model {
         &self.shared.context.model_uuid
     }
 
-    /// The Juju version running the charm, for example `3.6.14`.
-    pub fn juju_version(&self) -> &str {
+    /// The Juju version running the charm, for example `3.6.14`; compare it
+    /// with [`JujuVersion::new`] or use its feature checks
+    /// ([`JujuVersion::has_secrets`], …).
+    pub fn juju_version(&self) -> &JujuVersion {
         &self.shared.context.version
     }
 
@@ -122,7 +126,7 @@ impl Model {
 
     /// A unit by name (this one, a peer, or a remote one).
     pub fn get_unit(&self, name: &str) -> Unit {
-        if name == self.unit.name {
+        if name == self.unit.name() {
             self.unit.clone()
         } else {
             Unit::new(&self.shared, name.to_owned())
@@ -131,7 +135,7 @@ impl Model {
 
     /// An application by name (this one or a remote one).
     pub fn get_app(&self, name: &str) -> Application {
-        if name == self.app.name {
+        if name == self.app.name() {
             self.app.clone()
         } else {
             Application::new(&self.shared, name.to_owned())
@@ -232,244 +236,5 @@ impl Model {
             });
         }
         self.shared.backend.storage_add(name, count)
-    }
-}
-
-/// A unit: this one (which the charm can change) or another one.
-#[derive(Clone)]
-pub struct Unit {
-    name: String,
-    shared: Rc<Shared>,
-}
-
-impl fmt::Debug for Unit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Unit({})", self.name)
-    }
-}
-
-impl PartialEq for Unit {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for Unit {}
-impl PartialOrd for Unit {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Unit {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.name.cmp(&other.name)
-    }
-}
-
-impl Unit {
-    pub(crate) fn new(shared: &Rc<Shared>, name: String) -> Self {
-        Unit {
-            name,
-            shared: shared.clone(),
-        }
-    }
-
-    /// The unit's name, for example `app/0`.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The name of the unit's application.
-    pub fn app_name(&self) -> &str {
-        self.name.split_once('/').map_or(&self.name, |(app, _)| app)
-    }
-
-    /// Whether this is the unit running the charm.
-    pub fn is_our_unit(&self) -> bool {
-        self.name == self.shared.context.unit_name
-    }
-
-    fn ensure_ours(&self, action: &str) -> Result<(), ModelError> {
-        if self.is_our_unit() {
-            Ok(())
-        } else {
-            Err(ModelError::NotOurs {
-                what: format!("unit {}", self.name),
-                action: action.to_owned(),
-            })
-        }
-    }
-
-    /// Whether this unit is the leader (`is-leader`).
-    ///
-    /// Juju guarantees leadership for 30 seconds after a leader-elected event
-    /// or an `is-leader` check: call this again in handlers that run longer.
-    pub fn is_leader(&self) -> Result<bool, ModelError> {
-        self.ensure_ours("check leadership of")?;
-        self.shared.backend.is_leader()
-    }
-
-    /// This unit's status (`status-get`).
-    pub fn status(&self) -> Result<Status, ModelError> {
-        self.ensure_ours("get the status of")?;
-        self.shared.backend.status_get(false)
-    }
-
-    /// Sets this unit's status (`status-set`).
-    pub fn set_status(&self, status: impl Into<Status>) -> Result<(), ModelError> {
-        self.ensure_ours("set the status of")?;
-        let status = status.into();
-        if !status.is_settable() {
-            return Err(ModelError::InvalidStatus {
-                name: status.name().to_owned(),
-            });
-        }
-        self.shared.backend.status_set(&status, false)
-    }
-
-    /// Sets the workload version shown by `juju status` (`application-version-set`).
-    pub fn set_workload_version(&self, version: &str) -> Result<(), ModelError> {
-        self.ensure_ours("set the workload version of")?;
-        self.shared.backend.application_version_set(version)
-    }
-
-    /// Opens a port (`open-port`).
-    pub fn open_port(&self, port: Port) -> Result<(), ModelError> {
-        self.ensure_ours("open a port on")?;
-        port.validate()
-            .map_err(|reason| ModelError::InvalidPort { reason })?;
-        self.shared.backend.open_port(&port)
-    }
-
-    /// Closes a port (`close-port`); closing a closed port is not an error.
-    pub fn close_port(&self, port: Port) -> Result<(), ModelError> {
-        self.ensure_ours("close a port on")?;
-        port.validate()
-            .map_err(|reason| ModelError::InvalidPort { reason })?;
-        self.shared.backend.close_port(&port)
-    }
-
-    /// The ports opened on this unit (`opened-ports`).
-    pub fn opened_ports(&self) -> Result<BTreeSet<Port>, ModelError> {
-        self.ensure_ours("list the ports of")?;
-        Ok(self.shared.backend.opened_ports()?.into_iter().collect())
-    }
-
-    /// Adds a secret owned by this unit (`secret-add --owner unit`).
-    pub fn add_secret(
-        &self,
-        content: StringMap,
-        metadata: SecretMetadata,
-    ) -> Result<Secret, ModelError> {
-        self.ensure_ours("add a secret to")?;
-        Secret::add(&self.shared, content, SecretOwner::Unit, metadata)
-    }
-
-    /// Asks Juju to reboot the machine (`juju-reboot`): after the hook, or
-    /// at once with `now` (Juju then stops this process and runs the hook
-    /// again after the reboot). Machine charms only.
-    pub fn reboot(&self, now: bool) -> Result<(), ModelError> {
-        self.ensure_ours("reboot")?;
-        self.shared.backend.reboot(now)
-    }
-}
-
-/// An application: this unit's (whose status the leader sets) or a remote one.
-#[derive(Clone)]
-pub struct Application {
-    name: String,
-    shared: Rc<Shared>,
-}
-
-impl fmt::Debug for Application {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Application({})", self.name)
-    }
-}
-
-impl PartialEq for Application {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for Application {}
-
-impl Application {
-    pub(crate) fn new(shared: &Rc<Shared>, name: String) -> Self {
-        Application {
-            name,
-            shared: shared.clone(),
-        }
-    }
-
-    /// The application's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Whether this is the charm's own application.
-    pub fn is_our_app(&self) -> bool {
-        self.name == self.shared.app_name()
-    }
-
-    fn ensure_ours(&self, action: &str) -> Result<(), ModelError> {
-        if self.is_our_app() {
-            Ok(())
-        } else {
-            Err(ModelError::NotOurs {
-                what: format!("application {}", self.name),
-                action: action.to_owned(),
-            })
-        }
-    }
-
-    fn ensure_leader(&self, action: &str) -> Result<(), ModelError> {
-        if self.shared.backend.is_leader()? {
-            Ok(())
-        } else {
-            tracing::trace!(target: "ops::security", "authz_fail: unit {} tried to {action}", self.shared.context.unit_name);
-            Err(ModelError::NotLeader {
-                action: action.to_owned(),
-            })
-        }
-    }
-
-    /// The application's status; only the leader may read it.
-    pub fn status(&self) -> Result<Status, ModelError> {
-        self.ensure_ours("get the status of")?;
-        self.ensure_leader("get application status")?;
-        self.shared.backend.status_get(true)
-    }
-
-    /// Sets the application's status; only the leader may.
-    pub fn set_status(&self, status: impl Into<Status>) -> Result<(), ModelError> {
-        self.ensure_ours("set the status of")?;
-        let status = status.into();
-        if !status.is_settable() {
-            return Err(ModelError::InvalidStatus {
-                name: status.name().to_owned(),
-            });
-        }
-        self.ensure_leader("set application status")?;
-        self.shared.backend.status_set(&status, true)
-    }
-
-    /// Adds a secret owned by the application (`secret-add --owner application`).
-    ///
-    /// Juju refuses this for non-leaders; the refusal comes back as an error.
-    pub fn add_secret(
-        &self,
-        content: StringMap,
-        metadata: SecretMetadata,
-    ) -> Result<Secret, ModelError> {
-        self.ensure_ours("add a secret to")?;
-        Secret::add(&self.shared, content, SecretOwner::App, metadata)
-    }
-
-    /// How many units Juju plans for this application (from `goal-state`,
-    /// not counting dying units).
-    pub fn planned_units(&self) -> Result<usize, ModelError> {
-        self.ensure_ours("count the planned units of")?;
-        let goal = self.shared.backend.goal_state()?;
-        Ok(goal.units.values().filter(|u| u.status != "dying").count())
     }
 }

@@ -1,9 +1,9 @@
 //! Relations and their databags, with ops' access rules.
 
 use super::{Application, Shared, Unit};
-use crate::backend::{RelationId, StringMap};
 use crate::error::ModelError;
 use crate::meta::RelationRole;
+use crate::types::{RelationId, StringMap};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;

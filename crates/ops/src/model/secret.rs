@@ -1,8 +1,8 @@
 //! Secrets: look up, read, and (for owners) manage.
 
 use super::{Relation, Shared, Unit};
-use crate::backend::{SecretInfo, SecretMetadata, SecretOwner, StringMap};
 use crate::error::ModelError;
+use crate::types::{SecretInfo, SecretMetadata, SecretOwner, StringMap};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;

@@ -1,0 +1,289 @@
+//! The production backend: Juju's hook tools, run from `PATH`.
+//!
+//! This is the only module that spawns processes. Every tool is executed
+//! directly (no shell) with free text after `--`; `--format=json` is passed
+//! wherever the tool offers it, and every output is parsed into a typed value
+//! or refused with [`ModelError::BadOutput`].
+//!
+//! Failures map to [`ModelError`] the way ops maps them (`_ModelBackend`):
+//! "relation not found" from a `relation-*` or `network-*` tool is
+//! [`ModelError::RelationNotFound`], "not found" from a `secret-*` tool is
+//! [`ModelError::SecretNotFound`], and anything else goes through
+//! [`ModelError::hook_tool`]: an authorisation failure ("permission denied",
+//! "not the leader", ...) is [`ModelError::PermissionDenied`] (ops raises a
+//! plain `ModelError` and logs a security event, which this backend logs
+//! too), any other failure [`ModelError::HookTool`] with the tool's stderr.
+//!
+//! One submodule per family of tools (`relations`, `secrets`, `status`,
+//! `actions`, `network`, `misc`); `process` runs a tool and `errors` maps its
+//! failures. The [`Backend`] implementation below only delegates to them.
+//!
+//! Secret content and relation data never go on a command line, where other
+//! local users could read them in `/proc/<pid>/cmdline`: relation data and
+//! charm state go through stdin (`--file -`), secret content through files
+//! created with mode 0600 in a fresh 0700 directory that is removed straight
+//! after the call, whatever its outcome. Outputs that may hold secrets or
+//! operator data are never quoted in error messages. Action results are the
+//! one exception Juju forces: `action-set` takes them only as arguments.
+//!
+//! [`ModelError`]: crate::ModelError
+//! [`ModelError::BadOutput`]: crate::ModelError::BadOutput
+//! [`ModelError::RelationNotFound`]: crate::ModelError::RelationNotFound
+//! [`ModelError::SecretNotFound`]: crate::ModelError::SecretNotFound
+//! [`ModelError::hook_tool`]: crate::ModelError::hook_tool
+//! [`ModelError::PermissionDenied`]: crate::ModelError::PermissionDenied
+//! [`ModelError::HookTool`]: crate::ModelError::HookTool
+
+mod actions;
+mod errors;
+mod misc;
+mod network;
+mod process;
+mod relations;
+mod secrets;
+mod status;
+#[cfg(test)]
+mod tests;
+
+use crate::backend::{Backend, BackendResult};
+use crate::types::{
+    CloudSpec, GoalState, LogLevel, Metrics, Network, Port, RelationId, SecretInfo, SecretMetadata,
+    SecretOwner, Status, StringMap,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Runs the real hook tools. Build one per dispatch: it caches the answer of
+/// `is-leader` for the 30 seconds Juju guarantees it (timed from before the
+/// call, as ops does) and the charm's configuration, which cannot change while
+/// a hook runs.
+#[derive(Debug, Default)]
+pub struct JujuBackend {
+    tools_dir: Option<PathBuf>,
+    leader: Mutex<Option<(Instant, bool)>>,
+    config: Mutex<Option<BTreeMap<String, Value>>>,
+}
+
+impl JujuBackend {
+    /// Hook tools found on `PATH`, as Juju arranges.
+    pub fn new() -> Self {
+        JujuBackend::default()
+    }
+
+    /// Hook tools found in `dir` (for tests with fake tools).
+    pub fn with_tools_dir(dir: impl Into<PathBuf>) -> Self {
+        JujuBackend {
+            tools_dir: Some(dir.into()),
+            ..JujuBackend::default()
+        }
+    }
+}
+
+fn s(text: impl Into<String>) -> String {
+    text.into()
+}
+
+impl Backend for JujuBackend {
+    fn is_leader(&self) -> BackendResult<bool> {
+        misc::is_leader(self)
+    }
+
+    fn relation_ids(&self, endpoint: &str) -> BackendResult<Vec<RelationId>> {
+        relations::relation_ids(self, endpoint)
+    }
+
+    fn relation_list(&self, relation_id: RelationId) -> BackendResult<Vec<String>> {
+        relations::relation_list(self, relation_id)
+    }
+
+    fn relation_remote_app_name(&self, relation_id: RelationId) -> BackendResult<Option<String>> {
+        relations::relation_remote_app_name(self, relation_id)
+    }
+
+    fn relation_get(
+        &self,
+        relation_id: RelationId,
+        member: &str,
+        is_app: bool,
+    ) -> BackendResult<StringMap> {
+        relations::relation_get(self, relation_id, member, is_app)
+    }
+
+    fn relation_set(
+        &self,
+        relation_id: RelationId,
+        data: &StringMap,
+        is_app: bool,
+    ) -> BackendResult<()> {
+        relations::relation_set(self, relation_id, data, is_app)
+    }
+
+    fn relation_model_get(&self, relation_id: RelationId) -> BackendResult<String> {
+        relations::relation_model_get(self, relation_id)
+    }
+
+    fn config_get(&self) -> BackendResult<BTreeMap<String, Value>> {
+        misc::config_get(self)
+    }
+
+    fn status_get(&self, is_app: bool) -> BackendResult<Status> {
+        status::status_get(self, is_app)
+    }
+
+    fn status_set(&self, status: &Status, is_app: bool) -> BackendResult<()> {
+        status::status_set(self, status, is_app)
+    }
+
+    fn application_version_set(&self, version: &str) -> BackendResult<()> {
+        status::application_version_set(self, version)
+    }
+
+    fn juju_log(&self, level: LogLevel, message: &str) -> BackendResult<()> {
+        status::juju_log(self, level, message)
+    }
+
+    fn action_get(&self) -> BackendResult<serde_json::Map<String, Value>> {
+        actions::action_get(self)
+    }
+
+    fn action_set(&self, results: &serde_json::Map<String, Value>) -> BackendResult<()> {
+        actions::action_set(self, results)
+    }
+
+    fn action_log(&self, message: &str) -> BackendResult<()> {
+        actions::action_log(self, message)
+    }
+
+    fn action_fail(&self, message: &str) -> BackendResult<()> {
+        actions::action_fail(self, message)
+    }
+
+    fn secret_add(
+        &self,
+        content: &StringMap,
+        owner: SecretOwner,
+        metadata: &SecretMetadata,
+    ) -> BackendResult<String> {
+        secrets::secret_add(self, content, owner, metadata)
+    }
+
+    fn secret_get(
+        &self,
+        id: Option<&str>,
+        label: Option<&str>,
+        refresh: bool,
+        peek: bool,
+    ) -> BackendResult<StringMap> {
+        secrets::secret_get(self, id, label, refresh, peek)
+    }
+
+    fn secret_info_get(&self, id: Option<&str>, label: Option<&str>) -> BackendResult<SecretInfo> {
+        secrets::secret_info_get(self, id, label)
+    }
+
+    fn secret_set(
+        &self,
+        id: &str,
+        content: Option<&StringMap>,
+        metadata: &SecretMetadata,
+    ) -> BackendResult<()> {
+        secrets::secret_set(self, id, content, metadata)
+    }
+
+    fn secret_grant(
+        &self,
+        id: &str,
+        relation_id: RelationId,
+        unit: Option<&str>,
+    ) -> BackendResult<()> {
+        secrets::secret_grant(self, id, relation_id, unit)
+    }
+
+    fn secret_revoke(
+        &self,
+        id: &str,
+        relation_id: RelationId,
+        unit: Option<&str>,
+    ) -> BackendResult<()> {
+        secrets::secret_revoke(self, id, relation_id, unit)
+    }
+
+    fn secret_remove(&self, id: &str, revision: Option<u32>) -> BackendResult<()> {
+        secrets::secret_remove(self, id, revision)
+    }
+
+    fn secret_ids(&self) -> BackendResult<Vec<String>> {
+        secrets::secret_ids(self)
+    }
+
+    fn open_port(&self, port: &Port) -> BackendResult<()> {
+        network::open_port(self, port)
+    }
+
+    fn close_port(&self, port: &Port) -> BackendResult<()> {
+        network::close_port(self, port)
+    }
+
+    fn opened_ports(&self) -> BackendResult<Vec<Port>> {
+        network::opened_ports(self)
+    }
+
+    fn network_get(
+        &self,
+        binding: &str,
+        relation_id: Option<RelationId>,
+    ) -> BackendResult<Network> {
+        network::network_get(self, binding, relation_id)
+    }
+
+    fn storage_get(&self, storage_id: &str, attribute: &str) -> BackendResult<String> {
+        misc::storage_get(self, storage_id, attribute)
+    }
+
+    fn storage_list(&self, name: &str) -> BackendResult<Vec<String>> {
+        misc::storage_list(self, name)
+    }
+
+    fn storage_add(&self, name: &str, count: u32) -> BackendResult<()> {
+        misc::storage_add(self, name, count)
+    }
+
+    fn state_get(&self, key: &str) -> BackendResult<Option<String>> {
+        misc::state_get(self, key)
+    }
+
+    fn state_set(&self, entries: &StringMap) -> BackendResult<()> {
+        misc::state_set(self, entries)
+    }
+
+    fn state_delete(&self, key: &str) -> BackendResult<()> {
+        misc::state_delete(self, key)
+    }
+
+    fn resource_get(&self, name: &str) -> BackendResult<PathBuf> {
+        misc::resource_get(self, name)
+    }
+
+    fn credential_get(&self) -> BackendResult<CloudSpec> {
+        misc::credential_get(self)
+    }
+
+    fn goal_state(&self) -> BackendResult<GoalState> {
+        misc::goal_state(self)
+    }
+
+    fn reboot(&self, now: bool) -> BackendResult<()> {
+        misc::reboot(self, now)
+    }
+
+    fn pod_spec_set(&self, spec: &Value, k8s_resources: Option<&Value>) -> BackendResult<()> {
+        misc::pod_spec_set(self, spec, k8s_resources)
+    }
+
+    fn add_metric(&self, metrics: &Metrics, labels: &StringMap) -> BackendResult<()> {
+        misc::add_metric(self, metrics, labels)
+    }
+}

@@ -1,0 +1,380 @@
+//! One unit's [`State`] as a [`ModelStore`], and back.
+//!
+//! The conversion moves the State's data into the store and back out
+//! again: nothing is copied but names and one databag per relation kind's
+//! bookkeeping, so a run costs one walk over the State each way.
+
+use super::relations::{RelationKind, RelationRecord, RelationSide};
+use super::secrets::{SecretContent, SecretOwnerRef, SecretRecord, TrackedRevision};
+use super::{Actor, Application, ModelStore};
+use crate::state::{
+    AnyRelation, DeferredEvent, Model, PeerRelation, Relation, Secret, State, StoredState,
+    SubordinateRelation,
+};
+use ops::{Network, SecretOwner};
+use std::collections::BTreeMap;
+
+/// The parts of a unit's [`State`] that the model store does not hold:
+/// what only the harness answers from (networks, planned units, the
+/// model's name, type and cloud) and what the framework, not Juju, keeps
+/// (deferred events, stored state).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitExtras {
+    /// `State::networks`.
+    pub networks: BTreeMap<String, Network>,
+    /// `State::planned_units`.
+    pub planned_units: u32,
+    /// `State::model`, except its uuid, which is the store's
+    /// [`ModelStore::model_uuid`] (empty here).
+    pub model: Model,
+    /// `State::deferred`.
+    pub deferred: Vec<DeferredEvent>,
+    /// `State::stored_states`.
+    pub stored_states: Vec<StoredState>,
+}
+
+impl ModelStore {
+    /// The model as `actor`'s State describes it: its application (with the
+    /// actor as its only unit, and as leader if `state.leader`), the
+    /// relations with both sides' databags, the secrets it can see, its
+    /// config, statuses and ports. The State is moved in, not copied.
+    ///
+    /// A peer relation's `peers_data` must not hold the actor itself (the
+    /// consistency check refuses such a State); if it does, the actor's
+    /// `local_unit_data` wins.
+    pub fn from_state(state: State, actor: &Actor) -> (ModelStore, UnitExtras) {
+        // Listing every field makes a new State field a compile error here.
+        let State {
+            config,
+            relations,
+            networks,
+            leader,
+            mut model,
+            secrets,
+            planned_units,
+            deferred,
+            stored_states,
+            app_status,
+            unit_status,
+            workload_version,
+            opened_ports,
+        } = state;
+        let mut store = ModelStore::new(std::mem::take(&mut model.uuid));
+        let app = actor.app().to_owned();
+        let unit = actor.unit().to_owned();
+        store.applications.insert(
+            app.clone(),
+            Application {
+                units: [actor.unit_id()].into(),
+                leader: leader.then_some(actor.unit_id()),
+            },
+        );
+        store.config.insert(app.clone(), config);
+        store.relations = relations
+            .into_iter()
+            .map(|relation| relation_record(relation, actor))
+            .collect::<Vec<_>>()
+            .into();
+        store.secrets = secrets
+            .into_iter()
+            .map(|secret| secret_record(secret, actor))
+            .collect();
+        store.statuses.apps.insert(app, app_status);
+        store.statuses.units.insert(unit.clone(), unit_status);
+        store
+            .statuses
+            .workload_versions
+            .insert(unit.clone(), workload_version);
+        store.ports.insert(unit, opened_ports);
+        let extras = UnitExtras {
+            networks,
+            planned_units,
+            model,
+            deferred,
+            stored_states,
+        };
+        (store, extras)
+    }
+
+    /// `actor`'s State: the relations its application is in, the secrets
+    /// it can see (in the store's order), its leadership, config, statuses
+    /// and ports, with `extras` for the rest. The store is moved out, not
+    /// copied; what does not concern the actor is dropped.
+    ///
+    /// For a State made by [`ModelStore::from_state`], this gives that
+    /// State back, as changed by the operations run in between.
+    pub fn into_state(self, actor: &Actor, extras: UnitExtras) -> State {
+        let ModelStore {
+            model_uuid,
+            applications,
+            mut relations,
+            secrets,
+            mut config,
+            mut statuses,
+            mut ports,
+            unit_state: _,
+        } = self;
+        let UnitExtras {
+            networks,
+            planned_units,
+            mut model,
+            deferred,
+            stored_states,
+        } = extras;
+        model.uuid = model_uuid;
+        let leader = applications
+            .get(actor.app())
+            .is_some_and(|app| app.leader == Some(actor.unit_id()));
+        State {
+            config: config.remove(actor.app()).unwrap_or_default(),
+            relations: relations
+                .take_all()
+                .into_iter()
+                .filter_map(|relation| project_relation(relation, actor))
+                .collect(),
+            networks,
+            leader,
+            model,
+            secrets: secrets
+                .into_iter()
+                .filter(|secret| secret.visible_to(actor))
+                .map(|secret| project_secret(secret, actor))
+                .collect(),
+            planned_units,
+            deferred,
+            stored_states,
+            app_status: statuses.apps.remove(actor.app()).unwrap_or_default(),
+            unit_status: statuses.units.remove(actor.unit()).unwrap_or_default(),
+            workload_version: statuses
+                .workload_versions
+                .remove(actor.unit())
+                .unwrap_or_default(),
+            opened_ports: ports.remove(actor.unit()).unwrap_or_default(),
+        }
+    }
+}
+
+fn local_side(actor: &Actor, endpoint: String, app_data: crate::Databag) -> RelationSide {
+    RelationSide {
+        app_data,
+        ..RelationSide::new(actor.app(), Some(endpoint))
+    }
+}
+
+fn relation_record(relation: AnyRelation, actor: &Actor) -> RelationRecord {
+    match relation {
+        AnyRelation::Regular(Relation {
+            endpoint,
+            interface,
+            id,
+            local_app_data,
+            local_unit_data,
+            remote_app_name,
+            limit,
+            remote_app_data,
+            remote_units_data,
+            remote_model_uuid,
+        }) => {
+            let mut local = local_side(actor, endpoint, local_app_data);
+            local.limit = Some(limit);
+            local.units.insert(actor.unit_id(), local_unit_data);
+            let remote = RelationSide {
+                app_data: remote_app_data,
+                units: remote_units_data,
+                ..RelationSide::new(remote_app_name, None)
+            };
+            RelationRecord {
+                id,
+                kind: RelationKind::Regular,
+                interface,
+                remote_model_uuid,
+                sides: vec![local, remote],
+            }
+        }
+        AnyRelation::Peer(PeerRelation {
+            endpoint,
+            interface,
+            id,
+            local_app_data,
+            local_unit_data,
+            peers_data,
+        }) => {
+            let mut side = local_side(actor, endpoint, local_app_data);
+            side.units = peers_data;
+            side.units.insert(actor.unit_id(), local_unit_data);
+            RelationRecord {
+                id,
+                kind: RelationKind::Peer,
+                interface,
+                remote_model_uuid: None,
+                sides: vec![side],
+            }
+        }
+        AnyRelation::Subordinate(SubordinateRelation {
+            endpoint,
+            interface,
+            id,
+            local_app_data,
+            local_unit_data,
+            remote_app_data,
+            remote_unit_data,
+            remote_app_name,
+            remote_unit_id,
+        }) => {
+            let mut local = local_side(actor, endpoint, local_app_data);
+            local.units.insert(actor.unit_id(), local_unit_data);
+            let remote = RelationSide {
+                app_data: remote_app_data,
+                units: [(remote_unit_id, remote_unit_data)].into(),
+                ..RelationSide::new(remote_app_name, None)
+            };
+            RelationRecord {
+                id,
+                kind: RelationKind::Subordinate,
+                interface,
+                remote_model_uuid: None,
+                sides: vec![local, remote],
+            }
+        }
+    }
+}
+
+/// The actor's relation as a State relation; `None` if the actor's
+/// application is not in it.
+fn project_relation(relation: RelationRecord, actor: &Actor) -> Option<AnyRelation> {
+    let RelationRecord {
+        id,
+        kind,
+        interface,
+        remote_model_uuid,
+        mut sides,
+    } = relation;
+    let local_index = sides.iter().position(|side| side.app == actor.app())?;
+    let mut local = sides.remove(local_index);
+    let remote = (!sides.is_empty()).then(|| sides.remove(0));
+    let local_unit_data = local.units.remove(&actor.unit_id()).unwrap_or_default();
+    let endpoint = local.endpoint.unwrap_or_default();
+    Some(match (kind, remote) {
+        (RelationKind::Peer, _) | (_, None) => AnyRelation::Peer(PeerRelation {
+            endpoint,
+            interface,
+            id,
+            local_app_data: local.app_data,
+            local_unit_data,
+            peers_data: local.units,
+        }),
+        (RelationKind::Regular, Some(remote)) => AnyRelation::Regular(Relation {
+            endpoint,
+            interface,
+            id,
+            local_app_data: local.app_data,
+            local_unit_data,
+            remote_app_name: remote.app,
+            limit: local.limit.unwrap_or(1),
+            remote_app_data: remote.app_data,
+            remote_units_data: remote.units,
+            remote_model_uuid,
+        }),
+        (RelationKind::Subordinate, Some(mut remote)) => {
+            let (remote_unit_id, remote_unit_data) = remote.units.pop_first().unwrap_or_default();
+            AnyRelation::Subordinate(SubordinateRelation {
+                endpoint,
+                interface,
+                id,
+                local_app_data: local.app_data,
+                local_unit_data,
+                remote_app_data: remote.app_data,
+                remote_unit_data,
+                remote_app_name: remote.app,
+                remote_unit_id,
+            })
+        }
+    })
+}
+
+fn secret_record(secret: Secret, actor: &Actor) -> SecretRecord {
+    let Secret {
+        id,
+        tracked_content,
+        latest_content,
+        owner,
+        remote_grants,
+        label,
+        description,
+        expire,
+        rotate,
+        tracked_revision,
+        latest_revision,
+    } = secret;
+    let owner = owner.map(|owner| match owner {
+        SecretOwner::App => SecretOwnerRef::Application(actor.app().to_owned()),
+        SecretOwner::Unit => SecretOwnerRef::Unit(actor.unit().to_owned()),
+    });
+    let holder = owner.as_ref().map_or(actor.unit(), SecretOwnerRef::name);
+    let labels = label
+        .map(|label| [(holder.to_owned(), label)].into())
+        .unwrap_or_default();
+    let mut revisions = BTreeMap::new();
+    let mut tracked = TrackedRevision::at(tracked_revision);
+    if tracked_revision != latest_revision {
+        revisions.insert(tracked_revision, SecretContent(tracked_content));
+    } else if tracked_content != latest_content {
+        tracked.content = Some(SecretContent(tracked_content));
+    }
+    revisions.insert(latest_revision, SecretContent(latest_content));
+    SecretRecord {
+        id,
+        owner,
+        revisions,
+        tracked: [(actor.unit().to_owned(), tracked)].into(),
+        labels,
+        description,
+        expire,
+        rotate,
+        grants: remote_grants,
+    }
+}
+
+fn project_secret(secret: SecretRecord, actor: &Actor) -> Secret {
+    let label = secret.label_for(actor).map(str::to_owned);
+    let tracked_revision = secret.tracked_revision(actor);
+    let SecretRecord {
+        id,
+        owner,
+        mut revisions,
+        mut tracked,
+        labels: _,
+        description,
+        expire,
+        rotate,
+        grants,
+    } = secret;
+    let owner = match owner {
+        Some(SecretOwnerRef::Application(app)) if app == actor.app() => Some(SecretOwner::App),
+        Some(SecretOwnerRef::Unit(unit)) if unit == actor.unit() => Some(SecretOwner::Unit),
+        _ => None,
+    };
+    let pinned = tracked.remove(actor.unit()).and_then(|t| t.content);
+    let (latest_revision, SecretContent(latest_content)) = revisions.pop_last().unwrap_or_default();
+    let tracked_content = match pinned {
+        Some(SecretContent(content)) => content,
+        None if tracked_revision == latest_revision => latest_content.clone(),
+        None => revisions
+            .remove(&tracked_revision)
+            .map(|c| c.0)
+            .unwrap_or_default(),
+    };
+    Secret {
+        id,
+        tracked_content,
+        latest_content,
+        owner,
+        remote_grants: grants,
+        label,
+        description,
+        expire,
+        rotate,
+        tracked_revision,
+        latest_revision,
+    }
+}

@@ -282,13 +282,14 @@ impl ModelStore {
         Ok(&mut self.secrets[index])
     }
 
-    /// `secret-add`: a new secret with id `id` (the caller makes ids, so
-    /// each fake keeps its own id format), owned by the actor's unit or
+    /// `secret-add`: a new secret, owned by the actor's unit or
     /// application (leader only), at revision 1 tracked by the actor.
+    /// `new_id` makes its id, once the secret may be added (the caller
+    /// makes ids, so each fake keeps its own id format).
     pub fn secret_add(
         &mut self,
         actor: &Actor,
-        id: String,
+        new_id: impl FnOnce() -> String,
         content: StringMap,
         owner: SecretOwner,
         metadata: &SecretMetadata,
@@ -308,6 +309,7 @@ impl ModelStore {
             .iter()
             .map(|label| (owner.name().to_owned(), label.clone()))
             .collect();
+        let id = new_id();
         self.secrets.push(SecretRecord {
             id: id.clone(),
             owner: Some(owner),

@@ -115,7 +115,7 @@ fn leader_only_operations_are_refused_for_the_other_unit() {
     let add = store
         .secret_add(
             &one,
-            "secret:one".to_owned(),
+            || "secret:one".to_owned(),
             map(&[("k", "v")]),
             SecretOwner::App,
             &SecretMetadata::default(),
@@ -140,7 +140,7 @@ fn leader_only_operations_are_refused_for_the_other_unit() {
     let id = store
         .secret_add(
             &zero,
-            "secret:app".to_owned(),
+            || "secret:app".to_owned(),
             map(&[("k", "v")]),
             SecretOwner::App,
             &SecretMetadata::default(),
@@ -198,7 +198,7 @@ fn each_unit_tracks_its_own_revision_of_an_app_secret() {
     let id = store
         .secret_add(
             &zero,
-            "secret:creds".to_owned(),
+            || "secret:creds".to_owned(),
             map(&[("pw", "v1")]),
             SecretOwner::App,
             &meta,
@@ -290,7 +290,7 @@ fn a_units_own_secret_is_hidden_from_the_other_unit() {
     let id = store
         .secret_add(
             &zero,
-            "secret:mine".to_owned(),
+            || "secret:mine".to_owned(),
             map(&[("k", "v")]),
             SecretOwner::Unit,
             &SecretMetadata::default(),

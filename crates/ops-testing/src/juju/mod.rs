@@ -41,6 +41,7 @@
 
 mod apps;
 mod config;
+mod name;
 mod ports;
 mod projection;
 mod relations;
@@ -52,9 +53,12 @@ mod unit_state;
 mod tests;
 
 pub use apps::Application;
+pub use name::Name;
 pub use projection::UnitExtras;
 pub use relations::{RelationKind, RelationRecord, RelationSide, Relations};
-pub use secrets::{SecretContent, SecretOwnerRef, SecretRecord, SecretRemoval, TrackedRevision};
+pub use secrets::{
+    SecretConsumer, SecretContent, SecretOwnerRef, SecretRecord, SecretRemoval, SecretRevision,
+};
 pub use status::Statuses;
 
 use ops::{ModelError, Port, StringMap};
@@ -114,9 +118,9 @@ impl Default for ModelStore {
 /// version its agent runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    app: String,
+    app: Name,
     unit_id: u32,
-    unit: String,
+    unit: Name,
     juju_version: Vec<u64>,
 }
 
@@ -125,8 +129,8 @@ impl Actor {
     pub fn new(app: impl Into<String>, unit_id: u32) -> Self {
         let app = app.into();
         Actor {
-            unit: format!("{app}/{unit_id}"),
-            app,
+            unit: Name::from(format!("{app}/{unit_id}")),
+            app: Name::from(app),
             unit_id,
             juju_version: DEFAULT_JUJU_VERSION.to_vec(),
         }
@@ -168,6 +172,16 @@ impl Actor {
 
     /// The unit's name, `app/N`.
     pub fn unit(&self) -> &str {
+        &self.unit
+    }
+
+    /// The application's name, shared.
+    pub fn app_name(&self) -> &Name {
+        &self.app
+    }
+
+    /// The unit's name, shared.
+    pub fn unit_name(&self) -> &Name {
         &self.unit
     }
 

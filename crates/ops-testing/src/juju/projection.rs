@@ -5,7 +5,7 @@
 //! bookkeeping, so a run costs one walk over the State each way.
 
 use super::relations::{RelationKind, RelationRecord, RelationSide};
-use super::secrets::{SecretContent, SecretOwnerRef, SecretRecord, TrackedRevision};
+use super::secrets::{SecretConsumer, SecretContent, SecretOwnerRef, SecretRecord, SecretRevision};
 use super::{Actor, Application, ModelStore};
 use crate::state::{
     AnyRelation, DeferredEvent, Model, PeerRelation, Relation, Secret, State, StoredState,
@@ -307,27 +307,37 @@ fn secret_record(secret: Secret, actor: &Actor) -> SecretRecord {
         latest_revision,
     } = secret;
     let owner = owner.map(|owner| match owner {
-        SecretOwner::App => SecretOwnerRef::Application(actor.app().to_owned()),
-        SecretOwner::Unit => SecretOwnerRef::Unit(actor.unit().to_owned()),
+        SecretOwner::App => SecretOwnerRef::Application(actor.app_name().clone()),
+        SecretOwner::Unit => SecretOwnerRef::Unit(actor.unit_name().clone()),
     });
-    let holder = owner.as_ref().map_or(actor.unit(), SecretOwnerRef::name);
-    let labels = label
-        .map(|label| [(holder.to_owned(), label)].into())
-        .unwrap_or_default();
-    let mut revisions = BTreeMap::new();
-    let mut tracked = TrackedRevision::at(tracked_revision);
-    if tracked_revision != latest_revision {
-        revisions.insert(tracked_revision, SecretContent(tracked_content));
-    } else if tracked_content != latest_content {
-        tracked.content = Some(SecretContent(tracked_content));
+    let mut consumer = SecretConsumer::at(actor.unit_name().clone(), tracked_revision);
+    let owner_label = match owner {
+        Some(_) => label,
+        None => {
+            consumer.label = label;
+            None
+        }
+    };
+    let mut earlier = Vec::new();
+    if tracked_revision == latest_revision {
+        // The unit's own copy, so that projecting back moves it out again.
+        consumer.content = Some(SecretContent(tracked_content));
+    } else {
+        earlier.push(SecretRevision {
+            revision: tracked_revision,
+            content: SecretContent(tracked_content),
+        });
     }
-    revisions.insert(latest_revision, SecretContent(latest_content));
     SecretRecord {
         id,
         owner,
-        revisions,
-        tracked: [(actor.unit().to_owned(), tracked)].into(),
-        labels,
+        latest: SecretRevision {
+            revision: latest_revision,
+            content: SecretContent(latest_content),
+        },
+        earlier,
+        owner_label,
+        consumers: vec![consumer],
         description,
         expire,
         rotate,
@@ -336,45 +346,52 @@ fn secret_record(secret: Secret, actor: &Actor) -> SecretRecord {
 }
 
 fn project_secret(secret: SecretRecord, actor: &Actor) -> Secret {
-    let label = secret.label_for(actor).map(str::to_owned);
-    let tracked_revision = secret.tracked_revision(actor);
+    let owned = secret.owned_by(actor);
     let SecretRecord {
         id,
         owner,
-        mut revisions,
-        mut tracked,
-        labels: _,
+        latest,
+        mut earlier,
+        owner_label,
+        mut consumers,
         description,
         expire,
         rotate,
         grants,
     } = secret;
+    let consumer = consumers
+        .iter()
+        .position(|c| c.unit == actor.unit())
+        .map(|position| consumers.swap_remove(position));
+    let (tracked_revision, consumer_label, own_copy) = match consumer {
+        Some(c) => (c.revision, c.label, c.content),
+        None => (latest.revision, None, None),
+    };
     let owner = match owner {
-        Some(SecretOwnerRef::Application(app)) if app == actor.app() => Some(SecretOwner::App),
-        Some(SecretOwnerRef::Unit(unit)) if unit == actor.unit() => Some(SecretOwner::Unit),
+        Some(SecretOwnerRef::Application(_)) if owned => Some(SecretOwner::App),
+        Some(SecretOwnerRef::Unit(_)) if owned => Some(SecretOwner::Unit),
         _ => None,
     };
-    let pinned = tracked.remove(actor.unit()).and_then(|t| t.content);
-    let (latest_revision, SecretContent(latest_content)) = revisions.pop_last().unwrap_or_default();
-    let tracked_content = match pinned {
+    let tracked_content = match own_copy {
         Some(SecretContent(content)) => content,
-        None if tracked_revision == latest_revision => latest_content.clone(),
-        None => revisions
-            .remove(&tracked_revision)
-            .map(|c| c.0)
+        None if tracked_revision == latest.revision => latest.content.0.clone(),
+        None => earlier
+            .iter()
+            .position(|r| r.revision == tracked_revision)
+            .map(|position| earlier.swap_remove(position).content.0)
             .unwrap_or_default(),
     };
     Secret {
         id,
         tracked_content,
-        latest_content,
+        latest_content: latest.content.0,
         owner,
         remote_grants: grants,
-        label,
+        label: if owned { owner_label } else { consumer_label },
         description,
         expire,
         rotate,
         tracked_revision,
-        latest_revision,
+        latest_revision: latest.revision,
     }
 }

@@ -3,7 +3,7 @@
 //! tools (`secret-add`, `secret-get`, `secret-info-get`, `secret-set`,
 //! `secret-grant`, `secret-revoke`, `secret-remove`, `secret-ids`).
 
-use super::{Actor, ModelStore, juju_error};
+use super::{Actor, ModelStore, Name, juju_error};
 use ops::model::canonical_secret_id;
 use ops::{
     ModelError, RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, StringMap,
@@ -35,38 +35,58 @@ impl std::fmt::Debug for SecretContent {
 #[serde(rename_all = "snake_case")]
 pub enum SecretOwnerRef {
     /// The application (its leader manages the secret).
-    Application(String),
+    Application(Name),
     /// One unit, `app/N`.
-    Unit(String),
+    Unit(Name),
 }
 
 impl SecretOwnerRef {
     /// The owner's name: the application's or the unit's.
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &Name {
         match self {
             SecretOwnerRef::Application(name) | SecretOwnerRef::Unit(name) => name,
         }
     }
 }
 
-/// The revision one unit tracks (what `secret-get` returns without `--refresh`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrackedRevision {
-    /// The revision.
+/// One revision of a secret and its content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRevision {
+    /// The revision number (the first is 1).
     pub revision: u32,
-    /// The content this unit reads at that revision when it is not the
-    /// revision's content in [`SecretRecord::revisions`]: only a hand-built
-    /// State can make them differ (tracked and latest content at one
-    /// revision number), and the store keeps that as given.
+    /// Its content.
+    pub content: SecretContent,
+}
+
+/// One unit's view of a secret, as Juju keeps it per consumer: the
+/// revision it tracks (what `secret-get` returns without `--refresh`) and
+/// its label. Owner units have one too, for the revision they track.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretConsumer {
+    /// The unit.
+    pub unit: Name,
+    /// The revision it tracks.
+    pub revision: u32,
+    /// Its label for the secret, when it does not own it (an owner sees
+    /// [`SecretRecord::owner_label`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The content it reads at that revision, when it keeps a copy of its
+    /// own; `None` means the revision's content. A unit's State holds its
+    /// tracked content separately, so a store built from one keeps it here
+    /// (a hand-built State may even give tracked and latest content that
+    /// differ at one revision number, and that is kept as given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<SecretContent>,
 }
 
-impl TrackedRevision {
-    /// Tracking `revision`, whose content is the revision's.
-    pub fn at(revision: u32) -> Self {
-        TrackedRevision {
+impl SecretConsumer {
+    /// `unit` tracking `revision`, with no label.
+    pub fn at(unit: Name, revision: u32) -> Self {
+        SecretConsumer {
+            unit,
             revision,
+            label: None,
             content: None,
         }
     }
@@ -81,17 +101,19 @@ pub struct SecretRecord {
     /// granted to a unit by an application the store does not simulate).
     #[serde(default)]
     pub owner: Option<SecretOwnerRef>,
-    /// The content of each revision the store knows, by revision number;
-    /// the highest is the latest.
-    pub revisions: BTreeMap<u32, SecretContent>,
-    /// The revision each unit tracks, by unit name. A unit that never read
-    /// the secret tracks nothing yet; its first read tracks the latest.
+    /// The latest revision.
+    pub latest: SecretRevision,
+    /// Earlier revisions still kept, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<SecretRevision>,
+    /// The owner's label, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_label: Option<String>,
+    /// Each unit that has read the secret (owners included): its tracked
+    /// revision and label. A unit that never read it has none yet; its
+    /// first read tracks the latest revision.
     #[serde(default)]
-    pub tracked: BTreeMap<String, TrackedRevision>,
-    /// Labels, by the owner's name (for the owner's label) or a consumer
-    /// unit's name (for that consumer's label).
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
+    pub consumers: Vec<SecretConsumer>,
     /// The description, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -116,14 +138,29 @@ pub enum SecretRemoval {
 }
 
 impl SecretRecord {
-    /// The latest revision (0 if the store knows no revision).
+    /// The latest revision number.
     pub fn latest_revision(&self) -> u32 {
-        self.revisions.last_key_value().map_or(0, |(n, _)| *n)
+        self.latest.revision
     }
 
-    /// The latest revision's content.
-    pub fn latest_content(&self) -> Option<&StringMap> {
-        self.revisions.last_key_value().map(|(_, c)| &c.0)
+    /// The content of revision `revision`, if the store keeps it.
+    pub fn revision_content(&self, revision: u32) -> Option<&StringMap> {
+        if revision == self.latest.revision {
+            return Some(&self.latest.content.0);
+        }
+        self.earlier
+            .iter()
+            .find(|r| r.revision == revision)
+            .map(|r| &r.content.0)
+    }
+
+    /// Every revision number the store keeps, oldest first.
+    pub fn revision_numbers(&self) -> Vec<u32> {
+        self.earlier
+            .iter()
+            .chain(std::iter::once(&self.latest))
+            .map(|r| r.revision)
+            .collect()
     }
 
     /// Whether the actor owns the secret: it is the owner unit, or a unit
@@ -136,54 +173,70 @@ impl SecretRecord {
         }
     }
 
-    /// Whether the actor can see the secret: it owns it, tracks it, or it
-    /// was granted to the actor's unit or application.
+    /// The actor's consumer record, if it has read the secret.
+    pub fn consumer(&self, actor: &Actor) -> Option<&SecretConsumer> {
+        self.consumers.iter().find(|c| c.unit == actor.unit())
+    }
+
+    /// The actor's consumer record, made (tracking the latest revision)
+    /// if it has none.
+    fn consumer_mut(&mut self, actor: &Actor) -> &mut SecretConsumer {
+        let position = match self.consumers.iter().position(|c| c.unit == actor.unit()) {
+            Some(position) => position,
+            None => {
+                let latest = self.latest.revision;
+                self.consumers
+                    .push(SecretConsumer::at(actor.unit_name().clone(), latest));
+                self.consumers.len() - 1
+            }
+        };
+        &mut self.consumers[position]
+    }
+
+    /// Whether the actor can see the secret: it owns it, has read it, or
+    /// it was granted to the actor's unit or application.
     pub fn visible_to(&self, actor: &Actor) -> bool {
         self.owned_by(actor)
-            || self.tracked.contains_key(actor.unit())
+            || self.consumer(actor).is_some()
             || self
                 .grants
                 .values()
                 .any(|grantees| grantees.contains(actor.unit()) || grantees.contains(actor.app()))
     }
 
-    /// Whose label the actor sees and sets: the owner's when it owns the
-    /// secret, its own unit's otherwise.
-    fn label_holder<'a>(&'a self, actor: &'a Actor) -> &'a str {
-        match &self.owner {
-            Some(owner) if self.owned_by(actor) => owner.name(),
-            _ => actor.unit(),
+    /// The label the actor sees: the owner's when it owns the secret, its
+    /// own otherwise.
+    pub fn label_for(&self, actor: &Actor) -> Option<&str> {
+        if self.owned_by(actor) {
+            self.owner_label.as_deref()
+        } else {
+            self.consumer(actor).and_then(|c| c.label.as_deref())
         }
     }
 
-    /// The label the actor sees.
-    pub fn label_for(&self, actor: &Actor) -> Option<&str> {
-        self.labels
-            .get(self.label_holder(actor))
-            .map(String::as_str)
-    }
-
     fn set_label(&mut self, actor: &Actor, label: &str) {
-        let holder = self.label_holder(actor).to_owned();
-        self.labels.insert(holder, label.to_owned());
+        if self.owned_by(actor) {
+            self.owner_label = Some(label.to_owned());
+        } else {
+            self.consumer_mut(actor).label = Some(label.to_owned());
+        }
     }
 
     /// The revision the actor tracks (the latest if it tracks none yet).
     pub fn tracked_revision(&self, actor: &Actor) -> u32 {
-        self.tracked
-            .get(actor.unit())
-            .map_or_else(|| self.latest_revision(), |t| t.revision)
+        self.consumer(actor)
+            .map_or(self.latest.revision, |c| c.revision)
     }
 
     /// The content of the revision the actor tracks.
     pub fn tracked_content(&self, actor: &Actor) -> Option<&StringMap> {
-        match self.tracked.get(actor.unit()) {
-            Some(TrackedRevision {
+        match self.consumer(actor) {
+            Some(SecretConsumer {
                 content: Some(content),
                 ..
             }) => Some(&content.0),
-            Some(tracked) => self.revisions.get(&tracked.revision).map(|c| &c.0),
-            None => self.latest_content(),
+            Some(consumer) => self.revision_content(consumer.revision),
+            None => Some(&self.latest.content.0),
         }
     }
 }
@@ -301,21 +354,20 @@ impl ModelStore {
             ));
         }
         let owner = match owner {
-            SecretOwner::App => SecretOwnerRef::Application(actor.app().to_owned()),
-            SecretOwner::Unit => SecretOwnerRef::Unit(actor.unit().to_owned()),
+            SecretOwner::App => SecretOwnerRef::Application(actor.app_name().clone()),
+            SecretOwner::Unit => SecretOwnerRef::Unit(actor.unit_name().clone()),
         };
-        let labels = metadata
-            .label
-            .iter()
-            .map(|label| (owner.name().to_owned(), label.clone()))
-            .collect();
         let id = new_id();
         self.secrets.push(SecretRecord {
             id: id.clone(),
             owner: Some(owner),
-            revisions: [(1, SecretContent(content))].into(),
-            tracked: [(actor.unit().to_owned(), TrackedRevision::at(1))].into(),
-            labels,
+            latest: SecretRevision {
+                revision: 1,
+                content: SecretContent(content),
+            },
+            earlier: Vec::new(),
+            owner_label: metadata.label.clone(),
+            consumers: vec![SecretConsumer::at(actor.unit_name().clone(), 1)],
             description: metadata.description.clone(),
             expire: metadata.expire.clone(),
             rotate: metadata.rotate,
@@ -346,18 +398,16 @@ impl ModelStore {
         let v = actor.juju_version();
         let old_juju = !(v == [3, 1, 7] || v >= [3, 3, 1].as_slice());
         let refresh = refresh || (old_juju && secret.owned_by(actor));
-        let latest = secret.latest_revision();
-        if !peek && (refresh || !secret.tracked.contains_key(actor.unit())) {
-            secret
-                .tracked
-                .insert(actor.unit().to_owned(), TrackedRevision::at(latest));
+        if peek {
+            return Ok(secret.latest.content.0.clone());
         }
-        let content = if peek || refresh {
-            secret.latest_content()
-        } else {
-            secret.tracked_content(actor)
-        };
-        Ok(content.cloned().unwrap_or_default())
+        let latest = secret.latest.revision;
+        let consumer = secret.consumer_mut(actor);
+        if refresh {
+            consumer.revision = latest;
+            consumer.content = None;
+        }
+        Ok(secret.tracked_content(actor).cloned().unwrap_or_default())
     }
 
     /// `secret-info-get`: the secret's metadata, for its owner.
@@ -391,11 +441,14 @@ impl ModelStore {
         metadata: &SecretMetadata,
     ) -> Result<bool, ModelError> {
         let secret = self.managed_secret(actor, "secret-set", Some(id), None)?;
-        let latest = secret.latest_content();
-        let unchanged = content.is_some_and(|c| Some(c) == latest);
-        let next = content.or(latest).cloned().unwrap_or_default();
-        let revision = secret.latest_revision() + 1;
-        secret.revisions.insert(revision, SecretContent(next));
+        let latest = &secret.latest.content.0;
+        let unchanged = content.is_some_and(|c| c == latest);
+        let next = SecretRevision {
+            revision: secret.latest.revision + 1,
+            content: SecretContent(content.unwrap_or(latest).clone()),
+        };
+        let previous = std::mem::replace(&mut secret.latest, next);
+        secret.earlier.push(previous);
         if let Some(label) = &metadata.label {
             secret.set_label(actor, label);
         }
@@ -478,8 +531,8 @@ impl ModelStore {
             self.secrets.retain(|s| s.id != whole);
             return Ok(SecretRemoval::Secret);
         };
-        let tracked = secret.tracked.values().any(|t| t.revision == rev);
-        if tracked || rev == secret.latest_revision() {
+        let tracked = secret.consumers.iter().any(|c| c.revision == rev);
+        if tracked || rev == secret.latest.revision {
             return Err(juju_error(
                 "secret-remove",
                 format!(
@@ -489,7 +542,7 @@ impl ModelStore {
                 ),
             ));
         }
-        secret.revisions.remove(&rev);
+        secret.earlier.retain(|r| r.revision != rev);
         Ok(SecretRemoval::Revision(rev))
     }
 

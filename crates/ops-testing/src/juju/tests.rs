@@ -258,14 +258,7 @@ fn each_unit_tracks_its_own_revision_of_an_app_secret() {
         store.secret_remove(&zero, &id, Some(2)).unwrap(),
         SecretRemoval::Revision(2)
     );
-    assert_eq!(
-        store.secrets[0]
-            .revisions
-            .keys()
-            .copied()
-            .collect::<Vec<_>>(),
-        [1, 3]
-    );
+    assert_eq!(store.secrets[0].revision_numbers(), [1, 3]);
 
     assert_eq!(
         store

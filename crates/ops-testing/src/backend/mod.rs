@@ -67,7 +67,7 @@ impl MockBackend {
         meta: Arc<CharmMeta>,
         action_params: Option<serde_json::Map<String, Value>>,
     ) -> Self {
-        let actor = Actor::new(identity.app_name.clone(), identity.unit_id)
+        let actor = Actor::new(&identity.app_name, identity.unit_id)
             .with_juju_version(identity.juju_version.clone());
         let (store, extras) = ModelStore::from_state(state, &actor);
         MockBackend {

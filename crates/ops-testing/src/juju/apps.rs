@@ -1,7 +1,7 @@
 //! Applications and units: which units each application has, and which of
 //! them is the leader (`is-leader`).
 
-use super::{Actor, ModelStore};
+use super::{Actor, ModelStore, Name};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -19,7 +19,7 @@ impl ModelStore {
     /// Adds unit `unit_id` to `app` (creating the application if needed),
     /// and returns the application.
     pub fn add_unit(&mut self, app: &str, unit_id: u32) -> &mut Application {
-        let application = self.applications.entry(app.to_owned()).or_default();
+        let application = self.applications.entry(Name::from(app)).or_default();
         application.units.insert(unit_id);
         application
     }
@@ -27,7 +27,7 @@ impl ModelStore {
     /// Makes unit `unit_id` of `app` the leader, or leaves the application
     /// without one (`None`).
     pub fn set_leader(&mut self, app: &str, unit_id: Option<u32>) {
-        self.applications.entry(app.to_owned()).or_default().leader = unit_id;
+        self.applications.entry(Name::from(app)).or_default().leader = unit_id;
     }
 
     /// `is-leader`: whether the actor leads its application.

@@ -1,6 +1,6 @@
 //! Application config (`config-get`).
 
-use super::{Actor, ModelStore};
+use super::{Actor, ModelStore, Name};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -14,7 +14,7 @@ impl ModelStore {
     /// Sets (or, with `None`, unsets) one config value of `app`, as
     /// `juju config` does.
     pub fn set_config(&mut self, app: &str, key: &str, value: Option<Value>) {
-        let config = self.config.entry(app.to_owned()).or_default();
+        let config = self.config.entry(Name::from(app)).or_default();
         match value {
             Some(value) => {
                 config.insert(key.to_owned(), value);

@@ -82,27 +82,28 @@ pub struct ModelStore {
     pub model_uuid: String,
     /// The applications whose units run hooks, by name. Applications on the
     /// other side of a relation appear only in the relation.
-    pub applications: BTreeMap<String, Application>,
+    pub applications: BTreeMap<Name, Application>,
     /// Every relation, in the order they were added.
     pub relations: Relations,
     /// Every secret, in the order they were added.
     pub secrets: Vec<SecretRecord>,
     /// Config values explicitly set, by application (metadata defaults are
     /// not stored here: they belong to the charm, not the model).
-    pub config: BTreeMap<String, BTreeMap<String, Value>>,
+    pub config: BTreeMap<Name, BTreeMap<String, Value>>,
     /// Unit and application statuses and workload versions.
     pub statuses: Statuses,
     /// The ports each unit opened, by unit name.
-    pub ports: BTreeMap<String, BTreeSet<Port>>,
+    pub ports: BTreeMap<Name, BTreeSet<Port>>,
     /// Each unit's state (`state-get`, `state-set`), where the framework
     /// persists stored state and deferred events under Juju.
-    pub unit_state: BTreeMap<String, StringMap>,
+    pub unit_state: BTreeMap<Name, StringMap>,
 }
 
+/// An empty model with no uuid (allocates nothing).
 impl Default for ModelStore {
     fn default() -> Self {
         ModelStore {
-            model_uuid: crate::state::Model::default().uuid,
+            model_uuid: String::new(),
             applications: BTreeMap::new(),
             relations: Relations::default(),
             secrets: Vec::new(),
@@ -126,8 +127,7 @@ pub struct Actor {
 
 impl Actor {
     /// Unit `unit_id` of `app`, under Juju [`DEFAULT_JUJU_VERSION`].
-    pub fn new(app: impl Into<String>, unit_id: u32) -> Self {
-        let app = app.into();
+    pub fn new(app: &str, unit_id: u32) -> Self {
         Actor {
             unit: Name::from(format!("{app}/{unit_id}")),
             app: Name::from(app),

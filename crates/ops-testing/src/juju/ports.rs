@@ -8,7 +8,7 @@ impl ModelStore {
     /// changes nothing).
     pub fn open_port(&mut self, actor: &Actor, port: Port) {
         self.ports
-            .entry(actor.unit().to_owned())
+            .entry(actor.unit_name().clone())
             .or_default()
             .insert(port);
     }

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 /// what only the harness answers from (networks, planned units, the
 /// model's name, type and cloud) and what the framework, not Juju, keeps
 /// (deferred events, stored state).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitExtras {
     /// `State::networks`.
     pub networks: BTreeMap<String, Network>,
@@ -31,6 +31,25 @@ pub struct UnitExtras {
     pub deferred: Vec<DeferredEvent>,
     /// `State::stored_states`.
     pub stored_states: Vec<StoredState>,
+}
+
+/// Nothing: no networks, one planned unit, a model with empty name and
+/// uuid (allocates nothing).
+impl Default for UnitExtras {
+    fn default() -> Self {
+        UnitExtras {
+            networks: BTreeMap::new(),
+            planned_units: 1,
+            model: Model {
+                name: String::new(),
+                uuid: String::new(),
+                kind: Default::default(),
+                cloud_spec: None,
+            },
+            deferred: Vec::new(),
+            stored_states: Vec::new(),
+        }
+    }
 }
 
 impl ModelStore {
@@ -60,8 +79,8 @@ impl ModelStore {
             opened_ports,
         } = state;
         let mut store = ModelStore::new(std::mem::take(&mut model.uuid));
-        let app = actor.app().to_owned();
-        let unit = actor.unit().to_owned();
+        let app = actor.app_name().clone();
+        let unit = actor.unit_name().clone();
         store.applications.insert(
             app.clone(),
             Application {

@@ -1,7 +1,7 @@
 //! Unit and application statuses and workload versions (`status-get`,
 //! `status-set`, `application-version-set`).
 
-use super::{Actor, ModelStore, juju_error};
+use super::{Actor, ModelStore, Name, juju_error};
 use ops::{ModelError, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 #[serde(default)]
 pub struct Statuses {
     /// Each unit's status, by unit name (missing means unknown).
-    pub units: BTreeMap<String, Status>,
+    pub units: BTreeMap<Name, Status>,
     /// Each application's status, by application name (missing means unknown).
-    pub apps: BTreeMap<String, Status>,
+    pub apps: BTreeMap<Name, Status>,
     /// The workload version each unit set, by unit name (missing means none).
-    pub workload_versions: BTreeMap<String, String>,
+    pub workload_versions: BTreeMap<Name, String>,
 }
 
 impl ModelStore {
@@ -61,9 +61,9 @@ impl ModelStore {
                     "ERROR setting application status: this unit is not the leader",
                 ));
             }
-            self.statuses.apps.entry(actor.app().to_owned())
+            self.statuses.apps.entry(actor.app_name().clone())
         } else {
-            self.statuses.units.entry(actor.unit().to_owned())
+            self.statuses.units.entry(actor.unit_name().clone())
         };
         Ok(std::mem::replace(slot.or_default(), status))
     }
@@ -74,7 +74,7 @@ impl ModelStore {
         let slot = self
             .statuses
             .workload_versions
-            .entry(actor.unit().to_owned())
+            .entry(actor.unit_name().clone())
             .or_default();
         std::mem::replace(slot, version.to_owned())
     }

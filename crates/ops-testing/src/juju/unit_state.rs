@@ -24,7 +24,10 @@ impl ModelStore {
     /// `state-set`: sets each entry; an empty value deletes its key, as
     /// Juju does.
     pub fn state_set(&mut self, actor: &Actor, entries: &StringMap) {
-        let state = self.unit_state.entry(actor.unit().to_owned()).or_default();
+        let state = self
+            .unit_state
+            .entry(actor.unit_name().clone())
+            .or_default();
         merge(state, entries);
     }
 

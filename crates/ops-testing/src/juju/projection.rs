@@ -11,7 +11,7 @@ use crate::state::{
     AnyRelation, DeferredEvent, Model, PeerRelation, Relation, Secret, State, StoredState,
     SubordinateRelation,
 };
-use ops::{Network, SecretOwner};
+use ops::{Network, SecretOwner, Status};
 use std::collections::BTreeMap;
 
 /// The parts of a unit's [`State`] that the model store does not hold:
@@ -88,7 +88,11 @@ impl ModelStore {
                 leader: leader.then_some(actor.unit_id()),
             },
         );
-        store.config.insert(app.clone(), config);
+        // Values that equal what a missing entry means are not stored, so an
+        // empty State costs no map entries.
+        if !config.is_empty() {
+            store.config.insert(app.clone(), config);
+        }
         store.relations = relations
             .into_iter()
             .map(|relation| relation_record(relation, actor))
@@ -98,13 +102,21 @@ impl ModelStore {
             .into_iter()
             .map(|secret| secret_record(secret, actor))
             .collect();
-        store.statuses.apps.insert(app, app_status);
-        store.statuses.units.insert(unit.clone(), unit_status);
-        store
-            .statuses
-            .workload_versions
-            .insert(unit.clone(), workload_version);
-        store.ports.insert(unit, opened_ports);
+        if app_status != Status::Unknown {
+            store.statuses.apps.insert(app, app_status);
+        }
+        if unit_status != Status::Unknown {
+            store.statuses.units.insert(unit.clone(), unit_status);
+        }
+        if !workload_version.is_empty() {
+            store
+                .statuses
+                .workload_versions
+                .insert(unit.clone(), workload_version);
+        }
+        if !opened_ports.is_empty() {
+            store.ports.insert(unit, opened_ports);
+        }
         let extras = UnitExtras {
             networks,
             planned_units,

@@ -256,16 +256,19 @@ impl Juju {
         side.app_data.is_empty() && side.units.values().all(StringMap::is_empty)
     }
 
+    /// The unit the next dispatch runs for.
+    fn actor(&self) -> Actor {
+        Actor::from_unit_name(&self.unit).unwrap()
+    }
+
     /// This unit's state in Juju (`state-get`).
     fn unit_state(&self) -> StringMap {
-        self.store()
-            .state_get_all(&Actor::from_unit_name(UNIT).unwrap())
+        self.store().state_get_all(&self.actor())
     }
 
     /// This unit's status.
     fn unit_status(&self) -> Status {
-        let me = Actor::from_unit_name(UNIT).unwrap();
-        self.store().status_get(&me, false).unwrap()
+        self.store().status_get(&self.actor(), false).unwrap()
     }
 
     /// What the framework persisted in Juju's unit state.
@@ -924,4 +927,42 @@ fn corrupt_persisted_state_is_named_with_the_fix() {
     juju.dispatch("hooks/start", &[])
         .failed_with("stored state LeadershipCharm/StoredStateData[_stored]")
         .logged_error("add #[serde(default)]");
+}
+
+// Both units of the application run against one model: what the leader
+// writes, the follower reads, and each keeps its own unit state and status.
+#[test]
+fn two_units_share_one_model() {
+    let mut juju = Juju::new("two-units", world(true));
+    juju.dispatch("hooks/leader-elected", &[]).succeeded();
+    juju.dispatch("hooks/start", &[]).succeeded();
+    let leader_state = juju.persisted();
+
+    juju.unit = "leadership/1".to_owned();
+    let run = juju.dispatch(
+        "hooks/replicas-relation-changed",
+        &[
+            ("JUJU_RELATION", "replicas"),
+            ("JUJU_RELATION_ID", "replicas:0"),
+            ("JUJU_REMOTE_APP", "leadership"),
+            ("JUJU_REMOTE_UNIT", "leadership/0"),
+        ],
+    );
+    run.succeeded();
+    assert_eq!(juju.stored()["leader"], "leadership/0");
+    assert_eq!(juju.stored()["elections_won"], 0);
+    assert!(
+        read_config_file(&juju)
+            .unwrap()
+            .contains("leader = leadership/0")
+    );
+    juju.dispatch("hooks/start", &[]).succeeded();
+    assert_eq!(juju.unit_status(), ActiveStatus::new("I am ruled"));
+    // The follower did not touch the application secret.
+    assert!(run.calls_to("secret-set").is_empty());
+    assert_eq!(juju.app_secret().unwrap().revision_numbers(), [1]);
+
+    juju.unit = UNIT.to_owned();
+    assert_eq!(juju.persisted(), leader_state);
+    assert_eq!(juju.unit_status(), ActiveStatus::new("I rule"));
 }

@@ -75,21 +75,26 @@ def packed_metadata(charm_dir: Path) -> None:
 
 
 def world() -> dict:
+    """The fake model (an ops_testing::juju::ModelStore): units 0 and 1 in peer relation 0."""
     return {
-        'leader': True,
-        'config': {'port': 8080, 'username': 'admin'},
-        'relations': [
-            {
-                'id': 0,
-                'endpoint': 'replicas',
-                'remote_app': 'leadership',
-                'units': ['leadership/1'],
-                'data': {},
-            }
-        ],
-        'secrets': [],
-        'unit_state': {},
-        'unit_status': {'status': 'unknown', 'message': ''},
+        'model': {
+            'model_uuid': '1f0c6a54-9e2a-4c1e-8d3b-0a8e2f6a1d11',
+            'applications': {'leadership': {'units': [0, 1], 'leader': 0}},
+            'config': {'leadership': {'port': 8080, 'username': 'admin'}},
+            'relations': [
+                {
+                    'id': 0,
+                    'kind': 'peer',
+                    'sides': [
+                        {
+                            'app': 'leadership',
+                            'endpoint': 'replicas',
+                            'units': {'0': {}, '1': {}},
+                        }
+                    ],
+                }
+            ],
+        }
     }
 
 
@@ -168,8 +173,9 @@ class Side:
             for line in calls:
                 tool = json.loads(line)['tool']
                 self.tool_counts[tool] = self.tool_counts.get(tool, 0) + 1
-        status = json.loads((self.model / 'world.json').read_text())['unit_status']
-        if status != {'status': 'active', 'message': 'I rule'}:
+        model = json.loads((self.model / 'world.json').read_text())['model']
+        status = model['statuses']['units'][UNIT]
+        if status != {'name': 'active', 'message': 'I rule'}:
             raise SystemExit(f'{self.name}: unexpected status {status}')
         self.restore()
         self.rss.append(peak_rss([str(self.charm / 'dispatch')], self.env(event), self.charm))

@@ -368,7 +368,7 @@ impl<C: Charm> Context<C> {
     }
 }
 
-/// The State the mock backend changes during a run: a copy of the input
+/// The State the mock backend moves into its model store for a run: a copy of the input
 /// without `deferred` and `stored_states`, which the framework's persisted
 /// data replaces after the run (copying them would be wasted work).
 /// Listing every field makes a new State field a compile error here.

@@ -48,6 +48,7 @@ mod consistency;
 mod context;
 mod error;
 mod events;
+pub mod juju;
 mod meta_cache;
 mod state;
 

@@ -274,17 +274,6 @@ impl AnyRelation {
         }
     }
 
-    pub(crate) fn local_data_mut(&mut self, is_app: bool) -> &mut Databag {
-        match (self, is_app) {
-            (AnyRelation::Regular(r), true) => &mut r.local_app_data,
-            (AnyRelation::Regular(r), false) => &mut r.local_unit_data,
-            (AnyRelation::Peer(r), true) => &mut r.local_app_data,
-            (AnyRelation::Peer(r), false) => &mut r.local_unit_data,
-            (AnyRelation::Subordinate(r), true) => &mut r.local_app_data,
-            (AnyRelation::Subordinate(r), false) => &mut r.local_unit_data,
-        }
-    }
-
     /// The remote application's name as the charm sees it (this application for peers).
     pub fn remote_app_name<'a>(&'a self, this_app: &'a str) -> &'a str {
         match self {

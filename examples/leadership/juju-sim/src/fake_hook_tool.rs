@@ -4,7 +4,13 @@
 //! `PATH`, as Juju does with its own tools.
 //!
 //! It answers from, and writes to, the fake model in
-//! `$FAKE_JUJU_DIR/world.json`, and appends one JSON line per call to
+//! `$FAKE_JUJU_DIR/world.json`: `{"model": <ModelStore>, "fail": …,
+//! "action": …, "next_secret": n}`, where `model` is the simulated Juju
+//! model of `ops_testing::juju` (the one the harness's mock backend uses),
+//! and the other keys are what only this fake needs. Each tool parses its
+//! argv and prints its output here, and calls the store's operation for the
+//! unit `JUJU_UNIT_NAME` (under `JUJU_VERSION`) for what it means, so
+//! both fakes share Juju's rules and messages. It appends one JSON line per call to
 //! `$FAKE_JUJU_DIR/calls.jsonl`: the tool, its arguments, what it read on
 //! stdin, and the content and mode of every file named by a `key#file=path`
 //! argument (read while the call runs, before the caller removes it).
@@ -25,8 +31,16 @@
 //! Failure injection: `"fail": {"<tool>": {"exit": 1, "stderr": "…", "stdout": "…"}}`
 //! in the world makes every call of that tool print these and exit with that code.
 
+#[path = "fake_hook_tool/argv.rs"]
+mod argv;
+
+use argv::{
+    Outcome, bare_secret_id, content_args, failed, file_content, parse_args, parse_port, print,
+    relation_arg, secret_metadata,
+};
+use ops::{Port, SecretOwner, Status};
+use ops_testing::juju::{Actor, ModelStore, SecretOwnerRef, SecretRecord};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -80,137 +94,11 @@ fn install(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// What a tool call prints and returns.
-struct Outcome {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
-impl Outcome {
-    fn ok(stdout: impl Into<String>) -> Self {
-        Outcome {
-            stdout: stdout.into(),
-            stderr: String::new(),
-            code: 0,
-        }
-    }
-
-    fn error(code: i32, message: impl Into<String>) -> Self {
-        Outcome {
-            stdout: String::new(),
-            stderr: format!("ERROR {}\n", message.into()),
-            code,
-        }
-    }
-}
-
-/// Parsed arguments.
-#[derive(Default)]
-struct Args {
-    values: BTreeMap<String, String>,
-    bools: BTreeMap<String, bool>,
-    positional: Vec<String>,
-}
-
-impl Args {
-    fn value(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
-    }
-
-    fn flag(&self, name: &str) -> bool {
-        self.bools.get(name).copied().unwrap_or(false)
-    }
-
-    fn format(&self) -> &str {
-        self.value("format").unwrap_or("smart")
-    }
-}
-
-fn parse_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
-/// Juju's flag syntax: `-x v`, `--x v`, `--x=v`; booleans bare or `=bool`.
-fn parse_args(raw: &[String], value_flags: &[&str], bool_flags: &[&str]) -> Result<Args, Outcome> {
-    let mut args = Args::default();
-    let mut iter = raw.iter();
-    while let Some(arg) = iter.next() {
-        if arg == "--" {
-            args.positional.extend(iter.by_ref().cloned());
-            break;
-        }
-        let Some(flag) = arg
-            .strip_prefix("--")
-            .or_else(|| arg.strip_prefix('-'))
-            .filter(|f| !f.is_empty() && arg.len() > 1)
-        else {
-            args.positional.push(arg.clone());
-            continue;
-        };
-        let (name, inline) = match flag.split_once('=') {
-            Some((name, value)) => (name, Some(value)),
-            None => (flag, None),
-        };
-        if value_flags.contains(&name) {
-            let value = match inline {
-                Some(v) => v.to_owned(),
-                None => match iter.next() {
-                    Some(v) => v.clone(),
-                    None => {
-                        return Err(Outcome::error(2, format!("flag needs an argument: {arg}")));
-                    }
-                },
-            };
-            args.values.insert(name.to_owned(), value);
-        } else if bool_flags.contains(&name) {
-            let value = match inline {
-                None => true,
-                Some(text) => parse_bool(text).ok_or_else(|| {
-                    Outcome::error(2, format!("invalid boolean value {text:?} for -{name}"))
-                })?,
-            };
-            args.bools.insert(name.to_owned(), value);
-        } else {
-            return Err(Outcome::error(
-                2,
-                format!("flag provided but not defined: {arg}"),
-            ));
-        }
-    }
-    if let Some(format) = args.value("format")
-        && !matches!(format, "json" | "yaml" | "smart")
-    {
-        return Err(Outcome::error(
-            2,
-            format!("invalid value {format:?} for flag --format"),
-        ));
-    }
-    Ok(args)
-}
-
-/// Prints a value as Juju does: JSON with a newline; `smart` prints a bare string.
-fn print(args: &Args, value: &Value) -> Outcome {
-    match (args.format(), value) {
-        ("json", _) => Outcome::ok(format!("{value}\n")),
-        (_, Value::String(text)) => Outcome::ok(format!("{text}\n")),
-        (_, Value::Null) => Outcome::ok(""),
-        _ => Outcome::ok(format!("{value}\n")),
-    }
-}
-
-/// The hook context: this unit and its application.
-struct Hook {
-    unit: String,
-    app: String,
-}
-
+/// The fake model: the envelope read from `world.json`, and its Juju
+/// model store, written back only if a tool changed it.
 struct World {
     data: Value,
+    store: ModelStore,
     changed: bool,
 }
 
@@ -231,125 +119,22 @@ impl World {
         slot.as_object_mut().expect("just made an object")
     }
 
-    fn array(&mut self, key: &str) -> &mut Vec<Value> {
+    /// The store, to change.
+    fn store(&mut self) -> &mut ModelStore {
         self.changed = true;
-        let root = self.data.as_object_mut().expect("the world is an object");
-        let slot = root.entry(key.to_owned()).or_insert_with(|| json!([]));
-        if !slot.is_array() {
-            *slot = json!([]);
-        }
-        slot.as_array_mut().expect("just made an array")
-    }
-
-    fn leader(&self) -> bool {
-        self.get("leader").as_bool().unwrap_or(false)
-    }
-
-    fn relation_index(&self, reference: &str) -> Result<usize, Outcome> {
-        let id = reference
-            .rsplit(':')
-            .next()
-            .and_then(|n| n.parse::<u64>().ok());
-        let relations = self
-            .get("relations")
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        id.and_then(|id| {
-            relations
-                .iter()
-                .position(|r| r.get("id").and_then(Value::as_u64) == Some(id))
-        })
-        .ok_or_else(|| {
-            Outcome::error(
-                2,
-                format!("invalid value {reference:?} for option -r: relation not found"),
-            )
-        })
-    }
-
-    fn relation_mut(&mut self, index: usize) -> &mut Map<String, Value> {
-        self.array("relations")[index]
-            .as_object_mut()
-            .expect("relations are objects")
-    }
-
-    fn secret_index(&self, id: Option<&str>, label: Option<&str>) -> Option<usize> {
-        let secrets = self.get("secrets").as_array()?;
-        if let Some(id) = id {
-            let bare = bare_secret_id(id);
-            return secrets.iter().position(|s| {
-                s.get("id").and_then(Value::as_str).map(bare_secret_id) == Some(bare)
-            });
-        }
-        let label = label?;
-        secrets
-            .iter()
-            .position(|s| s.get("label").and_then(Value::as_str) == Some(label))
-    }
-
-    fn secret_mut(&mut self, index: usize) -> &mut Map<String, Value> {
-        self.array("secrets")[index]
-            .as_object_mut()
-            .expect("secrets are objects")
+        &mut self.store
     }
 }
 
-/// `secret:abc`, `secret://uuid/abc` and `abc` are the same secret.
-fn bare_secret_id(id: &str) -> &str {
-    id.rsplit(['/', ':']).next().unwrap_or(id)
+fn status_json(status: &Status) -> Value {
+    json!({"status": status.name(), "message": status.message(), "status-data": {}})
 }
 
-fn string_map(value: &Value) -> Map<String, Value> {
-    value.as_object().cloned().unwrap_or_default()
-}
-
-/// `key=value` arguments, and `key#file=path` ones read from their file.
-fn content_args(positional: &[String]) -> Result<Map<String, Value>, Outcome> {
-    let mut content = Map::new();
-    for arg in positional {
-        if let Some((key, path)) = arg.split_once("#file=") {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Outcome::error(1, format!("cannot read {path}: {e}")))?;
-            content.insert(key.to_owned(), Value::String(text));
-        } else if let Some((key, value)) = arg.split_once('=') {
-            content.insert(key.to_owned(), Value::String(value.to_owned()));
-        } else {
-            return Err(Outcome::error(
-                2,
-                format!("expected \"key=value\", got {arg:?}"),
-            ));
-        }
-    }
-    Ok(content)
-}
-
-/// Reads `--file -` (stdin) or `--file <path>` as a map of strings.
-fn file_content(args: &Args, stdin: Option<&str>) -> Result<Map<String, Value>, Outcome> {
-    let Some(file) = args.value("file") else {
-        return Ok(Map::new());
-    };
-    let text = if file == "-" {
-        stdin.unwrap_or_default().to_owned()
-    } else {
-        std::fs::read_to_string(file)
-            .map_err(|e| Outcome::error(1, format!("cannot read {file}: {e}")))?
-    };
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| Outcome::error(1, format!("cannot parse settings file: {e}")))?;
-    match value {
-        Value::Object(map) if map.values().all(Value::is_string) => Ok(map),
-        _ => Err(Outcome::error(1, "expected a map of strings to strings")),
-    }
-}
-
-fn merge(target: &mut Map<String, Value>, changes: Map<String, Value>) {
-    for (key, value) in changes {
-        if value.as_str() == Some("") {
-            target.remove(&key);
-        } else {
-            target.insert(key, value);
-        }
+fn owner_name(secret: &SecretRecord) -> Value {
+    match &secret.owner {
+        Some(SecretOwnerRef::Application(_)) => json!("application"),
+        Some(SecretOwnerRef::Unit(_)) => json!("unit"),
+        None => Value::Null,
     }
 }
 
@@ -358,9 +143,9 @@ fn run_tool(
     raw: &[String],
     stdin: Option<&str>,
     world: &mut World,
-    hook: &Hook,
+    me: &Actor,
 ) -> Outcome {
-    match run_tool_inner(tool, raw, stdin, world, hook) {
+    match run_tool_inner(tool, raw, stdin, world, me) {
         Ok(outcome) | Err(outcome) => outcome,
     }
 }
@@ -370,20 +155,20 @@ fn run_tool_inner(
     raw: &[String],
     stdin: Option<&str>,
     world: &mut World,
-    hook: &Hook,
+    me: &Actor,
 ) -> Result<Outcome, Outcome> {
     let secret_meta = ["label", "description", "expire", "rotate", "owner"];
     Ok(match tool {
         "is-leader" => {
             let args = parse_args(raw, &["format"], &[])?;
-            print(&args, &Value::Bool(world.leader()))
+            print(&args, &Value::Bool(world.store.is_leader(me)))
         }
         "config-get" => {
             let args = parse_args(raw, &["format"], &["all", "a"])?;
-            let config = world.get("config").clone();
+            let config = world.store.config_get(me);
             match args.positional.first() {
                 Some(key) => print(&args, config.get(key).unwrap_or(&Value::Null)),
-                None => print(&args, &Value::Object(string_map(&config))),
+                None => print(&args, &json!(config)),
             }
         }
         "relation-ids" => {
@@ -392,12 +177,9 @@ fn run_tool_inner(
                 return Err(Outcome::error(2, "no endpoint name specified"));
             };
             let mut ids: Vec<String> = world
-                .get("relations")
-                .as_array()
+                .store
+                .relation_ids(me, endpoint)
                 .into_iter()
-                .flatten()
-                .filter(|r| r.get("endpoint").and_then(Value::as_str) == Some(endpoint))
-                .filter_map(|r| r.get("id").and_then(Value::as_u64))
                 .map(|id| format!("{endpoint}:{id}"))
                 .collect();
             ids.sort();
@@ -405,25 +187,18 @@ fn run_tool_inner(
         }
         "relation-list" => {
             let args = parse_args(raw, &["format", "r", "relation"], &["app"])?;
-            let reference = args
-                .value("r")
-                .or(args.value("relation"))
-                .unwrap_or_default();
-            let index = world.relation_index(reference)?;
-            let relation = world.get("relations")[index].clone();
+            let (id, reference) = relation_arg(&args)?;
             if args.flag("app") {
-                print(&args, relation.get("remote_app").unwrap_or(&Value::Null))
+                let app = world.store.relation_remote_app_name(me, id);
+                print(&args, &json!(app.map_err(|e| failed(e, &reference))?))
             } else {
-                print(&args, relation.get("units").unwrap_or(&json!([])))
+                let units = world.store.relation_list(me, id);
+                print(&args, &json!(units.map_err(|e| failed(e, &reference))?))
             }
         }
         "relation-get" => {
             let args = parse_args(raw, &["format", "r", "relation"], &["app"])?;
-            let reference = args
-                .value("r")
-                .or(args.value("relation"))
-                .unwrap_or_default();
-            let index = world.relation_index(reference)?;
+            let (id, reference) = relation_arg(&args)?;
             let (key, member) = match args.positional.as_slice() {
                 [key, member] => (key.as_str(), member.clone()),
                 [key] => (
@@ -433,79 +208,52 @@ fn run_tool_inner(
                 [] => ("-", std::env::var("JUJU_REMOTE_UNIT").unwrap_or_default()),
                 _ => return Err(Outcome::error(2, "too many arguments")),
             };
-            let bag = world.get("relations")[index]
-                .get("data")
-                .and_then(|d| d.get(&member))
-                .cloned()
-                .unwrap_or_else(|| json!({}));
+            let bag = world
+                .store
+                .relation_get(me, id, &member, args.flag("app"))
+                .map_err(|e| failed(e, &reference))?;
             if key == "-" {
-                print(&args, &bag)
+                print(&args, &json!(bag))
             } else {
-                print(&args, bag.get(key).unwrap_or(&Value::Null))
+                print(&args, &json!(bag.get(key)))
             }
         }
         "relation-set" => {
             let args = parse_args(raw, &["r", "relation", "file", "format"], &["app"])?;
-            let reference = args
-                .value("r")
-                .or(args.value("relation"))
-                .unwrap_or_default();
-            let index = world.relation_index(reference)?;
+            let (id, reference) = relation_arg(&args)?;
             let mut changes = file_content(&args, stdin)?;
             changes.extend(content_args(&args.positional)?);
-            let member = if args.flag("app") {
-                if !world.leader() {
-                    return Err(Outcome::error(
-                        1,
-                        format!(
-                            "cannot write relation settings: {} is not the leader",
-                            hook.unit
-                        ),
-                    ));
-                }
-                hook.app.clone()
-            } else {
-                hook.unit.clone()
-            };
-            let relation = world.relation_mut(index);
-            let data = relation.entry("data").or_insert_with(|| json!({}));
-            let bag = data
-                .as_object_mut()
-                .expect("relation data is an object")
-                .entry(member)
-                .or_insert_with(|| json!({}));
-            merge(
-                bag.as_object_mut().expect("a databag is an object"),
-                changes,
-            );
+            world
+                .store()
+                .relation_set(me, id, &changes, args.flag("app"))
+                .map_err(|e| failed(e, &reference))?;
             Outcome::ok("")
         }
         "status-get" => {
             let args = parse_args(raw, &["format"], &["include-data", "application"])?;
-            let status = |value: &Value| {
-                json!({
-                    "status": value.get("status").and_then(Value::as_str).unwrap_or("unknown"),
-                    "message": value.get("message").and_then(Value::as_str).unwrap_or(""),
-                    "status-data": {},
-                })
-            };
             if args.flag("application") {
-                if !world.leader() {
-                    return Err(Outcome::error(
-                        1,
-                        "finding application status: this unit is not the leader",
-                    ));
-                }
-                let mut app = status(world.get("app_status"));
-                app["units"] = json!({ hook.unit.clone(): status(world.get("unit_status")) });
+                let app = world
+                    .store
+                    .status_get(me, true)
+                    .map_err(|e| failed(e, ""))?;
+                let unit = world
+                    .store
+                    .status_get(me, false)
+                    .map_err(|e| failed(e, ""))?;
+                let mut app = status_json(&app);
+                app["units"] = json!({ me.unit(): status_json(&unit) });
                 print(&args, &json!({ "application-status": app }))
             } else {
-                print(&args, &status(world.get("unit_status")))
+                let unit = world
+                    .store
+                    .status_get(me, false)
+                    .map_err(|e| failed(e, ""))?;
+                print(&args, &status_json(&unit))
             }
         }
         "status-set" => {
             let args = parse_args(raw, &[], &["application"])?;
-            let (status, message) = match args.positional.as_slice() {
+            let (name, message) = match args.positional.as_slice() {
                 [status] => (status.clone(), String::new()),
                 [status, message @ ..] => (status.clone(), message.join(" ")),
                 [] => {
@@ -515,37 +263,25 @@ fn run_tool_inner(
                     ));
                 }
             };
-            if !matches!(
-                status.as_str(),
-                "maintenance" | "blocked" | "waiting" | "active"
-            ) {
+            let Some(status) = Status::from_name(&name, message) else {
                 return Err(Outcome::error(
                     2,
                     format!(
-                        "invalid status {status:?}, expected one of [maintenance blocked waiting active]"
+                        "invalid status {name:?}, expected one of [maintenance blocked waiting active]"
                     ),
                 ));
-            }
-            let key = if args.flag("application") {
-                if !world.leader() {
-                    return Err(Outcome::error(
-                        1,
-                        "setting application status: this unit is not the leader",
-                    ));
-                }
-                "app_status"
-            } else {
-                "unit_status"
             };
-            let slot = world.obj(key);
-            slot.insert("status".into(), json!(status));
-            slot.insert("message".into(), json!(message));
+            world
+                .store()
+                .status_set(me, status, args.flag("application"))
+                .map_err(|e| failed(e, ""))?;
             Outcome::ok("")
         }
         "application-version-set" => {
             let args = parse_args(raw, &[], &[])?;
-            world.changed = true;
-            world.data["workload_version"] = json!(args.positional.join(" "));
+            world
+                .store()
+                .application_version_set(me, &args.positional.join(" "));
             Outcome::ok("")
         }
         "juju-log" => {
@@ -619,26 +355,33 @@ fn run_tool_inner(
         }
         "secret-add" => {
             let args = parse_args(raw, &secret_meta, &[])?;
-            let owner = args.value("owner").unwrap_or("application").to_owned();
-            if owner == "application" && !world.leader() {
-                return Err(Outcome::error(1, "this unit is not the leader"));
-            }
+            let owner = match args.value("owner").unwrap_or("application") {
+                "application" => SecretOwner::App,
+                "unit" => SecretOwner::Unit,
+                other => {
+                    return Err(Outcome::error(
+                        2,
+                        format!("invalid value {other:?} for option --owner"),
+                    ));
+                }
+            };
+            let metadata = secret_metadata(&args)?;
             let content = content_args(&args.positional)?;
             if content.is_empty() {
                 return Err(Outcome::error(2, "missing secret value"));
             }
             let serial = world.get("next_secret").as_u64().unwrap_or(1);
-            world.changed = true;
+            let id = world
+                .store()
+                .secret_add(
+                    me,
+                    || format!("secret:cvfake{serial:014}"),
+                    content,
+                    owner,
+                    &metadata,
+                )
+                .map_err(|e| failed(e, ""))?;
             world.data["next_secret"] = json!(serial + 1);
-            let id = format!("secret:cvfake{serial:014}");
-            world.array("secrets").push(json!({
-                "id": id,
-                "owner": owner,
-                "label": args.value("label"),
-                "description": args.value("description"),
-                "revisions": [content],
-                "tracked": 1,
-            }));
             Outcome::ok(format!("{id}\n"))
         }
         "secret-get" => {
@@ -650,36 +393,17 @@ fn run_tool_inner(
                 ));
             }
             let id = args.positional.first().map(String::as_str);
-            let label = args.value("label");
-            let Some(index) = world.secret_index(id, label) else {
-                let name = id.or(label).unwrap_or_default();
-                return Err(Outcome::error(1, format!("secret {name:?} not found")));
-            };
-            let secret = world.get("secrets")[index].clone();
-            let revisions = secret["revisions"].as_array().cloned().unwrap_or_default();
-            let latest = revisions.len() as u64;
-            // Owners always read the latest revision; consumers their tracked one.
-            let owned = matches!(secret["owner"].as_str(), Some("application" | "unit"));
-            let tracked = secret["tracked"].as_u64().unwrap_or(latest);
-            let revision = if owned || args.flag("peek") || args.flag("refresh") {
-                latest
-            } else {
-                tracked
-            };
-            if args.flag("refresh") || (id.is_some() && label.is_some()) {
-                let secret = world.secret_mut(index);
-                if args.flag("refresh") {
-                    secret.insert("tracked".into(), json!(latest));
-                }
-                if let (Some(_), Some(label)) = (id, label) {
-                    secret.insert("label".into(), json!(label));
-                }
-            }
-            let content = revisions
-                .get(revision.saturating_sub(1) as usize)
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            print(&args, &content)
+            let content = world
+                .store()
+                .secret_get(
+                    me,
+                    id,
+                    args.value("label"),
+                    args.flag("refresh"),
+                    args.flag("peek"),
+                )
+                .map_err(|e| failed(e, ""))?;
+            print(&args, &json!(content))
         }
         "secret-info-get" => {
             let args = parse_args(raw, &["format", "label"], &[])?;
@@ -691,72 +415,86 @@ fn run_tool_inner(
                     "specify either a secret URI or label but not both",
                 ));
             }
-            let Some(index) = world.secret_index(id, label) else {
-                let name = id.or(label).unwrap_or_default();
-                return Err(Outcome::error(1, format!("secret {name:?} not found")));
-            };
-            let secret = world.get("secrets")[index].clone();
-            if secret["owner"] == "application" && !world.leader() {
-                return Err(Outcome::error(1, "permission denied"));
+            let info = world
+                .store()
+                .secret_info_get(me, id, label)
+                .map_err(|e| failed(e, ""))?;
+            let owner = world
+                .store
+                .secrets
+                .iter()
+                .find(|s| s.id == info.id)
+                .map_or(Value::Null, owner_name);
+            let mut out = json!({"revision": info.revision, "owner": owner});
+            if let Some(label) = &info.label {
+                out["label"] = json!(label);
             }
-            let id = secret["id"].as_str().unwrap_or_default();
-            let mut info = json!({
-                "revision": secret["revisions"].as_array().map_or(0, Vec::len),
-                "owner": secret["owner"],
-            });
-            if let Some(label) = secret["label"].as_str() {
-                info["label"] = json!(label);
+            if let Some(description) = &info.description {
+                out["description"] = json!(description);
             }
-            if let Some(description) = secret["description"].as_str() {
-                info["description"] = json!(description);
+            if let Some(expiry) = &info.expires {
+                out["expiry"] = json!(expiry);
             }
-            print(&args, &json!({ bare_secret_id(id): info }))
+            if let Some(rotation) = info.rotation {
+                out["rotation"] = json!(rotation);
+            }
+            print(&args, &json!({ bare_secret_id(&info.id): out }))
         }
         "secret-set" => {
             let args = parse_args(raw, &secret_meta, &[])?;
             let Some((id, rest)) = args.positional.split_first() else {
                 return Err(Outcome::error(2, "missing secret URI"));
             };
-            let Some(index) = world.secret_index(Some(id), None) else {
-                return Err(Outcome::error(1, format!("secret {id:?} not found")));
-            };
-            if world.get("secrets")[index]["owner"] == "application" && !world.leader() {
-                return Err(Outcome::error(1, "permission denied"));
-            }
+            let metadata = secret_metadata(&args)?;
             let content = content_args(rest)?;
-            let secret = world.secret_mut(index);
-            if !content.is_empty() {
-                let revisions = secret.entry("revisions").or_insert_with(|| json!([]));
-                revisions
-                    .as_array_mut()
-                    .expect("revisions are a list")
-                    .push(Value::Object(content));
-            }
-            for key in ["label", "description", "expire", "rotate"] {
-                if let Some(value) = args.value(key) {
-                    secret.insert(key.into(), json!(value));
-                }
-            }
+            let content = (!content.is_empty()).then_some(&content);
+            world
+                .store()
+                .secret_set(me, id, content, &metadata)
+                .map_err(|e| failed(e, ""))?;
             Outcome::ok("")
         }
-        "secret-remove" | "secret-grant" | "secret-revoke" => {
-            let args = parse_args(raw, &["revision", "relation", "r", "unit", "app"], &[])?;
+        "secret-remove" => {
+            let args = parse_args(raw, &["revision"], &[])?;
             let Some(id) = args.positional.first() else {
                 return Err(Outcome::error(2, "missing secret URI"));
             };
-            if world.secret_index(Some(id), None).is_none() {
-                return Err(Outcome::error(1, format!("secret {id:?} not found")));
-            }
+            let revision = match args.value("revision") {
+                None => None,
+                Some(text) => Some(text.parse().map_err(|_| {
+                    Outcome::error(2, format!("invalid value {text:?} for option --revision"))
+                })?),
+            };
+            world
+                .store()
+                .secret_remove(me, id, revision)
+                .map_err(|e| failed(e, ""))?;
+            Outcome::ok("")
+        }
+        "secret-grant" | "secret-revoke" => {
+            let args = parse_args(raw, &["relation", "r", "unit", "app"], &[])?;
+            let Some(id) = args.positional.first() else {
+                return Err(Outcome::error(2, "missing secret URI"));
+            };
+            let (relation, reference) = relation_arg(&args)?;
+            let unit = args.value("unit");
+            let store = world.store();
+            let done = if tool == "secret-grant" {
+                store.secret_grant(me, id, relation, unit)
+            } else {
+                store.secret_revoke(me, id, relation, unit)
+            };
+            done.map_err(|e| failed(e, &reference))?;
             Outcome::ok("")
         }
         "secret-ids" => {
             let args = parse_args(raw, &["format"], &[])?;
             let ids: Vec<Value> = world
-                .get("secrets")
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s["id"].as_str().map(|id| json!(bare_secret_id(id))))
+                .store
+                .secret_ids(me)
+                .map_err(|e| failed(e, ""))?
+                .iter()
+                .map(|id| json!(bare_secret_id(id)))
                 .collect();
             print(
                 &args,
@@ -769,11 +507,10 @@ fn run_tool_inner(
         }
         "state-get" => {
             let args = parse_args(raw, &["format"], &["strict"])?;
-            let state = string_map(world.get("unit_state"));
             match args.positional.first().map(String::as_str) {
-                None | Some("-") => print(&args, &Value::Object(state)),
-                Some(key) => match state.get(key) {
-                    Some(value) => print(&args, value),
+                None | Some("-") => print(&args, &json!(world.store.state_get_all(me))),
+                Some(key) => match world.store.state_get(me, key) {
+                    Some(value) => print(&args, &json!(value)),
                     None if args.flag("strict") => {
                         return Err(Outcome::error(1, format!("{key:?} not found")));
                     }
@@ -785,7 +522,7 @@ fn run_tool_inner(
             let args = parse_args(raw, &["file"], &[])?;
             let mut changes = file_content(&args, stdin)?;
             changes.extend(content_args(&args.positional)?);
-            merge(world.obj("unit_state"), changes);
+            world.store().state_set(me, &changes);
             Outcome::ok("")
         }
         "state-delete" => {
@@ -793,24 +530,31 @@ fn run_tool_inner(
             let Some(key) = args.positional.first() else {
                 return Err(Outcome::error(2, "missing key to delete"));
             };
-            world.obj("unit_state").remove(key);
+            world.store().state_delete(me, key);
             Outcome::ok("")
         }
         "open-port" | "close-port" => {
             let args = parse_args(raw, &["endpoints"], &[])?;
-            let Some(port) = args.positional.first().cloned() else {
+            let Some(text) = args.positional.first() else {
                 return Err(Outcome::error(2, "no port or range specified"));
             };
-            let ports = world.array("opened_ports");
-            ports.retain(|p| p.as_str() != Some(&port));
+            let port = parse_port(text)?;
             if tool == "open-port" {
-                ports.push(json!(port));
+                world.store().open_port(me, port);
+            } else {
+                world.store().close_port(me, &port);
             }
             Outcome::ok("")
         }
         "opened-ports" => {
             let args = parse_args(raw, &["format"], &["endpoints"])?;
-            print(&args, world.get("opened_ports"))
+            let ports: Vec<String> = world
+                .store
+                .opened_ports(me)
+                .iter()
+                .map(Port::to_string)
+                .collect();
+            print(&args, &json!(ports))
         }
         _ => {
             return Err(Outcome::error(
@@ -820,7 +564,6 @@ fn run_tool_inner(
         }
     })
 }
-
 /// The content and mode of every file named by a `key#file=path` argument.
 fn referenced_files(args: &[String]) -> Map<String, Value> {
     let mut files = Map::new();
@@ -842,6 +585,11 @@ fn referenced_files(args: &[String]) -> Map<String, Value> {
         }
     }
     files
+}
+
+/// The world's `"model"`, an empty model if it has none.
+fn world_data_model(data: &Value) -> Value {
+    data.get("model").cloned().unwrap_or_else(|| json!({}))
 }
 
 fn main() {
@@ -909,8 +657,19 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let store = match serde_json::from_value(world_data_model(&data)) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!(
+                "ERROR the \"model\" in {} is not a model store: {e}",
+                world_path.display()
+            );
+            std::process::exit(2);
+        }
+    };
     let mut world = World {
         data,
+        store,
         changed: false,
     };
     let outcome = if let Some(failure) = world.get("fail").get(&tool).cloned() {
@@ -921,16 +680,26 @@ fn main() {
         }
     } else {
         let unit = std::env::var("JUJU_UNIT_NAME").unwrap_or_default();
-        let app = unit.split('/').next().unwrap_or_default().to_owned();
-        run_tool(
-            &tool,
-            &raw,
-            stdin.as_deref(),
-            &mut world,
-            &Hook { unit, app },
-        )
+        let Some(actor) = Actor::from_unit_name(&unit) else {
+            eprintln!("ERROR JUJU_UNIT_NAME={unit:?} is not a unit name (app/N)");
+            std::process::exit(2);
+        };
+        let version = std::env::var("JUJU_VERSION").unwrap_or_default();
+        let actor = if version.is_empty() {
+            actor
+        } else {
+            match ops::JujuVersion::parse_non_strict(&version) {
+                Ok(version) => actor.with_juju_version(version),
+                Err(e) => {
+                    eprintln!("ERROR JUJU_VERSION={version:?}: {e}");
+                    std::process::exit(2);
+                }
+            }
+        };
+        run_tool(&tool, &raw, stdin.as_deref(), &mut world, &actor)
     };
     if world.changed {
+        world.data["model"] = serde_json::to_value(&world.store).expect("a model store is JSON");
         let temporary = dir.join("world.json.new");
         let written = std::fs::write(&temporary, world.data.to_string())
             .and_then(|()| std::fs::rename(&temporary, &world_path));

@@ -15,6 +15,10 @@
 //! The charm writes its config file where `LEADERSHIP_CONFIG_FILE` says (see
 //! `src/main.rs`), here inside the test's directory.
 
+use ops::{ActiveStatus, Status, StringMap};
+use ops_testing::juju::{
+    Actor, ModelStore, RelationKind, RelationRecord, RelationSide, SecretOwnerRef, SecretRecord,
+};
 use rstest::rstest;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
@@ -145,21 +149,29 @@ fn packed_metadata(charm_dir: &Path) {
     std::fs::write(charm_dir.join("actions.yaml"), actions.to_string()).unwrap();
 }
 
+/// The unit the tests dispatch for, and its peer.
+const UNIT: &str = "leadership/0";
+const APP: &str = "leadership";
+
+/// The fake model: units 0 and 1 of the application in peer relation 0,
+/// unit 0 leading or not (unit 1 leads then), config set, nothing else.
 fn world(leader: bool) -> Value {
-    json!({
-        "leader": leader,
-        "config": {"port": 8080, "username": USERNAME},
-        "relations": [{
-            "id": 0,
-            "endpoint": "replicas",
-            "remote_app": "leadership",
-            "units": ["leadership/1"],
-            "data": {},
-        }],
-        "secrets": [],
-        "unit_state": {},
-        "unit_status": {"status": "unknown", "message": ""},
-    })
+    let mut store = ModelStore::new("1f0c6a54-9e2a-4c1e-8d3b-0a8e2f6a1d11");
+    store.add_unit(APP, 0);
+    store.add_unit(APP, 1);
+    store.set_leader(APP, Some(if leader { 0 } else { 1 }));
+    store.set_config(APP, "port", Some(json!(8080)));
+    store.set_config(APP, "username", Some(json!(USERNAME)));
+    let mut peers = RelationSide::new(APP, Some("replicas".to_owned()));
+    peers.units = [(0, StringMap::new()), (1, StringMap::new())].into();
+    store.relations.push(RelationRecord {
+        id: 0,
+        kind: RelationKind::Peer,
+        interface: None,
+        remote_model_uuid: None,
+        sides: vec![peers],
+    });
+    json!({ "model": store })
 }
 
 impl Juju {
@@ -190,7 +202,7 @@ impl Juju {
         assert!(installed.success());
         let juju = Juju {
             root,
-            unit: "leadership/0".to_owned(),
+            unit: UNIT.to_owned(),
         };
         juju.set_world(&world);
         juju
@@ -219,13 +231,53 @@ impl Juju {
         self.set_world(&world);
     }
 
+    /// The Juju model the fake hook tools answer from.
+    fn store(&self) -> ModelStore {
+        serde_json::from_value(self.world()["model"].clone()).unwrap()
+    }
+
+    fn update_store(&self, change: impl FnOnce(&mut ModelStore)) {
+        let mut store = self.store();
+        change(&mut store);
+        self.update_world(|w| w["model"] = json!(store));
+    }
+
+    /// The peer relation's application databag.
+    fn peer_app_data(&self) -> StringMap {
+        self.store().relations.get(0).unwrap().sides[0]
+            .app_data
+            .clone()
+    }
+
+    /// Whether nothing was written to the peer relation (app or unit bags).
+    fn peer_data_is_empty(&self) -> bool {
+        let store = self.store();
+        let side = &store.relations.get(0).unwrap().sides[0];
+        side.app_data.is_empty() && side.units.values().all(StringMap::is_empty)
+    }
+
+    /// The unit the next dispatch runs for.
+    fn actor(&self) -> Actor {
+        Actor::from_unit_name(&self.unit).unwrap()
+    }
+
+    /// This unit's state in Juju (`state-get`).
+    fn unit_state(&self) -> StringMap {
+        self.store().state_get_all(&self.actor())
+    }
+
+    /// This unit's status.
+    fn unit_status(&self) -> Status {
+        self.store().status_get(&self.actor(), false).unwrap()
+    }
+
     /// What the framework persisted in Juju's unit state.
     fn persisted(&self) -> Value {
-        let world = self.world();
-        let text = world["unit_state"][STATE_KEY]
-            .as_str()
+        let text = self
+            .unit_state()
+            .remove(STATE_KEY)
             .expect("the framework saved its state");
-        serde_json::from_str(text).unwrap()
+        serde_json::from_str(&text).unwrap()
     }
 
     fn stored(&self) -> Value {
@@ -303,9 +355,8 @@ impl Juju {
             // workload version and action output were applied at once.
             let after = self.world();
             let mut restored = before;
-            for key in ["unit_status", "app_status", "workload_version", "action"] {
-                restored[key] = after[key].clone();
-            }
+            restored["model"]["statuses"] = after["model"]["statuses"].clone();
+            restored["action"] = after["action"].clone();
             self.set_world(&restored);
         }
         let calls = std::fs::read_to_string(&calls_file)
@@ -353,10 +404,11 @@ impl Juju {
         self.update_world(|w| w["fail"] = json!({ tool: failure }));
     }
 
-    fn app_secret(&self) -> Option<Value> {
-        self.world()["secrets"]
-            .as_array()
-            .and_then(|s| s.iter().find(|s| s["label"] == "my-label").cloned())
+    fn app_secret(&self) -> Option<SecretRecord> {
+        self.store()
+            .secrets
+            .into_iter()
+            .find(|s| s.owner_label.as_deref() == Some("my-label"))
     }
 }
 
@@ -429,10 +481,7 @@ fn lifecycle(#[values(true, false)] leader: bool) {
         assert_eq!(add.len(), 1);
         let contents: Vec<&Value> = add[0].files.values().map(|f| &f["content"]).collect();
         assert!(contents.contains(&&json!(PASSWORD)), "{add:?}");
-        assert_eq!(
-            juju.world()["relations"][0]["data"]["leadership"]["leader"],
-            "leadership/0"
-        );
+        assert_eq!(juju.peer_app_data()["leader"], "leadership/0");
     }
 
     let changed = juju.dispatch("hooks/config-changed", &[]);
@@ -463,22 +512,22 @@ fn lifecycle(#[values(true, false)] leader: bool) {
         ["--application=False", "active", "--", message]
     );
 
-    let world = juju.world();
-    assert_eq!(
-        world["unit_status"],
-        json!({"status": "active", "message": message})
-    );
+    assert_eq!(juju.unit_status(), ActiveStatus::new(message));
     if leader {
         let secret = juju
             .app_secret()
             .expect("the leader created the app secret");
-        assert_eq!(secret["owner"], "application");
-        let revisions = secret["revisions"].as_array().unwrap();
-        assert_eq!(revisions.len(), 2, "config-changed sets a new revision");
+        assert_eq!(secret.owner, Some(SecretOwnerRef::Application(APP.into())));
         assert_eq!(
-            revisions[1],
-            json!({"username": USERNAME, "password": PASSWORD})
+            secret.revision_numbers(),
+            [1, 2],
+            "config-changed sets a new revision"
         );
+        let latest: StringMap = [("username", USERNAME), ("password", PASSWORD)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        assert_eq!(secret.latest.content.0, latest);
         assert_eq!(
             juju.stored(),
             json!({"leader": "leadership/0", "elections_won": 1})
@@ -487,7 +536,7 @@ fn lifecycle(#[values(true, false)] leader: bool) {
         assert!(rendered.contains("leader = leadership/0") && rendered.contains("port = 8080"));
     } else {
         assert_eq!(juju.app_secret(), None);
-        assert_eq!(world["relations"][0]["data"], json!({}));
+        assert!(juju.peer_data_is_empty());
         assert_eq!(juju.stored(), json!({"leader": null, "elections_won": 0}));
         assert_eq!(read_config_file(&juju), None);
     }
@@ -521,8 +570,11 @@ fn a_deferred_peer_event_survives_into_the_next_dispatch() {
 
     // The leader announces itself; the next event (here a secret-changed,
     // which this charm does not observe) re-emits the deferred one first.
-    juju.update_world(|w| {
-        w["relations"][0]["data"]["leadership"] = json!({"leader": "leadership/1"});
+    juju.update_store(|store| {
+        let peers = &mut store.relations.get_mut(0).unwrap().sides[0];
+        peers
+            .app_data
+            .insert("leader".to_owned(), "leadership/1".to_owned());
     });
     let run = juju.dispatch(
         "hooks/secret-changed",
@@ -621,7 +673,7 @@ fn a_failed_handler_commits_nothing() {
         "the handler got that far"
     );
     assert_eq!(juju.persisted(), before);
-    assert_eq!(juju.world()["relations"][0]["data"], json!({}));
+    assert!(juju.peer_data_is_empty());
 
     // Juju retries the hook: it now succeeds, and counts one election, not two.
     juju.update_world(|w| w["fail"] = json!({}));
@@ -654,7 +706,7 @@ fn a_refused_state_save_is_reported_with_jujus_reason() {
         run.stderr
     );
     assert!(!run.stderr.contains("panicked"));
-    assert_eq!(juju.world()["unit_state"], json!({}));
+    assert_eq!(juju.unit_state(), StringMap::new());
 }
 
 /// The event that makes the charm call `tool`: (dispatch path, leader,
@@ -773,8 +825,11 @@ fn events_the_charm_does_not_define_exit_0(
     let juju = Juju::new(&format!("undefined-{}", slug(message)), world(false));
     juju.peer_changed(&[]).succeeded();
     assert_eq!(juju.deferred().len(), 1);
-    juju.update_world(|w| {
-        w["relations"][0]["data"]["leadership"] = json!({"leader": "leadership/1"});
+    juju.update_store(|store| {
+        let peers = &mut store.relations.get_mut(0).unwrap().sides[0];
+        peers
+            .app_data
+            .insert("leader".to_owned(), "leadership/1".to_owned());
     });
 
     let mut extra = extra.to_vec();
@@ -882,13 +937,20 @@ fn an_unpacked_charm_reads_charmcraft_yaml() {
     )
     .unwrap();
     juju.dispatch("hooks/start", &[]).succeeded();
-    assert_eq!(juju.world()["unit_status"]["message"], "I rule");
+    assert_eq!(juju.unit_status().message(), "I rule");
 }
 
 #[test]
 fn corrupt_persisted_state_is_named_with_the_fix() {
     let juju = Juju::new("corrupt-state", world(true));
-    juju.update_world(|w| w["unit_state"] = json!({ STATE_KEY: "{not json" }));
+    let me = Actor::from_unit_name(UNIT).unwrap();
+    let set_state = |text: String| {
+        juju.update_store(|store| {
+            store.unit_state.remove(UNIT);
+            store.state_set(&me, &[(STATE_KEY.to_owned(), text)].into());
+        });
+    };
+    set_state("{not json".to_owned());
     juju.dispatch("hooks/start", &[])
         .failed_with(&format!(
             "cannot read the charm's persisted state (unit state key {STATE_KEY})"
@@ -902,8 +964,46 @@ fn corrupt_persisted_state_is_named_with_the_fix() {
         "deferred": [],
         "stored": {"LeadershipCharm/StoredStateData[_stored]": {"elections_won": "many"}},
     });
-    juju.update_world(|w| w["unit_state"] = json!({ STATE_KEY: saved.to_string() }));
+    set_state(saved.to_string());
     juju.dispatch("hooks/start", &[])
         .failed_with("stored state LeadershipCharm/StoredStateData[_stored]")
         .logged_error("add #[serde(default)]");
+}
+
+// Both units of the application run against one model: what the leader
+// writes, the follower reads, and each keeps its own unit state and status.
+#[test]
+fn two_units_share_one_model() {
+    let mut juju = Juju::new("two-units", world(true));
+    juju.dispatch("hooks/leader-elected", &[]).succeeded();
+    juju.dispatch("hooks/start", &[]).succeeded();
+    let leader_state = juju.persisted();
+
+    juju.unit = "leadership/1".to_owned();
+    let run = juju.dispatch(
+        "hooks/replicas-relation-changed",
+        &[
+            ("JUJU_RELATION", "replicas"),
+            ("JUJU_RELATION_ID", "replicas:0"),
+            ("JUJU_REMOTE_APP", "leadership"),
+            ("JUJU_REMOTE_UNIT", "leadership/0"),
+        ],
+    );
+    run.succeeded();
+    assert_eq!(juju.stored()["leader"], "leadership/0");
+    assert_eq!(juju.stored()["elections_won"], 0);
+    assert!(
+        read_config_file(&juju)
+            .unwrap()
+            .contains("leader = leadership/0")
+    );
+    juju.dispatch("hooks/start", &[]).succeeded();
+    assert_eq!(juju.unit_status(), ActiveStatus::new("I am ruled"));
+    // The follower did not touch the application secret.
+    assert!(run.calls_to("secret-set").is_empty());
+    assert_eq!(juju.app_secret().unwrap().revision_numbers(), [1]);
+
+    juju.unit = UNIT.to_owned();
+    assert_eq!(juju.persisted(), leader_state);
+    assert_eq!(juju.unit_status(), ActiveStatus::new("I rule"));
 }

@@ -1,0 +1,389 @@
+//! [`MockBackend`]: the harness's `ops::Backend`, a thin layer over the
+//! simulated Juju model ([`crate::juju::ModelStore`]).
+//!
+//! The input [`State`] is moved into a model store for the acting unit
+//! when the run starts, every hook tool is answered by the store's
+//! operation (which holds Juju's rules and messages), and the store is
+//! projected back into the output State when the run ends. What the
+//! backend adds is per run: the records (logs, status histories, action
+//! output, removed secret revisions, requested storage), metadata config
+//! defaults, and the tools only the harness answers (`harness.rs`,
+//! `actions.rs`). Rules that ops enforces live in `ops::model` and are not
+//! repeated anywhere here.
+
+mod actions;
+mod harness;
+mod records;
+
+pub(crate) use records::Records;
+
+use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
+use crate::state::{JujuLogLine, State, ids::next_secret_id};
+use actions::Action;
+use ops::JujuVersion;
+use ops::backend::{BackendResult, Metrics};
+use ops::meta::CharmMeta;
+use ops::{
+    Backend, CloudSpec, GoalState, LogLevel, Network, Port, RelationId, SecretInfo, SecretMetadata,
+    SecretOwner, Status, StringMap,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Who runs the charm: the Context's settings that the backend needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Identity {
+    pub(crate) app_name: String,
+    pub(crate) unit_id: u32,
+    pub(crate) juju_version: JujuVersion,
+    pub(crate) app_trusted: bool,
+}
+
+struct Inner {
+    store: ModelStore,
+    extras: UnitExtras,
+    records: Records,
+    action: Action,
+}
+
+/// The hook-tool backend of one run.
+pub(crate) struct MockBackend {
+    inner: Mutex<Inner>,
+    // Log lines have their own lock: a line logged (through `tracing`) from
+    // code that holds `inner` must not wait for `inner`.
+    juju_log: Mutex<Vec<JujuLogLine>>,
+    identity: Identity,
+    actor: Actor,
+    meta: Arc<CharmMeta>,
+}
+
+impl MockBackend {
+    /// A backend for the unit `identity` names, over `state` (moved into
+    /// the model store).
+    pub(crate) fn new(
+        state: State,
+        identity: Identity,
+        meta: Arc<CharmMeta>,
+        action_params: Option<serde_json::Map<String, Value>>,
+    ) -> Self {
+        let actor = Actor::new(&identity.app_name, identity.unit_id)
+            .with_juju_version(identity.juju_version.clone());
+        let (store, extras) = ModelStore::from_state(state, &actor);
+        MockBackend {
+            inner: Mutex::new(Inner {
+                store,
+                extras,
+                records: Records::default(),
+                action: Action::new(action_params),
+            }),
+            juju_log: Mutex::new(Vec::new()),
+            identity,
+            actor,
+            meta,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A charm that panicked mid-call poisons nothing we rely on: the data is still consistent.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes the output state (the store projected back for the unit) and
+    /// the records out, at the end of the run.
+    pub(crate) fn finish(&self) -> (State, Records) {
+        let mut inner = self.lock();
+        let store = std::mem::take(&mut inner.store);
+        let extras = std::mem::take(&mut inner.extras);
+        let mut records = std::mem::take(&mut inner.records);
+        let mut log = self
+            .juju_log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        records.juju_log = std::mem::take(&mut *log);
+        (store.into_state(&self.actor, extras), records)
+    }
+
+    /// Runs a read-only store operation.
+    fn read<T>(&self, op: impl FnOnce(&ModelStore, &Actor) -> T) -> T {
+        op(&self.lock().store, &self.actor)
+    }
+
+    /// Runs a store operation that may change the model.
+    fn write<T>(&self, op: impl FnOnce(&mut ModelStore, &Actor) -> T) -> T {
+        op(&mut self.lock().store, &self.actor)
+    }
+}
+
+impl Backend for MockBackend {
+    fn is_leader(&self) -> BackendResult<bool> {
+        Ok(self.read(ModelStore::is_leader))
+    }
+
+    fn relation_ids(&self, endpoint: &str) -> BackendResult<Vec<RelationId>> {
+        Ok(self.read(|store, me| store.relation_ids(me, endpoint)))
+    }
+
+    fn relation_list(&self, relation_id: RelationId) -> BackendResult<Vec<String>> {
+        self.read(|store, me| store.relation_list(me, relation_id))
+    }
+
+    fn relation_remote_app_name(&self, relation_id: RelationId) -> BackendResult<Option<String>> {
+        self.read(|store, me| store.relation_remote_app_name(me, relation_id))
+            .map(Some)
+    }
+
+    fn relation_get(
+        &self,
+        relation_id: RelationId,
+        member: &str,
+        is_app: bool,
+    ) -> BackendResult<StringMap> {
+        self.read(|store, me| store.relation_get(me, relation_id, member, is_app))
+    }
+
+    fn relation_set(
+        &self,
+        relation_id: RelationId,
+        data: &StringMap,
+        is_app: bool,
+    ) -> BackendResult<()> {
+        self.write(|store, me| store.relation_set(me, relation_id, data, is_app))
+    }
+
+    fn relation_model_get(&self, relation_id: RelationId) -> BackendResult<String> {
+        self.read(|store, me| store.relation_model_get(me, relation_id))
+    }
+
+    fn config_get(&self) -> BackendResult<BTreeMap<String, Value>> {
+        let mut config = self.read(ModelStore::config_get);
+        for (name, option) in &self.meta.config.options {
+            if let Some(default) = &option.default {
+                config
+                    .entry(name.clone())
+                    .or_insert_with(|| default.clone());
+            }
+        }
+        Ok(config)
+    }
+
+    fn status_get(&self, is_app: bool) -> BackendResult<Status> {
+        self.read(|store, me| store.status_get(me, is_app))
+    }
+
+    fn status_set(&self, status: &Status, is_app: bool) -> BackendResult<()> {
+        let mut guard = self.lock();
+        let Inner { store, records, .. } = &mut *guard;
+        let previous = store.status_set(&self.actor, status.clone(), is_app)?;
+        let history = if is_app {
+            &mut records.app_status_history
+        } else {
+            &mut records.unit_status_history
+        };
+        history.push(previous);
+        Ok(())
+    }
+
+    fn application_version_set(&self, version: &str) -> BackendResult<()> {
+        let mut guard = self.lock();
+        let Inner { store, records, .. } = &mut *guard;
+        let previous = store.application_version_set(&self.actor, version);
+        if !previous.is_empty() {
+            records.workload_version_history.push(previous);
+        }
+        Ok(())
+    }
+
+    fn juju_log(&self, level: LogLevel, message: &str) -> BackendResult<()> {
+        self.juju_log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(JujuLogLine::new(level, message));
+        Ok(())
+    }
+
+    fn action_get(&self) -> BackendResult<serde_json::Map<String, Value>> {
+        self.lock().action.get()
+    }
+
+    fn action_set(&self, results: &serde_json::Map<String, Value>) -> BackendResult<()> {
+        let mut guard = self.lock();
+        let Inner {
+            action, records, ..
+        } = &mut *guard;
+        action.set(records, results)
+    }
+
+    fn action_log(&self, message: &str) -> BackendResult<()> {
+        let mut guard = self.lock();
+        let Inner {
+            action, records, ..
+        } = &mut *guard;
+        action.log(records, message)
+    }
+
+    fn action_fail(&self, message: &str) -> BackendResult<()> {
+        let mut guard = self.lock();
+        let Inner {
+            action, records, ..
+        } = &mut *guard;
+        action.fail(records, message)
+    }
+
+    fn secret_add(
+        &self,
+        content: &StringMap,
+        owner: SecretOwner,
+        metadata: &SecretMetadata,
+    ) -> BackendResult<String> {
+        self.write(|store, me| {
+            store.secret_add(me, next_secret_id, content.clone(), owner, metadata)
+        })
+    }
+
+    fn secret_get(
+        &self,
+        id: Option<&str>,
+        label: Option<&str>,
+        refresh: bool,
+        peek: bool,
+    ) -> BackendResult<StringMap> {
+        self.write(|store, me| store.secret_get(me, id, label, refresh, peek))
+    }
+
+    fn secret_info_get(&self, id: Option<&str>, label: Option<&str>) -> BackendResult<SecretInfo> {
+        self.write(|store, me| store.secret_info_get(me, id, label))
+    }
+
+    fn secret_set(
+        &self,
+        id: &str,
+        content: Option<&StringMap>,
+        metadata: &SecretMetadata,
+    ) -> BackendResult<()> {
+        let unchanged = self.write(|store, me| store.secret_set(me, id, content, metadata))?;
+        if unchanged {
+            tracing::warn!("secret {id} was set to the content it already has");
+        }
+        Ok(())
+    }
+
+    fn secret_grant(
+        &self,
+        id: &str,
+        relation_id: RelationId,
+        unit: Option<&str>,
+    ) -> BackendResult<()> {
+        self.write(|store, me| store.secret_grant(me, id, relation_id, unit))
+    }
+
+    fn secret_revoke(
+        &self,
+        id: &str,
+        relation_id: RelationId,
+        unit: Option<&str>,
+    ) -> BackendResult<()> {
+        self.write(|store, me| store.secret_revoke(me, id, relation_id, unit))
+    }
+
+    fn secret_remove(&self, id: &str, revision: Option<u32>) -> BackendResult<()> {
+        let mut guard = self.lock();
+        let Inner { store, records, .. } = &mut *guard;
+        if let SecretRemoval::Revision(rev) = store.secret_remove(&self.actor, id, revision)? {
+            records.removed_secret_revisions.push(rev);
+        }
+        Ok(())
+    }
+
+    fn secret_ids(&self) -> BackendResult<Vec<String>> {
+        self.read(ModelStore::secret_ids)
+    }
+
+    fn open_port(&self, port: &Port) -> BackendResult<()> {
+        self.write(|store, me| store.open_port(me, *port));
+        Ok(())
+    }
+
+    fn close_port(&self, port: &Port) -> BackendResult<()> {
+        self.write(|store, me| store.close_port(me, port));
+        Ok(())
+    }
+
+    fn opened_ports(&self) -> BackendResult<Vec<Port>> {
+        Ok(self.read(ModelStore::opened_ports))
+    }
+
+    fn network_get(
+        &self,
+        binding: &str,
+        _relation_id: Option<RelationId>,
+    ) -> BackendResult<Network> {
+        harness::network_get(&self.meta, &self.lock().extras, binding)
+    }
+
+    fn storage_get(&self, storage_id: &str, _attribute: &str) -> BackendResult<String> {
+        harness::storage_get(storage_id)
+    }
+
+    fn storage_list(&self, _name: &str) -> BackendResult<Vec<String>> {
+        // The State holds no storage yet, so none is attached.
+        Ok(Vec::new())
+    }
+
+    fn storage_add(&self, name: &str, count: u32) -> BackendResult<()> {
+        harness::storage_add(&mut self.lock().records, name, count)
+    }
+
+    fn state_get(&self, key: &str) -> BackendResult<Option<String>> {
+        Ok(self.read(|store, me| store.state_get(me, key)))
+    }
+
+    fn state_set(&self, entries: &StringMap) -> BackendResult<()> {
+        self.write(|store, me| store.state_set(me, entries));
+        Ok(())
+    }
+
+    fn state_delete(&self, key: &str) -> BackendResult<()> {
+        self.write(|store, me| store.state_delete(me, key));
+        Ok(())
+    }
+
+    fn resource_get(&self, name: &str) -> BackendResult<PathBuf> {
+        harness::resource_get(name)
+    }
+
+    fn credential_get(&self) -> BackendResult<CloudSpec> {
+        harness::credential_get(&self.identity, &self.lock().extras)
+    }
+
+    fn goal_state(&self) -> BackendResult<GoalState> {
+        Ok(harness::goal_state(&self.identity, &self.lock().extras))
+    }
+
+    fn reboot(&self, _now: bool) -> BackendResult<()> {
+        Err(harness::unsupported(
+            "juju-reboot",
+            "ops-testing does not simulate reboots (ops.testing does not either)",
+        ))
+    }
+
+    fn pod_spec_set(&self, _spec: &Value, _k8s_resources: Option<&Value>) -> BackendResult<()> {
+        Err(harness::unsupported(
+            "pod-spec-set",
+            "podspec charms are legacy and not simulated (ops.testing raises NotImplementedError)",
+        ))
+    }
+
+    fn add_metric(&self, _metrics: &Metrics, _labels: &StringMap) -> BackendResult<()> {
+        Err(harness::unsupported(
+            "add-metric",
+            "collect-metrics is legacy and not simulated (ops.testing raises NotImplementedError)",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -89,3 +89,30 @@ fn contexts_on_parallel_threads_see_only_their_own_lines() {
         assert!(!log.iter().any(|l| l.message.contains(other)), "{log:?}");
     }
 }
+
+/// Logs one line with `ops::critical!`.
+struct CriticalCharm;
+
+impl Charm for CriticalCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        framework.observe(on::start(), |_: &mut Self, _: &mut StartEvent| {
+            ops::critical!("charm: the database is gone");
+            tracing::error!("charm: an ordinary error");
+            Ok(())
+        });
+        CriticalCharm
+    }
+}
+
+#[test]
+fn critical_lines_reach_juju_log_at_critical() {
+    let mut ctx = Context::<CriticalCharm>::new(ops::CharmMeta::new("foo"));
+    ctx.run(ctx.on.start(), &State::default()).unwrap();
+    assert_eq!(
+        charm_lines(&ctx.juju_log),
+        [
+            JujuLogLine::new(LogLevel::Critical, "charm: the database is gone"),
+            JujuLogLine::new(LogLevel::Error, "charm: an ordinary error"),
+        ]
+    );
+}

@@ -96,7 +96,16 @@ impl<T> DerefMut for CustomEvent<T> {
 impl<T: DeserializeOwned + 'static> Event for CustomEvent<T> {
     fn restore(_: &Model, snapshot: &Snapshot) -> Result<Self, ModelError> {
         let value = Value::Object(snapshot.clone().into_iter().collect());
-        let data = serde_json::from_value(value).map_err(|e| ModelError::BadOutput {
+        // `()` and other unit-like data were emitted as an empty snapshot.
+        let data = serde_json::from_value(value)
+            .or_else(|e| {
+                if snapshot.is_empty() {
+                    serde_json::from_value(Value::Null).map_err(|_| e)
+                } else {
+                    Err(e)
+                }
+            })
+            .map_err(|e| ModelError::BadOutput {
             tool: format!("{} snapshot", std::any::type_name::<T>()),
             reason: format!(
                 "{e}; the stored event no longer fits its type (add #[serde(default)] to new fields)"

@@ -127,7 +127,9 @@ fn a_library_event_is_emitted_deferred_reemitted_and_observed() {
         relations: vec![silent.clone().into()],
         ..State::default()
     };
-    let out = ctx.run(ctx.on.relation_changed(silent.clone()), &state).unwrap();
+    let out = ctx
+        .run(ctx.on.relation_changed(silent.clone()), &state)
+        .unwrap();
     assert_eq!(out.deferred.len(), 1);
     assert_eq!(out.deferred[0].owner, "LibCharm/PeerWatch[replicas]");
     assert_eq!(out.deferred[0].observer, "on_changed");

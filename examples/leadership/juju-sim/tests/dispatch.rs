@@ -176,6 +176,11 @@ fn world(leader: bool) -> Value {
 
 impl Juju {
     fn new(test: &str, world: Value) -> Self {
+        Self::with_charm_binary(test, world, env!("CARGO_BIN_EXE_leadership-sim"))
+    }
+
+    /// A unit whose charm binary is `binary` (with the example's metadata).
+    fn with_charm_binary(test: &str, world: Value, binary: &str) -> Self {
         let root =
             std::env::temp_dir().join(format!("leadership-dispatch-{}-{test}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
@@ -188,11 +193,7 @@ impl Juju {
             std::fs::Permissions::from_mode(0o755),
         )
         .unwrap();
-        std::os::unix::fs::symlink(
-            env!("CARGO_BIN_EXE_leadership-sim"),
-            charm.join("bin/leadership"),
-        )
-        .unwrap();
+        std::os::unix::fs::symlink(binary, charm.join("bin/leadership")).unwrap();
         packed_metadata(&charm);
         let installed = Command::new(env!("CARGO_BIN_EXE_fake-hook-tool"))
             .arg("--install")
@@ -1006,4 +1007,69 @@ fn two_units_share_one_model() {
     juju.unit = UNIT.to_owned();
     assert_eq!(juju.persisted(), leader_state);
     assert_eq!(juju.unit_status(), ActiveStatus::new("I rule"));
+}
+
+/// A library object's custom event, deferral and stored state survive
+/// between dispatches under Juju as they do in the harness.
+#[test]
+fn a_library_objects_custom_event_is_deferred_and_reemitted_across_dispatches() {
+    let juju = Juju::with_charm_binary(
+        "library",
+        world(false),
+        env!("CARGO_BIN_EXE_library-charm-sim"),
+    );
+    let persisted_path = |path: &str| juju.persisted().pointer(path).cloned();
+
+    // The leader is unknown: the library defers the relation event.
+    juju.peer_changed(&[]).succeeded();
+    let deferred = juju.deferred();
+    assert_eq!(deferred.len(), 1, "{deferred:#?}");
+    assert_eq!(
+        deferred[0]["handle_path"],
+        "LibraryCharm/on/replicas_relation_changed[1]"
+    );
+    assert_eq!(deferred[0]["owner"], "LibraryCharm/PeerWatch[replicas]");
+    assert_eq!(deferred[0]["observer"], "on_changed");
+    assert_eq!(
+        persisted_path(
+            "/stored/LibraryCharm~1PeerWatch[replicas]~1StoredStateData[_stored]/changes"
+        ),
+        Some(json!(1))
+    );
+
+    // The leader speaks; the re-emitted relation event makes the library
+    // emit `leader_known`, which the charm (not started yet) defers.
+    juju.update_store(|store| {
+        let peers = &mut store.relations.get_mut(0).unwrap().sides[0];
+        peers
+            .app_data
+            .insert("leader".to_owned(), "leadership/1".to_owned());
+    });
+    juju.dispatch("hooks/update-status", &[]).succeeded();
+    let deferred = juju.deferred();
+    assert_eq!(deferred.len(), 1, "{deferred:#?}");
+    assert_eq!(
+        deferred[0]["handle_path"],
+        "LibraryCharm/PeerWatch[replicas]/on/leader_known[1]"
+    );
+    assert_eq!(deferred[0]["owner"], "LibraryCharm");
+    assert_eq!(deferred[0]["observer"], "on_leader_known");
+    assert_eq!(deferred[0]["snapshot"], json!({"leader": "leadership/1"}));
+
+    // start is dispatched after the deferred event is re-emitted (and
+    // deferred again); the next dispatch delivers it.
+    juju.dispatch("hooks/start", &[]).succeeded();
+    assert_eq!(juju.deferred().len(), 1);
+    juju.dispatch("hooks/update-status", &[]).succeeded();
+    assert_eq!(juju.deferred(), Vec::<Value>::new());
+    assert_eq!(
+        juju.unit_status(),
+        Status::from(ActiveStatus::new("leader is leadership/1"))
+    );
+    assert_eq!(
+        persisted_path(
+            "/stored/LibraryCharm~1PeerWatch[replicas]~1StoredStateData[_stored]/changes"
+        ),
+        Some(json!(2))
+    );
 }

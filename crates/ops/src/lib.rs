@@ -44,7 +44,6 @@
 //! [`JujuVersion`], …) is in [`types`], below every other module.
 
 pub mod backend;
-mod charm;
 mod dispatch;
 mod error;
 pub mod event;
@@ -69,7 +68,6 @@ pub mod internal {
 }
 
 pub use backend::Backend;
-pub use charm::Charm;
 pub use dispatch::{
     LOG_LEVEL_VAR, MainError, STATE_KEY, main, main_with, run as run_dispatch,
     run_with as run_dispatch_with,
@@ -83,7 +81,7 @@ pub use event::{
     SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, Snapshot,
     StartEvent, StopEvent, UpdateStatusEvent, UpgradeCharmEvent, on,
 };
-pub use framework::{Framework, ObjectScope, StoredState};
+pub use framework::{Charm, Framework, ObjectScope, StoredState};
 pub use juju_context::{ContextError, JujuContext};
 pub use meta::{CharmMeta, MetadataError};
 pub use model::{

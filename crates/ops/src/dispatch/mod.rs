@@ -47,11 +47,10 @@ mod persist;
 
 use crate::backend::juju::JujuBackend;
 use crate::backend::{Backend, LogLevel};
-use crate::charm::Charm;
 use crate::error::ModelError;
 use crate::event::RESTRICTED_HOOKS;
 use crate::framework::run::{DispatchOptions, dispatch};
-use crate::framework::{DispatchError, Framework};
+use crate::framework::{Charm, DispatchError, Framework};
 use crate::juju_context::{ContextError, JujuContext};
 use crate::meta::{CharmMeta, MetadataError};
 use crate::model::Model;

@@ -19,16 +19,17 @@
 //! so they survive a rebuild of the charm with another compiler, or with
 //! its handlers moved to other modules.
 
+mod charm;
 mod log;
 pub(crate) mod notice;
 pub(crate) mod run;
 mod stored;
 
+pub use charm::Charm;
 pub use log::CRITICAL_TARGET;
 pub use run::{DispatchError, EmitKind, EmittedEvent};
 pub use stored::StoredState;
 
-use crate::charm::Charm;
 use crate::error::{HandlerError, HandlerResult, ModelError};
 use crate::event::custom::EmitQueue;
 use crate::event::{Event, EventKind, EventSource, On, Snapshot};

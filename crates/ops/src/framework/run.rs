@@ -2,11 +2,11 @@
 //! Juju dispatched, deliver custom events as they are emitted, run
 //! collect-status, and return what to persist.
 
+use super::Charm;
 use super::log::JujuLogSubscriber;
 use super::notice::{DeferredNotice, Persisted};
 use super::{CallError, Framework};
 use crate::backend::LogLevel;
-use crate::charm::Charm;
 use crate::error::{HandlerError, ModelError};
 use crate::event::{EventKind, Scope, Snapshot, event_path};
 use crate::juju_context::JujuContext;

@@ -1,6 +1,6 @@
 //! The [`Charm`] trait.
 
-use crate::framework::Framework;
+use super::Framework;
 
 /// A charm: built once per dispatch, it registers its observers and keeps
 /// what it needs (usually the [`Model`](crate::Model) and its stored state).

@@ -338,25 +338,7 @@ impl EventKind {
     /// Parses a hook name (`install`, `db-relation-changed`) as
     /// [`parse_dispatch_path`](Self::parse_dispatch_path) does.
     pub fn parse_hook(hook: &str) -> Option<(EventKind, Option<&str>)> {
-        // Exact names first, so a unit hook never reads as `<entity>-<suffix>`.
-        if let Some(row) = TABLE
-            .iter()
-            .find(|row| matches!(row.scope, Scope::Unit | Scope::Secret) && row.hook == hook)
-        {
-            return Some((row.kind, None));
-        }
-        TABLE
-            .iter()
-            .filter(|row| {
-                matches!(
-                    row.scope,
-                    Scope::Relation | Scope::Storage | Scope::Workload
-                )
-            })
-            .find_map(|row| {
-                let entity = hook.strip_suffix(row.hook)?.strip_suffix('-')?;
-                (!entity.is_empty()).then_some((row.kind, Some(entity)))
-            })
+        parse_spelled(hook, b'-', false)
     }
 
     /// Parses an ops event name (`start`, `db_relation_changed`,
@@ -364,29 +346,52 @@ impl EventKind {
     /// (underscores). `None` for a name no Juju or framework event has:
     /// a custom event.
     pub fn parse_ops_name(name: &str) -> Option<(EventKind, Option<&str>)> {
-        if let Some(row) = TABLE.iter().find(|row| {
-            matches!(row.scope, Scope::Unit | Scope::Secret | Scope::Framework)
-                && row.hook.replace('-', "_") == name
-        }) {
-            return Some((row.kind, None));
-        }
         if let Some(action) = name.strip_suffix("_action") {
             return (!action.is_empty()).then_some((EventKind::Action, Some(action)));
         }
-        TABLE
-            .iter()
-            .filter(|row| {
-                matches!(
-                    row.scope,
-                    Scope::Relation | Scope::Storage | Scope::Workload
-                )
-            })
-            .find_map(|row| {
-                let suffix = row.hook.replace('-', "_");
-                let entity = name.strip_suffix(suffix.as_str())?.strip_suffix('_')?;
-                (!entity.is_empty()).then_some((row.kind, Some(entity)))
-            })
+        parse_spelled(name, b'_', true)
     }
+}
+
+/// `name` without the suffix `hook` spelled with `separator` for `-`, and
+/// without the separator before it.
+fn strip_spelled_suffix<'a>(name: &'a str, hook: &str, separator: u8) -> Option<&'a str> {
+    let split = name.len().checked_sub(hook.len() + 1)?;
+    let (head, tail) = name.as_bytes().split_at(split);
+    let spelled = std::iter::once(separator)
+        .chain(hook.bytes().map(|b| if b == b'-' { separator } else { b }));
+    (tail.iter().copied().eq(spelled) && !head.is_empty()).then(|| &name[..split])
+}
+
+/// Parses a hook name (`separator` `-`) or an ops name (`_`): exact names
+/// first, so a unit event never reads as `<entity><sep><suffix>`.
+fn parse_spelled(name: &str, separator: u8, framework: bool) -> Option<(EventKind, Option<&str>)> {
+    let spelled_eq = |hook: &str| {
+        hook.len() == name.len()
+            && hook
+                .bytes()
+                .zip(name.bytes())
+                .all(|(h, n)| n == if h == b'-' { separator } else { h })
+    };
+    let exact = TABLE.iter().find(|row| {
+        (matches!(row.scope, Scope::Unit | Scope::Secret)
+            || (framework && row.scope == Scope::Framework))
+            && spelled_eq(row.hook)
+    });
+    if let Some(row) = exact {
+        return Some((row.kind, None));
+    }
+    TABLE
+        .iter()
+        .filter(|row| {
+            matches!(
+                row.scope,
+                Scope::Relation | Scope::Storage | Scope::Workload
+            )
+        })
+        .find_map(|row| {
+            strip_spelled_suffix(name, row.hook, separator).map(|entity| (row.kind, Some(entity)))
+        })
 }
 
 impl fmt::Display for EventKind {

@@ -123,7 +123,36 @@ pub fn handler_parts(type_name: &str) -> Option<(Option<String>, String)> {
 /// The name the framework records for a handler given to `observe`: the
 /// method's name, `None` for a closure.
 pub fn handler_name<F>() -> Option<String> {
-    handler_parts(std::any::type_name::<F>()).map(|(_, method)| method)
+    method_of(std::any::type_name::<F>()).map(str::to_owned)
+}
+
+/// The last path segment of a function's type name, without generic
+/// arguments and without allocating (this runs for every observer of every
+/// run): `a::B<T>::on_event<E>` → `on_event`. `None` for a closure or a
+/// function pointer.
+fn method_of(type_name: &str) -> Option<&str> {
+    let mut end = type_name.len();
+    if type_name.ends_with('>') {
+        let mut depth = 0usize;
+        for (i, byte) in type_name.bytes().enumerate().rev() {
+            match byte {
+                b'>' => depth += 1,
+                b'<' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // The last segment holds no `::`, so the last `::` before it is its start.
+    let method = type_name[..end].rsplit("::").next()?;
+    let named =
+        !method.is_empty() && !method.contains("{{") && !method.contains(['(', ')', ' ', '<', '>']);
+    named.then_some(method)
 }
 
 /// The last `::` segment of a path as `stringify!` prints it (for
@@ -137,7 +166,7 @@ impl<C: Charm> Framework<C> {
         let handle = charm_handle::<C>().to_owned();
         Framework {
             model,
-            paths: BTreeSet::from([handle.clone()]),
+            paths: BTreeSet::new(),
             handle,
             observers: Vec::new(),
             stored_in,
@@ -539,6 +568,7 @@ mod tests {
             let got = handler_parts(type_name);
             let got = got.as_ref().map(|(o, m)| (o.as_deref(), m.as_str()));
             assert_eq!(got, want, "{type_name}");
+            assert_eq!(method_of(type_name), want.map(|(_, m)| m), "{type_name}");
         }
     }
 }

@@ -4,6 +4,13 @@
 //! The production entry point and the testing harness both load metadata
 //! through [`CharmMeta`], so they cannot disagree about what a charm declares.
 
+mod parts;
+
+pub use parts::{
+    Assumes, CharmUser, ConfigType, ContainerBase, ContainerMeta, ContainerMount, ExtraBinding,
+    Links, PayloadMeta, ResourceMeta, ResourceType, StorageMeta, StorageMultiple, StorageType,
+};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,15 +52,31 @@ pub struct CharmMeta {
     /// Peer endpoints.
     pub peers: BTreeMap<String, RelationMeta>,
     /// Extra network bindings.
-    pub extra_bindings: BTreeMap<String, Value>,
+    pub extra_bindings: BTreeMap<String, ExtraBinding>,
     /// Workload containers (Kubernetes sidecar charms).
-    pub containers: BTreeMap<String, Value>,
+    pub containers: BTreeMap<String, ContainerMeta>,
     /// Storage the charm uses.
-    pub storage: BTreeMap<String, Value>,
+    pub storage: BTreeMap<String, StorageMeta>,
     /// Resources the charm uses.
-    pub resources: BTreeMap<String, Value>,
+    pub resources: BTreeMap<String, ResourceMeta>,
+    /// Payload classes (legacy).
+    pub payloads: BTreeMap<String, PayloadMeta>,
     /// Juju features the charm assumes.
-    pub assumes: Vec<Value>,
+    pub assumes: Vec<Assumes>,
+    /// The maintainers, as `Name <email>`.
+    pub maintainers: Vec<String>,
+    /// Tags for the charm's store page.
+    pub tags: Vec<String>,
+    /// Terms the operator must accept.
+    pub terms: Vec<String>,
+    /// Series (legacy machine charms).
+    pub series: Vec<String>,
+    /// The least Juju version the charm runs on (legacy; use `assumes`).
+    pub min_juju_version: Option<String>,
+    /// Which user the charm runs as on Kubernetes.
+    pub charm_user: Option<CharmUser>,
+    /// Documentation, issue tracker, source, website and contact.
+    pub links: Links,
     /// Configuration options.
     pub config: ConfigMeta,
     /// Actions, by name.
@@ -113,7 +136,7 @@ pub struct ConfigMeta {
 pub struct ConfigOption {
     /// `string`, `int`, `float`, `boolean` or `secret`; `None` when the metadata omits it.
     #[serde(rename = "type")]
-    pub kind: Option<String>,
+    pub kind: Option<ConfigType>,
     /// The default value, if any; Juju returns it from `config-get` when unset.
     pub default: Option<Value>,
     /// What the option is for.
@@ -132,6 +155,10 @@ pub struct ActionMeta {
     pub required: Vec<String>,
     /// Whether parameters not listed in `params` are allowed.
     pub additional_properties: Option<bool>,
+    /// Juju runs actions of one group one at a time.
+    pub execution_group: Option<String>,
+    /// Whether Juju may run this action while others run.
+    pub parallel: Option<bool>,
 }
 
 /// Why metadata could not be loaded. Each message names the file and the fix.
@@ -304,6 +331,40 @@ impl CharmMeta {
                 });
             }
         }
+        let invalid = |reason: String| MetadataError::Invalid {
+            file: file.to_owned(),
+            reason,
+        };
+        for (name, storage) in &self.storage {
+            if let Some(multiple) = &storage.multiple
+                && multiple.bounds().is_none()
+            {
+                return Err(invalid(format!(
+                    "storage {name:?} has multiple.range {:?}; write a count (`2`), a range (`1-10`) or an open range (`2-`)",
+                    multiple.range
+                )));
+            }
+        }
+        for (name, container) in &self.containers {
+            for mount in &container.mounts {
+                if !self.storage.contains_key(&mount.storage) {
+                    return Err(invalid(format!(
+                        "container {name:?} mounts storage {:?}, which is not declared; declare it under `storage`",
+                        mount.storage
+                    )));
+                }
+            }
+            if let Some(resource) = &container.resource
+                && self
+                    .resources
+                    .get(resource)
+                    .is_some_and(|r| r.kind != ResourceType::OciImage)
+            {
+                return Err(invalid(format!(
+                    "container {name:?} takes its image from resource {resource:?}, which is not an oci-image; give the resource `type: oci-image`"
+                )));
+            }
+        }
         Ok(self)
     }
 
@@ -396,5 +457,167 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("\"db\""), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod typed_tests {
+    use super::*;
+    use rstest::rstest;
+
+    const K8S_CHARM: &str = r#"
+type: charm
+name: webapp
+summary: A web application
+description: Serves pages.
+maintainers: ["Ann Example <ann@example.com>"]
+links:
+  documentation: https://example.com/docs
+  issues: https://example.com/issues
+  source: [https://example.com/src]
+charm-user: non-root
+assumes:
+  - k8s-api
+  - any-of:
+      - juju >= 3.4
+      - all-of: [juju >= 3.1, juju < 3.2]
+containers:
+  web:
+    resource: web-image
+    mounts:
+      - storage: data
+        location: /srv/data
+  sidecar:
+    bases:
+      - {name: ubuntu, channel: "22.04", architectures: [amd64]}
+storage:
+  data:
+    type: filesystem
+    location: /data
+    minimum-size: 1G
+    multiple: {range: 1-3}
+  scratch:
+    type: block
+    shared: true
+    read-only: true
+    properties: [transient]
+resources:
+  web-image:
+    type: oci-image
+    upstream-source: example/web:1
+  blob:
+    type: file
+    filename: blob.tar
+extra-bindings:
+  metrics: ~
+requires:
+  db: {interface: postgresql_client, limit: 1}
+provides:
+  logging: {interface: loki_push_api, scope: container}
+peers:
+  replicas: {interface: webapp_peers}
+config:
+  options:
+    port: {type: int, default: 8080, description: Where to listen.}
+    token: {type: secret}
+actions:
+  backup:
+    description: Back up.
+    params: {target: {type: string}}
+    required: [target]
+    additionalProperties: false
+    execution-group: backups
+    parallel: false
+"#;
+
+    #[test]
+    fn a_full_kubernetes_charm_is_typed() {
+        let meta = CharmMeta::from_yaml(K8S_CHARM).unwrap();
+        assert_eq!(meta.maintainers, ["Ann Example <ann@example.com>"]);
+        assert_eq!(meta.links.issues, ["https://example.com/issues"]);
+        assert_eq!(meta.links.source, ["https://example.com/src"]);
+        assert_eq!(meta.charm_user, Some(CharmUser::NonRoot));
+        assert_eq!(meta.assumes[0], Assumes::Feature("k8s-api".to_owned()));
+        let Assumes::AnyOf { any_of } = &meta.assumes[1] else {
+            panic!("{:?}", meta.assumes[1]);
+        };
+        assert!(matches!(&any_of[1], Assumes::AllOf { all_of } if all_of.len() == 2));
+        let web = &meta.containers["web"];
+        assert_eq!(web.resource.as_deref(), Some("web-image"));
+        assert_eq!(web.mounts[0].storage, "data");
+        assert_eq!(web.mounts[0].location.as_deref(), Some("/srv/data"));
+        assert_eq!(meta.containers["sidecar"].bases[0].channel, "22.04");
+        let data = &meta.storage["data"];
+        assert_eq!(data.kind, StorageType::Filesystem);
+        assert_eq!(data.minimum_size.as_deref(), Some("1G"));
+        assert_eq!(data.multiple.as_ref().unwrap().bounds(), Some((1, Some(3))));
+        let scratch = &meta.storage["scratch"];
+        assert_eq!(scratch.kind, StorageType::Block);
+        assert!(scratch.shared && scratch.read_only);
+        assert_eq!(scratch.properties, ["transient"]);
+        assert_eq!(meta.resources["web-image"].kind, ResourceType::OciImage);
+        assert_eq!(meta.resources["blob"].filename.as_deref(), Some("blob.tar"));
+        assert!(meta.extra_bindings.contains_key("metrics"));
+        assert!(meta.provides["logging"].is_container_scoped());
+        assert_eq!(meta.requires["db"].limit, Some(1));
+        assert_eq!(meta.config.options["port"].kind, Some(ConfigType::Int));
+        assert_eq!(meta.config.options["token"].kind, Some(ConfigType::Secret));
+        let backup = &meta.actions["backup"];
+        assert_eq!(backup.required, ["target"]);
+        assert_eq!(backup.execution_group.as_deref(), Some("backups"));
+        assert_eq!(backup.parallel, Some(false));
+    }
+
+    #[test]
+    fn typed_metadata_round_trips_through_serde() {
+        let meta = CharmMeta::from_yaml(K8S_CHARM).unwrap();
+        let json = serde_json::to_value(&meta).unwrap();
+        let back: CharmMeta = serde_json::from_value(json).unwrap();
+        assert_eq!(back, meta);
+    }
+
+    #[rstest]
+    #[case::storage_type("storage: {s: {type: tape}}", "unknown variant `tape`")]
+    #[case::bad_range(
+        "storage: {s: {type: block, multiple: {range: 3-1}}}",
+        "multiple.range \"3-1\""
+    )]
+    #[case::word_range("storage: {s: {multiple: {range: many}}}", "multiple.range \"many\"")]
+    #[case::undeclared_mount(
+        "containers: {web: {mounts: [{storage: data}]}}",
+        "mounts storage \"data\", which is not declared"
+    )]
+    #[case::image_is_a_file(
+        "containers: {web: {resource: r}}\nresources: {r: {type: file}}",
+        "not an oci-image"
+    )]
+    #[case::resource_type("resources: {r: {type: tarball}}", "unknown variant `tarball`")]
+    #[case::charm_user("charm-user: admin", "unknown variant `admin`")]
+    fn bad_metadata_is_refused_with_the_key(#[case] yaml: &str, #[case] needle: &str) {
+        let err = CharmMeta::from_yaml(&format!("name: x\n{yaml}\n")).unwrap_err();
+        assert!(err.to_string().contains(needle), "{err}");
+    }
+
+    #[rstest]
+    #[case::count("2", (2, Some(2)))]
+    #[case::closed("1-10", (1, Some(10)))]
+    #[case::open("2-", (2, None))]
+    fn storage_ranges_are_read_as_juju_writes_them(
+        #[case] range: &str,
+        #[case] want: (u32, Option<u32>),
+    ) {
+        let multiple = StorageMultiple {
+            range: range.to_owned(),
+        };
+        assert_eq!(multiple.bounds(), Some(want));
+    }
+
+    #[test]
+    fn an_unknown_config_type_still_loads_for_the_harness_to_report() {
+        let meta = CharmMeta::from_yaml("name: x\nconfig: {options: {a: {type: colour}}}").unwrap();
+        assert_eq!(
+            meta.config.options["a"].kind,
+            Some(ConfigType::Other("colour".to_owned()))
+        );
     }
 }

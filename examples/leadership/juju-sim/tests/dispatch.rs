@@ -243,6 +243,16 @@ impl Juju {
         self.update_world(|w| w["model"] = json!(store));
     }
 
+    /// The leader writes its name to the peer relation's application databag.
+    fn announce_leader(&self, leader: &str) {
+        self.update_store(|store| {
+            let peers = &mut store.relations.get_mut(0).unwrap().sides[0];
+            peers
+                .app_data
+                .insert("leader".to_owned(), leader.to_owned());
+        });
+    }
+
     /// The peer relation's application databag.
     fn peer_app_data(&self) -> StringMap {
         self.store().relations.get(0).unwrap().sides[0]
@@ -571,12 +581,7 @@ fn a_deferred_peer_event_survives_into_the_next_dispatch() {
 
     // The leader announces itself; the next event (here a secret-changed,
     // which this charm does not observe) re-emits the deferred one first.
-    juju.update_store(|store| {
-        let peers = &mut store.relations.get_mut(0).unwrap().sides[0];
-        peers
-            .app_data
-            .insert("leader".to_owned(), "leadership/1".to_owned());
-    });
+    juju.announce_leader("leadership/1");
     let run = juju.dispatch(
         "hooks/secret-changed",
         &[
@@ -826,12 +831,7 @@ fn events_the_charm_does_not_define_exit_0(
     let juju = Juju::new(&format!("undefined-{}", slug(message)), world(false));
     juju.peer_changed(&[]).succeeded();
     assert_eq!(juju.deferred().len(), 1);
-    juju.update_store(|store| {
-        let peers = &mut store.relations.get_mut(0).unwrap().sides[0];
-        peers
-            .app_data
-            .insert("leader".to_owned(), "leadership/1".to_owned());
-    });
+    juju.announce_leader("leadership/1");
 
     let mut extra = extra.to_vec();
     extra.push(("JUJU_DEBUG", "1"));
@@ -1039,12 +1039,7 @@ fn a_library_objects_custom_event_is_deferred_and_reemitted_across_dispatches() 
 
     // The leader speaks; the re-emitted relation event makes the library
     // emit `leader_known`, which the charm (not started yet) defers.
-    juju.update_store(|store| {
-        let peers = &mut store.relations.get_mut(0).unwrap().sides[0];
-        peers
-            .app_data
-            .insert("leader".to_owned(), "leadership/1".to_owned());
-    });
+    juju.announce_leader("leadership/1");
     juju.dispatch("hooks/update-status", &[]).succeeded();
     let deferred = juju.deferred();
     assert_eq!(deferred.len(), 1, "{deferred:#?}");

@@ -1,10 +1,12 @@
 //! Port of <https://github.com/canonical/operator/blob/main/testing/tests/test_e2e/test_event.py>.
 //!
-//! Events are built only through `ctx.on` here (never from a string), and
+//! Events are run only through `ctx.on` here; names are classified by the
+//! event table (`EventKind::parse_ops_name`), and
 //! the framework emits no `pre_commit`/`commit` events: the captured
 //! framework events are the collect-status ones.
 
 use crate::helpers::{CatchAll, Probe, catch_all, meta};
+use ops::event::{EventKind, Scope};
 use ops::{Charm, Framework, HandlerResult, UpdateStatusEvent, on};
 use ops_testing::{Context, EmitKind, Relation, Secret, State};
 use pretty_assertions::assert_eq;
@@ -94,4 +96,41 @@ fn test_emitted_deferred() {
     let kinds: Vec<&str> = ctx.emitted_events.iter().map(|e| e.name.as_str()).collect();
     // Upstream also records pre_commit and commit.
     assert_eq!(kinds, ["update_status", "start", "collect_unit_status"]);
+}
+
+/// Upstream's `_EventType`, as our event table's scopes.
+#[rstest]
+#[case("foo_relation_changed", Some(Scope::Relation))]
+#[case("foo_relation_created", Some(Scope::Relation))]
+#[case("foo_bar_baz_relation_created", Some(Scope::Relation))]
+#[case("foo_storage_attached", Some(Scope::Storage))]
+#[case("foo_storage_detaching", Some(Scope::Storage))]
+#[case("foo_bar_baz_storage_detaching", Some(Scope::Storage))]
+#[case("foo_pebble_ready", Some(Scope::Workload))]
+#[case("foo_bar_baz_pebble_ready", Some(Scope::Workload))]
+#[case("foo_pebble_custom_notice", Some(Scope::Workload))]
+#[case("foo_bar_baz_pebble_custom_notice", Some(Scope::Workload))]
+#[case("secret_remove", Some(Scope::Secret))]
+#[case("collect_unit_status", Some(Scope::Framework))]
+#[case("collect_app_status", Some(Scope::Framework))]
+// `pre_commit` and `commit` are framework events upstream; the Rust
+// framework has neither, so they classify as custom names here.
+#[case("pre_commit", None)]
+#[case("commit", None)]
+#[case("foo", None)]
+#[case("kaboozle_bar_baz", None)]
+fn test_event_type(#[case] evt: &str, #[case] expected: Option<Scope>) {
+    let parsed = EventKind::parse_ops_name(evt);
+    assert_eq!(parsed.map(|(kind, _)| kind.scope()), expected, "{evt}");
+    // Builtin iff the name is an event of the table (None: custom).
+    let entity = parsed.and_then(|(_, entity)| entity);
+    if matches!(
+        expected,
+        Some(Scope::Relation | Scope::Storage | Scope::Workload)
+    ) {
+        assert!(
+            entity.is_some_and(|e| e == "foo" || e == "foo_bar_baz"),
+            "{evt}: {entity:?}"
+        );
+    }
 }

@@ -71,7 +71,7 @@ fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &m
     let secret_allowed = !identity.juju_version.as_slice().lt(&[3, 4][..]);
     for (name, option) in &meta.config.options {
         let field = || format!("metadata config.options.{name}");
-        match option.kind.as_deref() {
+        match option.kind.as_ref().map(ops::meta::ConfigType::as_str) {
             None => report.add(
                 field(),
                 "the option has no `type`; add one of string, int, float, boolean, secret",
@@ -94,7 +94,7 @@ fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &m
             report.add(field(), "not a config option of the charm; declare it in charmcraft.yaml or remove it from the State");
             continue;
         };
-        let Some(kind) = option.kind.as_deref() else {
+        let Some(kind) = option.kind.as_ref().map(ops::meta::ConfigType::as_str) else {
             continue;
         };
         if !config_type_matches(kind, value) {

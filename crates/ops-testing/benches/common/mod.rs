@@ -156,7 +156,7 @@ pub fn explicit_meta_config_actions() -> CharmMeta {
     meta.config.options.insert(
         "conf".to_owned(),
         ConfigOption {
-            kind: Some("int".to_owned()),
+            kind: Some(ops::meta::ConfigType::Int),
             description: "bar".to_owned(),
             ..ConfigOption::default()
         },

@@ -44,20 +44,511 @@ pub struct CharmMeta {
     pub provides: BTreeMap<String, RelationMeta>,
     /// Peer endpoints.
     pub peers: BTreeMap<String, RelationMeta>,
-    /// Extra network bindings.
-    pub extra_bindings: BTreeMap<String, Value>,
+    /// Extra network bindings (`name: ~`).
+    pub extra_bindings: BTreeMap<String, ExtraBinding>,
     /// Workload containers (Kubernetes sidecar charms).
-    pub containers: BTreeMap<String, Value>,
+    pub containers: BTreeMap<String, ContainerMeta>,
     /// Storage the charm uses.
-    pub storage: BTreeMap<String, Value>,
+    pub storage: BTreeMap<String, StorageMeta>,
     /// Resources the charm uses.
-    pub resources: BTreeMap<String, Value>,
-    /// Juju features the charm assumes.
-    pub assumes: Vec<Value>,
+    pub resources: BTreeMap<String, ResourceMeta>,
+    /// Payloads the charm tracks.
+    pub payloads: BTreeMap<String, PayloadMeta>,
+    /// Juju features the charm assumes; all must hold (an implicit all-of).
+    pub assumes: Vec<JujuAssumes>,
+    /// Maintainers, as `Name <email>` or whatever the charm wrote.
+    pub maintainers: Vec<String>,
+    /// The legacy single `maintainer` key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    /// The `links` section.
+    pub links: MetadataLinks,
+    /// Legacy top-level `website` (string or list).
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub website: Vec<String>,
+    /// Legacy top-level `source` (string or list).
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub source: Vec<String>,
+    /// Legacy top-level `issues` (string or list).
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub issues: Vec<String>,
+    /// Legacy top-level `docs` link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs: Option<String>,
+    /// Charmhub tags.
+    pub tags: Vec<String>,
+    /// Terms to agree to before deploying.
+    pub terms: Vec<String>,
+    /// Supported series (legacy machine charms), default first.
+    pub series: Vec<String>,
+    /// The oldest Juju the charm runs on (legacy; prefer `assumes`).
+    pub min_juju_version: Option<String>,
+    /// Which user runs the hook code.
+    pub charm_user: CharmUser,
     /// Configuration options.
     pub config: ConfigMeta,
     /// Actions, by name.
     pub actions: BTreeMap<String, ActionMeta>,
+}
+
+/// `global` (the default) or `container` (subordinate relations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelationScope {
+    /// Every unit of the remote application.
+    #[default]
+    Global,
+    /// Only the principal unit in the same container (subordinates).
+    Container,
+}
+
+/// What kind of storage a `storage` entry declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StorageType {
+    /// A mounted filesystem.
+    #[default]
+    Filesystem,
+    /// A raw block device.
+    Block,
+}
+
+/// How many instances of a storage a unit may have (`multiple.range`):
+/// `"2"` is exactly two, `"1-10"` one to ten, `"3-"` or `"3+"` three or more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageRange {
+    /// The fewest instances.
+    pub min: u32,
+    /// The most instances, `None` when unbounded.
+    pub max: Option<u32>,
+}
+
+impl StorageRange {
+    /// Parses Juju's range syntax (`"2"`, `"1-10"`, `"3-"`, `"3+"`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "bad storage range {text:?}; write `N`, `N-M` (with N <= M), `N-` or `N+`, for example \"1-10\""
+            )
+        };
+        let number = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
+        let text_t = text.trim();
+        let range = if let Some(min) = text_t.strip_suffix('+') {
+            StorageRange {
+                min: number(min)?,
+                max: None,
+            }
+        } else if let Some((min, max)) = text_t.split_once('-') {
+            let min = number(min)?;
+            let max = if max.trim().is_empty() {
+                None
+            } else {
+                Some(number(max)?)
+            };
+            StorageRange { min, max }
+        } else {
+            let n = number(text_t)?;
+            StorageRange {
+                min: n,
+                max: Some(n),
+            }
+        };
+        if range.max.is_some_and(|max| max < range.min) {
+            return Err(bad());
+        }
+        Ok(range)
+    }
+}
+
+impl std::fmt::Display for StorageRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.max {
+            Some(max) if max == self.min => write!(f, "{max}"),
+            Some(max) => write!(f, "{}-{max}", self.min),
+            None => write!(f, "{}-", self.min),
+        }
+    }
+}
+
+impl Serialize for StorageRange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for StorageRange {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u32),
+            Text(String),
+        }
+        let text = match Raw::deserialize(deserializer).map_err(|_| {
+            serde::de::Error::custom(
+                "a storage range is a number or a string such as \"1-10\", \"2\" or \"3-\"",
+            )
+        })? {
+            Raw::Number(n) => n.to_string(),
+            Raw::Text(text) => text,
+        };
+        StorageRange::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The `multiple` section of a storage entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageMultiple {
+    /// How many instances a unit may have.
+    pub range: StorageRange,
+}
+
+/// One `storage` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct StorageMeta {
+    /// `filesystem` or `block` (required).
+    #[serde(rename = "type")]
+    pub kind: StorageType,
+    /// What the storage is for.
+    #[serde(default)]
+    pub description: String,
+    /// Whether all units of the application share it.
+    #[serde(default)]
+    pub shared: bool,
+    /// Whether it is mounted read-only.
+    #[serde(default)]
+    pub read_only: bool,
+    /// The smallest size Juju may provision, such as `1G`.
+    #[serde(default)]
+    pub minimum_size: Option<String>,
+    /// Where a filesystem is mounted on the machine.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// How many instances a unit may have; `None` means exactly one.
+    #[serde(default)]
+    pub multiple: Option<StorageMultiple>,
+    /// Extra characteristics; Juju knows only `transient`.
+    #[serde(default)]
+    pub properties: Vec<String>,
+}
+
+impl StorageMeta {
+    /// A storage of this type with defaults otherwise.
+    pub fn new(kind: StorageType) -> Self {
+        StorageMeta {
+            kind,
+            ..StorageMeta::default()
+        }
+    }
+}
+
+/// What kind of resource a `resources` entry declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceType {
+    /// A file, uploaded or fetched from Charmhub.
+    #[default]
+    File,
+    /// A container image for a workload container.
+    OciImage,
+}
+
+/// One `resources` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ResourceMeta {
+    /// `file` or `oci-image` (required).
+    #[serde(rename = "type")]
+    pub kind: ResourceType,
+    /// The file name the charm sees (file resources).
+    #[serde(default)]
+    pub filename: Option<String>,
+    /// What the resource is.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One `payloads` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PayloadMeta {
+    /// The payload class, such as `docker`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A base a container image may be resolved from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ContainerBase {
+    /// The OS name, such as `ubuntu`.
+    pub name: String,
+    /// The OS channel, such as `22.04/stable`.
+    pub channel: String,
+    /// The architectures the image exists for.
+    #[serde(default)]
+    pub architectures: Vec<String>,
+}
+
+/// One `mounts` entry of a container: a declared storage and where it appears.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ContainerMount {
+    /// The storage name; it must be declared under `storage`.
+    pub storage: String,
+    /// The mount point inside the container.
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+/// One `containers` entry (Kubernetes sidecar charms).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContainerMeta {
+    /// The `oci-image` resource the container runs (not with `bases`).
+    pub resource: Option<String>,
+    /// Bases to resolve the image from, most preferred first (not with `resource`).
+    pub bases: Vec<ContainerBase>,
+    /// Storage mounted into the container.
+    pub mounts: Vec<ContainerMount>,
+    /// The user id the workload runs as (Juju 3.5+).
+    pub uid: Option<u32>,
+    /// The group id the workload runs as (Juju 3.5+).
+    pub gid: Option<u32>,
+}
+
+impl ContainerMeta {
+    /// Every location the storage `storage` is mounted at, in declaration order.
+    pub fn mount_locations(&self, storage: &str) -> Vec<&str> {
+        self.mounts
+            .iter()
+            .filter(|m| m.storage == storage)
+            .filter_map(|m| m.location.as_deref())
+            .collect()
+    }
+}
+
+/// An `extra-bindings` entry; it carries no value (`name: ~`, or `name: {}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExtraBinding;
+
+impl Serialize for ExtraBinding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_none()
+    }
+}
+
+impl<'de> Deserialize<'de> for ExtraBinding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // `name: ~` is the documented form; `name: {}` is accepted as ops does.
+        match Option::<BTreeMap<String, serde::de::IgnoredAny>>::deserialize(deserializer) {
+            Ok(None) => Ok(ExtraBinding),
+            Ok(Some(map)) if map.is_empty() => Ok(ExtraBinding),
+            _ => Err(serde::de::Error::custom(
+                "an extra binding takes no value; write `name: ~`",
+            )),
+        }
+    }
+}
+
+/// One `assumes` entry: a feature (`juju >= 3.4`, `k8s-api`) or a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JujuAssumes {
+    /// One feature expression.
+    Feature(String),
+    /// Satisfied when any of these is.
+    AnyOf(Vec<JujuAssumes>),
+    /// Satisfied when all of these are.
+    AllOf(Vec<JujuAssumes>),
+}
+
+impl Serialize for JujuAssumes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            JujuAssumes::Feature(f) => serializer.serialize_str(f),
+            JujuAssumes::AnyOf(items) | JujuAssumes::AllOf(items) => {
+                let key = if matches!(self, JujuAssumes::AnyOf(_)) {
+                    "any-of"
+                } else {
+                    "all-of"
+                };
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry(key, items)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for JujuAssumes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = JujuAssumes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a feature string, or a map with one key `any-of` or `all-of` holding a list",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<JujuAssumes, E> {
+                Ok(JujuAssumes::Feature(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JujuAssumes, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(serde::de::Error::custom(
+                        "an empty assumes group; write `any-of: [...]` or `all-of: [...]`",
+                    ));
+                };
+                let items: Vec<JujuAssumes> = map.next_value()?;
+                let group = match key.as_str() {
+                    "any-of" => JujuAssumes::AnyOf(items),
+                    "all-of" => JujuAssumes::AllOf(items),
+                    other => {
+                        return Err(serde::de::Error::custom(format!(
+                            "unknown assumes condition {other:?}; use `any-of` or `all-of`"
+                        )));
+                    }
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(serde::de::Error::custom(
+                        "an assumes group has one key; nest a second `any-of`/`all-of` in the list instead",
+                    ));
+                }
+                Ok(group)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// Which user runs the charm's hook code (`charm-user`, Juju 3.6+).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CharmUser {
+    /// root (the default).
+    #[default]
+    Root,
+    /// A user other than root, with sudo.
+    Sudoer,
+    /// A user other than root, without sudo.
+    NonRoot,
+}
+
+/// A string or a list of strings in YAML; always a list here.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        One(String),
+        Many(Vec<String>),
+        Null(()),
+    }
+    Ok(
+        match Raw::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom("expected a URL or a list of URLs"))?
+        {
+            Raw::One(s) => vec![s],
+            Raw::Many(v) => v,
+            Raw::Null(()) => Vec::new(),
+        },
+    )
+}
+
+/// The `links` section (and its legacy top-level keys).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetadataLinks {
+    /// Project websites.
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub website: Vec<String>,
+    /// Where the charm's source code is.
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub source: Vec<String>,
+    /// The issue tracker.
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub issues: Vec<String>,
+    /// The documentation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<String>,
+    /// Who to contact (ops counts it as a maintainer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// The type of a config option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigType {
+    /// `string`
+    String,
+    /// `int`
+    Int,
+    /// `float`
+    Float,
+    /// `boolean`
+    Boolean,
+    /// `secret` (a secret URI; Juju 3.4+)
+    Secret,
+    /// A type Juju does not know; kept so the consistency checker can report it.
+    Other(String),
+}
+
+impl ConfigType {
+    /// The name as written in YAML.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ConfigType::String => "string",
+            ConfigType::Int => "int",
+            ConfigType::Float => "float",
+            ConfigType::Boolean => "boolean",
+            ConfigType::Secret => "secret",
+            ConfigType::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConfigType {
+    fn from(value: &str) -> Self {
+        match value {
+            "string" => ConfigType::String,
+            "int" => ConfigType::Int,
+            "float" => ConfigType::Float,
+            "boolean" => ConfigType::Boolean,
+            "secret" => ConfigType::Secret,
+            other => ConfigType::Other(other.to_owned()),
+        }
+    }
+}
+
+impl Serialize for ConfigType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ConfigType::from(text.as_str()))
+    }
 }
 
 /// A file [`CharmMeta::load_with_sources`] read, and its content (`None`
@@ -78,8 +569,9 @@ pub struct RelationMeta {
     pub interface: String,
     /// The most relations this endpoint may have, if limited.
     pub limit: Option<u32>,
-    /// `global` (the default) or `container` (subordinate relations).
-    pub scope: Option<String>,
+    /// `global` (the default) or `container` (subordinate relations);
+    /// `None` when the metadata omits it, which means global.
+    pub scope: Option<RelationScope>,
     /// Whether the relation is optional.
     pub optional: bool,
 }
@@ -95,7 +587,7 @@ impl RelationMeta {
 
     /// Whether this is a subordinate (`scope: container`) endpoint.
     pub fn is_container_scoped(&self) -> bool {
-        self.scope.as_deref() == Some("container")
+        self.scope == Some(RelationScope::Container)
     }
 }
 
@@ -113,7 +605,7 @@ pub struct ConfigMeta {
 pub struct ConfigOption {
     /// `string`, `int`, `float`, `boolean` or `secret`; `None` when the metadata omits it.
     #[serde(rename = "type")]
-    pub kind: Option<String>,
+    pub kind: Option<ConfigType>,
     /// The default value, if any; Juju returns it from `config-get` when unset.
     pub default: Option<Value>,
     /// What the option is for.
@@ -124,14 +616,23 @@ pub struct ConfigOption {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", default)]
 pub struct ActionMeta {
+    /// A short title.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub title: String,
     /// What the action does.
     pub description: String,
     /// JSON-schema of each parameter, by name.
     pub params: BTreeMap<String, Value>,
     /// Names of the required parameters.
     pub required: Vec<String>,
-    /// Whether parameters not listed in `params` are allowed.
+    /// Whether parameters not listed in `params` are allowed
+    /// (`additionalProperties`, as in JSON schema).
+    #[serde(rename = "additionalProperties", alias = "additional-properties")]
     pub additional_properties: Option<bool>,
+    /// Actions of the same group run one after another (Juju 3+).
+    pub execution_group: Option<String>,
+    /// Whether the action may run while others run (Juju 3+).
+    pub parallel: Option<bool>,
 }
 
 /// Why metadata could not be loaded. Each message names the file and the fix.
@@ -292,6 +793,57 @@ impl CharmMeta {
                 reason: "the charm has no `name`; add `name: <charm-name>`".to_owned(),
             });
         }
+        let invalid = |reason: String| MetadataError::Invalid {
+            file: file.to_owned(),
+            reason,
+        };
+        for (name, storage) in &self.storage {
+            if let Some(bad) = storage.properties.iter().find(|p| *p != "transient") {
+                return Err(invalid(format!(
+                    "storage.{name}.properties: unknown property {bad:?}; Juju knows only `transient`"
+                )));
+            }
+            if let Some(size) = &storage.minimum_size {
+                let digits = size.trim_end_matches(['M', 'G', 'T', 'P', 'E', 'Z', 'Y']);
+                let suffixes = size.len() - digits.len();
+                if digits.is_empty() || suffixes > 1 || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(invalid(format!(
+                        "storage.{name}.minimum-size: {size:?} is not a size; write a number with an \
+                         optional unit M, G, T, P, E, Z or Y, for example `1G`"
+                    )));
+                }
+            }
+        }
+        for (name, container) in &self.containers {
+            if container.resource.is_some() && !container.bases.is_empty() {
+                return Err(invalid(format!(
+                    "containers.{name}: a container has either `resource` or `bases`, not both; remove one"
+                )));
+            }
+            // An undeclared resource is left to Juju (charms and tests often name
+            // the image only); one declared with the wrong type is refused.
+            if let Some(resource) = &container.resource
+                && self
+                    .resources
+                    .get(resource)
+                    .is_some_and(|meta| meta.kind != ResourceType::OciImage)
+            {
+                return Err(invalid(format!(
+                    "containers.{name}.resource: resource {resource:?} is not of type `oci-image`; \
+                     change its type or name an oci-image resource"
+                )));
+            }
+            for (i, mount) in container.mounts.iter().enumerate() {
+                if !self.storage.contains_key(&mount.storage) {
+                    return Err(invalid(format!(
+                        "containers.{name}.mounts[{i}]: storage {:?} is not declared under `storage`; \
+                         declare it there or fix the name",
+                        mount.storage
+                    )));
+                }
+            }
+        }
         let mut seen = BTreeSet::new();
         for endpoint in self.endpoints().map(|(name, _, _)| name) {
             if !seen.insert(endpoint) {
@@ -305,6 +857,39 @@ impl CharmMeta {
             }
         }
         Ok(self)
+    }
+
+    /// Every maintainer, as ops lists them: `maintainer`, then `maintainers`,
+    /// then `links.contact`.
+    pub fn all_maintainers(&self) -> Vec<&str> {
+        self.maintainer
+            .iter()
+            .chain(&self.maintainers)
+            .chain(&self.links.contact)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The links, as ops reads them: a legacy top-level key (`website`,
+    /// `source`, `issues`, `docs`) wins over the `links` section.
+    pub fn all_links(&self) -> MetadataLinks {
+        let pick = |top: &Vec<String>, links: &Vec<String>| {
+            if top.is_empty() {
+                links.clone()
+            } else {
+                top.clone()
+            }
+        };
+        MetadataLinks {
+            website: pick(&self.website, &self.links.website),
+            source: pick(&self.source, &self.links.source),
+            issues: pick(&self.issues, &self.links.issues),
+            documentation: self
+                .docs
+                .clone()
+                .or_else(|| self.links.documentation.clone()),
+            contact: self.links.contact.clone(),
+        }
     }
 
     /// Every relation endpoint: (name, role, metadata), requires first, then provides, then peers.

@@ -4,13 +4,6 @@
 //! The production entry point and the testing harness both load metadata
 //! through [`CharmMeta`], so they cannot disagree about what a charm declares.
 
-mod parts;
-
-pub use parts::{
-    Assumes, CharmUser, ConfigType, ContainerBase, ContainerMeta, ContainerMount, ExtraBinding,
-    Links, PayloadMeta, ResourceMeta, ResourceType, StorageMeta, StorageMultiple, StorageType,
-};
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,7 +44,7 @@ pub struct CharmMeta {
     pub provides: BTreeMap<String, RelationMeta>,
     /// Peer endpoints.
     pub peers: BTreeMap<String, RelationMeta>,
-    /// Extra network bindings.
+    /// Extra network bindings (`name: ~`).
     pub extra_bindings: BTreeMap<String, ExtraBinding>,
     /// Workload containers (Kubernetes sidecar charms).
     pub containers: BTreeMap<String, ContainerMeta>,
@@ -59,28 +52,503 @@ pub struct CharmMeta {
     pub storage: BTreeMap<String, StorageMeta>,
     /// Resources the charm uses.
     pub resources: BTreeMap<String, ResourceMeta>,
-    /// Payload classes (legacy).
+    /// Payloads the charm tracks.
     pub payloads: BTreeMap<String, PayloadMeta>,
-    /// Juju features the charm assumes.
-    pub assumes: Vec<Assumes>,
-    /// The maintainers, as `Name <email>`.
+    /// Juju features the charm assumes; all must hold (an implicit all-of).
+    pub assumes: Vec<JujuAssumes>,
+    /// Maintainers, as `Name <email>` or whatever the charm wrote.
     pub maintainers: Vec<String>,
-    /// Tags for the charm's store page.
+    /// The legacy single `maintainer` key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    /// The `links` section.
+    pub links: MetadataLinks,
+    /// Legacy top-level `website` (string or list).
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub website: Vec<String>,
+    /// Legacy top-level `source` (string or list).
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub source: Vec<String>,
+    /// Legacy top-level `issues` (string or list).
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub issues: Vec<String>,
+    /// Legacy top-level `docs` link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs: Option<String>,
+    /// Charmhub tags.
     pub tags: Vec<String>,
-    /// Terms the operator must accept.
+    /// Terms to agree to before deploying.
     pub terms: Vec<String>,
-    /// Series (legacy machine charms).
+    /// Supported series (legacy machine charms), default first.
     pub series: Vec<String>,
-    /// The least Juju version the charm runs on (legacy; use `assumes`).
+    /// The oldest Juju the charm runs on (legacy; prefer `assumes`).
     pub min_juju_version: Option<String>,
-    /// Which user the charm runs as on Kubernetes.
-    pub charm_user: Option<CharmUser>,
-    /// Documentation, issue tracker, source, website and contact.
-    pub links: Links,
+    /// Which user runs the hook code.
+    pub charm_user: CharmUser,
     /// Configuration options.
     pub config: ConfigMeta,
     /// Actions, by name.
     pub actions: BTreeMap<String, ActionMeta>,
+}
+
+/// `global` (the default) or `container` (subordinate relations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelationScope {
+    /// Every unit of the remote application.
+    #[default]
+    Global,
+    /// Only the principal unit in the same container (subordinates).
+    Container,
+}
+
+/// What kind of storage a `storage` entry declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StorageType {
+    /// A mounted filesystem.
+    #[default]
+    Filesystem,
+    /// A raw block device.
+    Block,
+}
+
+/// How many instances of a storage a unit may have (`multiple.range`):
+/// `"2"` is exactly two, `"1-10"` one to ten, `"3-"` or `"3+"` three or more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageRange {
+    /// The fewest instances.
+    pub min: u32,
+    /// The most instances, `None` when unbounded.
+    pub max: Option<u32>,
+}
+
+impl StorageRange {
+    /// Parses Juju's range syntax (`"2"`, `"1-10"`, `"3-"`, `"3+"`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "bad storage range {text:?}; write `N`, `N-M` (with N <= M), `N-` or `N+`, for example \"1-10\""
+            )
+        };
+        let number = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
+        let text_t = text.trim();
+        let range = if let Some(min) = text_t.strip_suffix('+') {
+            StorageRange {
+                min: number(min)?,
+                max: None,
+            }
+        } else if let Some((min, max)) = text_t.split_once('-') {
+            let min = number(min)?;
+            let max = if max.trim().is_empty() {
+                None
+            } else {
+                Some(number(max)?)
+            };
+            StorageRange { min, max }
+        } else {
+            let n = number(text_t)?;
+            StorageRange {
+                min: n,
+                max: Some(n),
+            }
+        };
+        if range.max.is_some_and(|max| max < range.min) {
+            return Err(bad());
+        }
+        Ok(range)
+    }
+}
+
+impl std::fmt::Display for StorageRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.max {
+            Some(max) if max == self.min => write!(f, "{max}"),
+            Some(max) => write!(f, "{}-{max}", self.min),
+            None => write!(f, "{}-", self.min),
+        }
+    }
+}
+
+impl Serialize for StorageRange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for StorageRange {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u32),
+            Text(String),
+        }
+        let text = match Raw::deserialize(deserializer).map_err(|_| {
+            serde::de::Error::custom(
+                "a storage range is a number or a string such as \"1-10\", \"2\" or \"3-\"",
+            )
+        })? {
+            Raw::Number(n) => n.to_string(),
+            Raw::Text(text) => text,
+        };
+        StorageRange::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The `multiple` section of a storage entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageMultiple {
+    /// How many instances a unit may have.
+    pub range: StorageRange,
+}
+
+/// One `storage` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct StorageMeta {
+    /// `filesystem` or `block` (required).
+    #[serde(rename = "type")]
+    pub kind: StorageType,
+    /// What the storage is for.
+    #[serde(default)]
+    pub description: String,
+    /// Whether all units of the application share it.
+    #[serde(default)]
+    pub shared: bool,
+    /// Whether it is mounted read-only.
+    #[serde(default)]
+    pub read_only: bool,
+    /// The smallest size Juju may provision, such as `1G`.
+    #[serde(default)]
+    pub minimum_size: Option<String>,
+    /// Where a filesystem is mounted on the machine.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// How many instances a unit may have; `None` means exactly one.
+    #[serde(default)]
+    pub multiple: Option<StorageMultiple>,
+    /// Extra characteristics; Juju knows only `transient`.
+    #[serde(default)]
+    pub properties: Vec<String>,
+}
+
+impl StorageMeta {
+    /// A storage of this type with defaults otherwise.
+    pub fn new(kind: StorageType) -> Self {
+        StorageMeta {
+            kind,
+            ..StorageMeta::default()
+        }
+    }
+}
+
+/// What kind of resource a `resources` entry declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceType {
+    /// A file, uploaded or fetched from Charmhub.
+    #[default]
+    File,
+    /// A container image for a workload container.
+    OciImage,
+}
+
+/// One `resources` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ResourceMeta {
+    /// `file` or `oci-image` (required).
+    #[serde(rename = "type")]
+    pub kind: ResourceType,
+    /// The file name the charm sees (file resources).
+    #[serde(default)]
+    pub filename: Option<String>,
+    /// What the resource is.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One `payloads` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PayloadMeta {
+    /// The payload class, such as `docker`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A base a container image may be resolved from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ContainerBase {
+    /// The OS name, such as `ubuntu`.
+    pub name: String,
+    /// The OS channel, such as `22.04/stable`.
+    pub channel: String,
+    /// The architectures the image exists for.
+    #[serde(default)]
+    pub architectures: Vec<String>,
+}
+
+/// One `mounts` entry of a container: a declared storage and where it appears.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ContainerMount {
+    /// The storage name; it must be declared under `storage`.
+    pub storage: String,
+    /// The mount point inside the container.
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+/// One `containers` entry (Kubernetes sidecar charms).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContainerMeta {
+    /// The `oci-image` resource the container runs (not with `bases`).
+    pub resource: Option<String>,
+    /// Bases to resolve the image from, most preferred first (not with `resource`).
+    pub bases: Vec<ContainerBase>,
+    /// Storage mounted into the container.
+    pub mounts: Vec<ContainerMount>,
+    /// The user id the workload runs as (Juju 3.5+).
+    pub uid: Option<u32>,
+    /// The group id the workload runs as (Juju 3.5+).
+    pub gid: Option<u32>,
+}
+
+impl ContainerMeta {
+    /// Every location the storage `storage` is mounted at, in declaration order.
+    pub fn mount_locations(&self, storage: &str) -> Vec<&str> {
+        self.mounts
+            .iter()
+            .filter(|m| m.storage == storage)
+            .filter_map(|m| m.location.as_deref())
+            .collect()
+    }
+}
+
+/// An `extra-bindings` entry; it carries no value (`name: ~`, or `name: {}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExtraBinding;
+
+impl Serialize for ExtraBinding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_none()
+    }
+}
+
+impl<'de> Deserialize<'de> for ExtraBinding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // `name: ~` is the documented form; `name: {}` is accepted as ops does.
+        match Option::<BTreeMap<String, serde::de::IgnoredAny>>::deserialize(deserializer) {
+            Ok(None) => Ok(ExtraBinding),
+            Ok(Some(map)) if map.is_empty() => Ok(ExtraBinding),
+            _ => Err(serde::de::Error::custom(
+                "an extra binding takes no value; write `name: ~`",
+            )),
+        }
+    }
+}
+
+/// One `assumes` entry: a feature (`juju >= 3.4`, `k8s-api`) or a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JujuAssumes {
+    /// One feature expression.
+    Feature(String),
+    /// Satisfied when any of these is.
+    AnyOf(Vec<JujuAssumes>),
+    /// Satisfied when all of these are.
+    AllOf(Vec<JujuAssumes>),
+}
+
+impl Serialize for JujuAssumes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            JujuAssumes::Feature(f) => serializer.serialize_str(f),
+            JujuAssumes::AnyOf(items) | JujuAssumes::AllOf(items) => {
+                let key = if matches!(self, JujuAssumes::AnyOf(_)) {
+                    "any-of"
+                } else {
+                    "all-of"
+                };
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry(key, items)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for JujuAssumes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = JujuAssumes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a feature string, or a map with one key `any-of` or `all-of` holding a list",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<JujuAssumes, E> {
+                Ok(JujuAssumes::Feature(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JujuAssumes, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(serde::de::Error::custom(
+                        "an empty assumes group; write `any-of: [...]` or `all-of: [...]`",
+                    ));
+                };
+                let items: Vec<JujuAssumes> = map.next_value()?;
+                let group = match key.as_str() {
+                    "any-of" => JujuAssumes::AnyOf(items),
+                    "all-of" => JujuAssumes::AllOf(items),
+                    other => {
+                        return Err(serde::de::Error::custom(format!(
+                            "unknown assumes condition {other:?}; use `any-of` or `all-of`"
+                        )));
+                    }
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(serde::de::Error::custom(
+                        "an assumes group has one key; nest a second `any-of`/`all-of` in the list instead",
+                    ));
+                }
+                Ok(group)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// Which user runs the charm's hook code (`charm-user`, Juju 3.6+).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CharmUser {
+    /// root (the default).
+    #[default]
+    Root,
+    /// A user other than root, with sudo.
+    Sudoer,
+    /// A user other than root, without sudo.
+    NonRoot,
+}
+
+/// A string or a list of strings in YAML; always a list here.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        One(String),
+        Many(Vec<String>),
+        Null(()),
+    }
+    Ok(
+        match Raw::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom("expected a URL or a list of URLs"))?
+        {
+            Raw::One(s) => vec![s],
+            Raw::Many(v) => v,
+            Raw::Null(()) => Vec::new(),
+        },
+    )
+}
+
+/// The `links` section (and its legacy top-level keys).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetadataLinks {
+    /// Project websites.
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub website: Vec<String>,
+    /// Where the charm's source code is.
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub source: Vec<String>,
+    /// The issue tracker.
+    #[serde(
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub issues: Vec<String>,
+    /// The documentation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<String>,
+    /// Who to contact (ops counts it as a maintainer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// The type of a config option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigType {
+    /// `string`
+    String,
+    /// `int`
+    Int,
+    /// `float`
+    Float,
+    /// `boolean`
+    Boolean,
+    /// `secret` (a secret URI; Juju 3.4+)
+    Secret,
+    /// A type Juju does not know; kept so the consistency checker can report it.
+    Other(String),
+}
+
+impl ConfigType {
+    /// The name as written in YAML.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ConfigType::String => "string",
+            ConfigType::Int => "int",
+            ConfigType::Float => "float",
+            ConfigType::Boolean => "boolean",
+            ConfigType::Secret => "secret",
+            ConfigType::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConfigType {
+    fn from(value: &str) -> Self {
+        match value {
+            "string" => ConfigType::String,
+            "int" => ConfigType::Int,
+            "float" => ConfigType::Float,
+            "boolean" => ConfigType::Boolean,
+            "secret" => ConfigType::Secret,
+            other => ConfigType::Other(other.to_owned()),
+        }
+    }
+}
+
+impl Serialize for ConfigType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ConfigType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(ConfigType::from(text.as_str()))
+    }
 }
 
 /// A file [`CharmMeta::load_with_sources`] read, and its content (`None`
@@ -101,8 +569,9 @@ pub struct RelationMeta {
     pub interface: String,
     /// The most relations this endpoint may have, if limited.
     pub limit: Option<u32>,
-    /// `global` (the default) or `container` (subordinate relations).
-    pub scope: Option<String>,
+    /// `global` (the default) or `container` (subordinate relations);
+    /// `None` when the metadata omits it, which means global.
+    pub scope: Option<RelationScope>,
     /// Whether the relation is optional.
     pub optional: bool,
 }
@@ -118,7 +587,7 @@ impl RelationMeta {
 
     /// Whether this is a subordinate (`scope: container`) endpoint.
     pub fn is_container_scoped(&self) -> bool {
-        self.scope.as_deref() == Some("container")
+        self.scope == Some(RelationScope::Container)
     }
 }
 
@@ -147,17 +616,22 @@ pub struct ConfigOption {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", default)]
 pub struct ActionMeta {
+    /// A short title.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub title: String,
     /// What the action does.
     pub description: String,
     /// JSON-schema of each parameter, by name.
     pub params: BTreeMap<String, Value>,
     /// Names of the required parameters.
     pub required: Vec<String>,
-    /// Whether parameters not listed in `params` are allowed.
+    /// Whether parameters not listed in `params` are allowed
+    /// (`additionalProperties`, as in JSON schema).
+    #[serde(rename = "additionalProperties", alias = "additional-properties")]
     pub additional_properties: Option<bool>,
-    /// Juju runs actions of one group one at a time.
+    /// Actions of the same group run one after another (Juju 3+).
     pub execution_group: Option<String>,
-    /// Whether Juju may run this action while others run.
+    /// Whether the action may run while others run (Juju 3+).
     pub parallel: Option<bool>,
 }
 
@@ -319,6 +793,57 @@ impl CharmMeta {
                 reason: "the charm has no `name`; add `name: <charm-name>`".to_owned(),
             });
         }
+        let invalid = |reason: String| MetadataError::Invalid {
+            file: file.to_owned(),
+            reason,
+        };
+        for (name, storage) in &self.storage {
+            if let Some(bad) = storage.properties.iter().find(|p| *p != "transient") {
+                return Err(invalid(format!(
+                    "storage.{name}.properties: unknown property {bad:?}; Juju knows only `transient`"
+                )));
+            }
+            if let Some(size) = &storage.minimum_size {
+                let digits = size.trim_end_matches(['M', 'G', 'T', 'P', 'E', 'Z', 'Y']);
+                let suffixes = size.len() - digits.len();
+                if digits.is_empty() || suffixes > 1 || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(invalid(format!(
+                        "storage.{name}.minimum-size: {size:?} is not a size; write a number with an \
+                         optional unit M, G, T, P, E, Z or Y, for example `1G`"
+                    )));
+                }
+            }
+        }
+        for (name, container) in &self.containers {
+            if container.resource.is_some() && !container.bases.is_empty() {
+                return Err(invalid(format!(
+                    "containers.{name}: a container has either `resource` or `bases`, not both; remove one"
+                )));
+            }
+            // An undeclared resource is left to Juju (charms and tests often name
+            // the image only); one declared with the wrong type is refused.
+            if let Some(resource) = &container.resource
+                && self
+                    .resources
+                    .get(resource)
+                    .is_some_and(|meta| meta.kind != ResourceType::OciImage)
+            {
+                return Err(invalid(format!(
+                    "containers.{name}.resource: resource {resource:?} is not of type `oci-image`; \
+                     change its type or name an oci-image resource"
+                )));
+            }
+            for (i, mount) in container.mounts.iter().enumerate() {
+                if !self.storage.contains_key(&mount.storage) {
+                    return Err(invalid(format!(
+                        "containers.{name}.mounts[{i}]: storage {:?} is not declared under `storage`; \
+                         declare it there or fix the name",
+                        mount.storage
+                    )));
+                }
+            }
+        }
         let mut seen = BTreeSet::new();
         for endpoint in self.endpoints().map(|(name, _, _)| name) {
             if !seen.insert(endpoint) {
@@ -331,41 +856,40 @@ impl CharmMeta {
                 });
             }
         }
-        let invalid = |reason: String| MetadataError::Invalid {
-            file: file.to_owned(),
-            reason,
-        };
-        for (name, storage) in &self.storage {
-            if let Some(multiple) = &storage.multiple
-                && multiple.bounds().is_none()
-            {
-                return Err(invalid(format!(
-                    "storage {name:?} has multiple.range {:?}; write a count (`2`), a range (`1-10`) or an open range (`2-`)",
-                    multiple.range
-                )));
-            }
-        }
-        for (name, container) in &self.containers {
-            for mount in &container.mounts {
-                if !self.storage.contains_key(&mount.storage) {
-                    return Err(invalid(format!(
-                        "container {name:?} mounts storage {:?}, which is not declared; declare it under `storage`",
-                        mount.storage
-                    )));
-                }
-            }
-            if let Some(resource) = &container.resource
-                && self
-                    .resources
-                    .get(resource)
-                    .is_some_and(|r| r.kind != ResourceType::OciImage)
-            {
-                return Err(invalid(format!(
-                    "container {name:?} takes its image from resource {resource:?}, which is not an oci-image; give the resource `type: oci-image`"
-                )));
-            }
-        }
         Ok(self)
+    }
+
+    /// Every maintainer, as ops lists them: `maintainer`, then `maintainers`,
+    /// then `links.contact`.
+    pub fn all_maintainers(&self) -> Vec<&str> {
+        self.maintainer
+            .iter()
+            .chain(&self.maintainers)
+            .chain(&self.links.contact)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The links, as ops reads them: a legacy top-level key (`website`,
+    /// `source`, `issues`, `docs`) wins over the `links` section.
+    pub fn all_links(&self) -> MetadataLinks {
+        let pick = |top: &Vec<String>, links: &Vec<String>| {
+            if top.is_empty() {
+                links.clone()
+            } else {
+                top.clone()
+            }
+        };
+        MetadataLinks {
+            website: pick(&self.website, &self.links.website),
+            source: pick(&self.source, &self.links.source),
+            issues: pick(&self.issues, &self.links.issues),
+            documentation: self
+                .docs
+                .clone()
+                .or_else(|| self.links.documentation.clone()),
+            contact: self.links.contact.clone(),
+        }
     }
 
     /// Every relation endpoint: (name, role, metadata), requires first, then provides, then peers.
@@ -457,167 +981,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("\"db\""), "{err}");
-    }
-}
-
-#[cfg(test)]
-mod typed_tests {
-    use super::*;
-    use rstest::rstest;
-
-    const K8S_CHARM: &str = r#"
-type: charm
-name: webapp
-summary: A web application
-description: Serves pages.
-maintainers: ["Ann Example <ann@example.com>"]
-links:
-  documentation: https://example.com/docs
-  issues: https://example.com/issues
-  source: [https://example.com/src]
-charm-user: non-root
-assumes:
-  - k8s-api
-  - any-of:
-      - juju >= 3.4
-      - all-of: [juju >= 3.1, juju < 3.2]
-containers:
-  web:
-    resource: web-image
-    mounts:
-      - storage: data
-        location: /srv/data
-  sidecar:
-    bases:
-      - {name: ubuntu, channel: "22.04", architectures: [amd64]}
-storage:
-  data:
-    type: filesystem
-    location: /data
-    minimum-size: 1G
-    multiple: {range: 1-3}
-  scratch:
-    type: block
-    shared: true
-    read-only: true
-    properties: [transient]
-resources:
-  web-image:
-    type: oci-image
-    upstream-source: example/web:1
-  blob:
-    type: file
-    filename: blob.tar
-extra-bindings:
-  metrics: ~
-requires:
-  db: {interface: postgresql_client, limit: 1}
-provides:
-  logging: {interface: loki_push_api, scope: container}
-peers:
-  replicas: {interface: webapp_peers}
-config:
-  options:
-    port: {type: int, default: 8080, description: Where to listen.}
-    token: {type: secret}
-actions:
-  backup:
-    description: Back up.
-    params: {target: {type: string}}
-    required: [target]
-    additionalProperties: false
-    execution-group: backups
-    parallel: false
-"#;
-
-    #[test]
-    fn a_full_kubernetes_charm_is_typed() {
-        let meta = CharmMeta::from_yaml(K8S_CHARM).unwrap();
-        assert_eq!(meta.maintainers, ["Ann Example <ann@example.com>"]);
-        assert_eq!(meta.links.issues, ["https://example.com/issues"]);
-        assert_eq!(meta.links.source, ["https://example.com/src"]);
-        assert_eq!(meta.charm_user, Some(CharmUser::NonRoot));
-        assert_eq!(meta.assumes[0], Assumes::Feature("k8s-api".to_owned()));
-        let Assumes::AnyOf { any_of } = &meta.assumes[1] else {
-            panic!("{:?}", meta.assumes[1]);
-        };
-        assert!(matches!(&any_of[1], Assumes::AllOf { all_of } if all_of.len() == 2));
-        let web = &meta.containers["web"];
-        assert_eq!(web.resource.as_deref(), Some("web-image"));
-        assert_eq!(web.mounts[0].storage, "data");
-        assert_eq!(web.mounts[0].location.as_deref(), Some("/srv/data"));
-        assert_eq!(meta.containers["sidecar"].bases[0].channel, "22.04");
-        let data = &meta.storage["data"];
-        assert_eq!(data.kind, StorageType::Filesystem);
-        assert_eq!(data.minimum_size.as_deref(), Some("1G"));
-        assert_eq!(data.multiple.as_ref().unwrap().bounds(), Some((1, Some(3))));
-        let scratch = &meta.storage["scratch"];
-        assert_eq!(scratch.kind, StorageType::Block);
-        assert!(scratch.shared && scratch.read_only);
-        assert_eq!(scratch.properties, ["transient"]);
-        assert_eq!(meta.resources["web-image"].kind, ResourceType::OciImage);
-        assert_eq!(meta.resources["blob"].filename.as_deref(), Some("blob.tar"));
-        assert!(meta.extra_bindings.contains_key("metrics"));
-        assert!(meta.provides["logging"].is_container_scoped());
-        assert_eq!(meta.requires["db"].limit, Some(1));
-        assert_eq!(meta.config.options["port"].kind, Some(ConfigType::Int));
-        assert_eq!(meta.config.options["token"].kind, Some(ConfigType::Secret));
-        let backup = &meta.actions["backup"];
-        assert_eq!(backup.required, ["target"]);
-        assert_eq!(backup.execution_group.as_deref(), Some("backups"));
-        assert_eq!(backup.parallel, Some(false));
-    }
-
-    #[test]
-    fn typed_metadata_round_trips_through_serde() {
-        let meta = CharmMeta::from_yaml(K8S_CHARM).unwrap();
-        let json = serde_json::to_value(&meta).unwrap();
-        let back: CharmMeta = serde_json::from_value(json).unwrap();
-        assert_eq!(back, meta);
-    }
-
-    #[rstest]
-    #[case::storage_type("storage: {s: {type: tape}}", "unknown variant `tape`")]
-    #[case::bad_range(
-        "storage: {s: {type: block, multiple: {range: 3-1}}}",
-        "multiple.range \"3-1\""
-    )]
-    #[case::word_range("storage: {s: {multiple: {range: many}}}", "multiple.range \"many\"")]
-    #[case::undeclared_mount(
-        "containers: {web: {mounts: [{storage: data}]}}",
-        "mounts storage \"data\", which is not declared"
-    )]
-    #[case::image_is_a_file(
-        "containers: {web: {resource: r}}\nresources: {r: {type: file}}",
-        "not an oci-image"
-    )]
-    #[case::resource_type("resources: {r: {type: tarball}}", "unknown variant `tarball`")]
-    #[case::charm_user("charm-user: admin", "unknown variant `admin`")]
-    fn bad_metadata_is_refused_with_the_key(#[case] yaml: &str, #[case] needle: &str) {
-        let err = CharmMeta::from_yaml(&format!("name: x\n{yaml}\n")).unwrap_err();
-        assert!(err.to_string().contains(needle), "{err}");
-    }
-
-    #[rstest]
-    #[case::count("2", (2, Some(2)))]
-    #[case::closed("1-10", (1, Some(10)))]
-    #[case::open("2-", (2, None))]
-    fn storage_ranges_are_read_as_juju_writes_them(
-        #[case] range: &str,
-        #[case] want: (u32, Option<u32>),
-    ) {
-        let multiple = StorageMultiple {
-            range: range.to_owned(),
-        };
-        assert_eq!(multiple.bounds(), Some(want));
-    }
-
-    #[test]
-    fn an_unknown_config_type_still_loads_for_the_harness_to_report() {
-        let meta = CharmMeta::from_yaml("name: x\nconfig: {options: {a: {type: colour}}}").unwrap();
-        assert_eq!(
-            meta.config.options["a"].kind,
-            Some(ConfigType::Other("colour".to_owned()))
-        );
     }
 }

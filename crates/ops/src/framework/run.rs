@@ -383,8 +383,13 @@ impl<C: Charm> Run<C> {
             snapshot: snapshot.clone(),
             kind,
         });
-        for index in self.observers_of(path) {
+        // Observers are registered only while the charm is built, so the
+        // list does not change while handlers run.
+        for index in 0..self.framework.observers.len() {
             let observer = &self.framework.observers[index];
+            if observer.event_path != path {
+                continue;
+            }
             // ops does not deliver an event to an observer that already has
             // the same event waiting in the queue.
             let already_queued = self.queue.iter().any(|n| {

@@ -174,8 +174,11 @@ impl Event {
     /// library object). [`Event::deferred_for`] takes the charm type
     /// instead of its handle path.
     pub fn deferred_to(&self, owner: &str, observer: &str) -> DeferredEvent {
+        // Juju events are emitted by the charm's `on`, whoever observes them:
+        // the charm is the first segment of the observer's path.
+        let charm = owner.split('/').next().unwrap_or(owner);
         DeferredEvent {
-            handle_path: format!("{owner}/on/{}[1]", self.name),
+            handle_path: format!("{charm}/on/{}[1]", self.name),
             owner: owner.to_owned(),
             observer: observer.to_owned(),
             // The same snapshot the framework stores when it defers this event.

@@ -137,6 +137,13 @@ fn a_library_event_is_emitted_deferred_reemitted_and_observed() {
         out.deferred[0].handle_path,
         "LibCharm/on/replicas_relation_changed[1]"
     );
+    // A test builds the same notice for a library's observer.
+    assert_eq!(
+        ctx.on
+            .relation_changed(silent.clone())
+            .deferred_to("LibCharm/PeerWatch[replicas]", "on_changed"),
+        out.deferred[0]
+    );
     // The library's own stored state, under its handle path.
     let watch = out
         .get_stored_state("_stored", Some("LibCharm/PeerWatch[replicas]"))

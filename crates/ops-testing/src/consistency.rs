@@ -115,7 +115,22 @@ fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &m
     }
 }
 
+/// Whether `keys` are strictly ascending, so that none repeats: the usual
+/// case (ids handed out in order), told without allocating. Only when it
+/// fails do the checks below collect keys into a set.
+fn strictly_ascending<K: Ord>(keys: impl Iterator<Item = K>) -> bool {
+    let mut previous = None;
+    for key in keys {
+        if previous.as_ref().is_some_and(|p| *p >= key) {
+            return false;
+        }
+        previous = Some(key);
+    }
+    true
+}
+
 fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report: &mut Report) {
+    let distinct = strictly_ascending(state.relations.iter().map(AnyRelation::id));
     let mut ids = BTreeSet::new();
     for (i, relation) in state.relations.iter().enumerate() {
         let field = || {
@@ -132,7 +147,7 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
                  and digits, in groups joined by single '-' or '_'",
             );
         }
-        if !ids.insert(relation.id()) {
+        if !distinct && !ids.insert(relation.id()) {
             report.add(
                 field(),
                 format!(
@@ -169,10 +184,11 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
 }
 
 fn check_secrets(state: &State, report: &mut Report) {
+    let distinct = strictly_ascending(state.secrets.iter().map(|s| &s.id));
     let mut ids = BTreeSet::new();
     for (i, secret) in state.secrets.iter().enumerate() {
         let field = || format!("secrets[{i}] ({})", secret.id);
-        if !ids.insert(&secret.id) {
+        if !distinct && !ids.insert(&secret.id) {
             report.add(
                 field(),
                 "the secret id is used twice; give each secret its own id",
@@ -222,6 +238,15 @@ fn check_ports(state: &State, report: &mut Report) {
     }
 }
 
+/// Whether the relation has a remote (or other peer) unit.
+fn has_remote_units(relation: &AnyRelation) -> bool {
+    match relation {
+        AnyRelation::Regular(r) => !r.remote_units_data.is_empty(),
+        AnyRelation::Peer(r) => !r.peers_data.is_empty(),
+        AnyRelation::Subordinate(_) => true,
+    }
+}
+
 /// Juju's rule for endpoint names: `^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`.
 fn is_valid_endpoint_name(name: &str) -> bool {
     let mut groups = name.split(['-', '_']);
@@ -266,9 +291,14 @@ fn check_cloud_spec(state: &State, identity: &Identity, report: &mut Report) {
 }
 
 fn check_stored_states(state: &State, report: &mut Report) {
-    let mut seen = BTreeSet::new();
+    // A State holds a few stored states: comparing with the earlier ones
+    // allocates nothing.
     for (i, stored) in state.stored_states.iter().enumerate() {
-        if !seen.insert((&stored.name, &stored.owner_path)) {
+        let earlier = &state.stored_states[..i];
+        if earlier
+            .iter()
+            .any(|s| s.name == stored.name && s.owner_path == stored.owner_path)
+        {
             report.add(
                 format!("stored_states[{i}] ({})", stored.name),
                 "two stored states have the same name and owner; merge them",
@@ -305,7 +335,7 @@ fn check_event(
             }
             if event.kind.carries_remote_unit()
                 && remote_unit.is_none()
-                && relation.remote_unit_ids().is_empty()
+                && !has_remote_units(relation)
             {
                 report.add(
                     field(),

@@ -49,12 +49,14 @@ mod context;
 mod error;
 mod events;
 pub mod juju;
+mod log;
 mod meta_cache;
 mod state;
 
 pub use context::Context;
 pub use error::{Error, Problem};
 pub use events::{CharmEvents, Event};
+pub use log::JujuLog;
 pub use ops::framework::{EmitKind, EmittedEvent};
 pub use ops::{
     ActiveStatus, Address, BindAddress, BlockedStatus, CloudCredential, CloudSpec, ErrorStatus,

@@ -132,6 +132,10 @@ fn strictly_ascending<K: Ord>(keys: impl Iterator<Item = K>) -> bool {
 fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report: &mut Report) {
     let distinct = strictly_ascending(state.relations.iter().map(AnyRelation::id));
     let mut ids = BTreeSet::new();
+    // The endpoint and kind of the last relation whose endpoint checks
+    // passed: relations of one endpoint usually come together, and the same
+    // endpoint and kind pass the same checks.
+    let mut passed: Option<(&str, &'static str)> = None;
     for (i, relation) in state.relations.iter().enumerate() {
         let field = || {
             format!(
@@ -140,7 +144,11 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
                 relation.endpoint()
             )
         };
-        if !is_valid_endpoint_name(relation.endpoint()) {
+        let kind = (relation.endpoint(), relation.kind_name());
+        let check_endpoint = passed != Some(kind);
+        let mut endpoint_ok = true;
+        if check_endpoint && !is_valid_endpoint_name(relation.endpoint()) {
+            endpoint_ok = false;
             report.add(
                 field(),
                 "not a valid endpoint name: Juju wants a lowercase letter, then lowercase letters \
@@ -156,30 +164,54 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
                 ),
             );
         }
-        match meta.endpoint(relation.endpoint()) {
-            None => report.add(field(), "the endpoint is not declared under requires, provides or peers in the metadata"),
-            Some((RelationRole::Peer, _)) if !relation.is_peer() => {
-                report.add(field(), "the endpoint is declared under peers: use a PeerRelation")
-            }
-            Some((_, endpoint)) if endpoint.is_container_scoped() && !relation.is_subordinate() => {
-                report.add(field(), "the endpoint has `scope: container`: use a SubordinateRelation")
-            }
-            Some((_, endpoint)) if relation.is_subordinate() && !endpoint.is_container_scoped() => {
-                report.add(field(), "a SubordinateRelation needs an endpoint with `scope: container`; use a Relation")
-            }
-            Some(_) => {}
-        }
-        if let AnyRelation::Peer(peer) = relation
-            && peer.peers_data.contains_key(&identity.unit_id)
-        {
-            report.add(
-                format!("{}.peers_data", field()),
-                format!(
-                    "holds unit {} (the unit under test); put this unit's data in local_unit_data",
-                    identity.unit_id
+        if check_endpoint {
+            let problem = match meta.endpoint(relation.endpoint()) {
+                None => Some(
+                    "the endpoint is not declared under requires, provides or peers in the metadata",
                 ),
-            );
+                Some((RelationRole::Peer, _)) if !relation.is_peer() => {
+                    Some("the endpoint is declared under peers: use a PeerRelation")
+                }
+                Some((_, endpoint))
+                    if endpoint.is_container_scoped() && !relation.is_subordinate() =>
+                {
+                    Some("the endpoint has `scope: container`: use a SubordinateRelation")
+                }
+                Some((_, endpoint))
+                    if relation.is_subordinate() && !endpoint.is_container_scoped() =>
+                {
+                    Some(
+                        "a SubordinateRelation needs an endpoint with `scope: container`; use a Relation",
+                    )
+                }
+                Some(_) => None,
+            };
+            if let Some(problem) = problem {
+                endpoint_ok = false;
+                report.add(field(), problem);
+            }
+            passed = endpoint_ok.then_some(kind);
         }
+        check_peer_data(relation, identity, &field, report);
+    }
+}
+
+fn check_peer_data(
+    relation: &AnyRelation,
+    identity: &Identity,
+    field: &dyn Fn() -> String,
+    report: &mut Report,
+) {
+    if let AnyRelation::Peer(peer) = relation
+        && peer.peers_data.contains_key(&identity.unit_id)
+    {
+        report.add(
+            format!("{}.peers_data", field()),
+            format!(
+                "holds unit {} (the unit under test); put this unit's data in local_unit_data",
+                identity.unit_id
+            ),
+        );
     }
 }
 

@@ -355,7 +355,7 @@ pub enum Feed {
 /// A case that runs `event` against `state` on one Context over and over.
 fn run_case<C: Charm + 'static>(
     ctx: Context<C>,
-    event: impl Fn(&Context<C>) -> ops_testing::Event + 'static,
+    event: impl Fn(&Context<C>, &State) -> ops_testing::Event + 'static,
     state: State,
     feed: Feed,
 ) -> Case {
@@ -363,8 +363,8 @@ fn run_case<C: Charm + 'static>(
     // After one run the chained State is the case's steady state: a second
     // run must give it back unchanged, or chaining would time a growing State.
     let state = if feed == Feed::Chained {
-        let first = ctx.run(event(&ctx), state).unwrap();
-        let second = ctx.run(event(&ctx), &first).unwrap();
+        let first = ctx.run(event(&ctx, &state), state).unwrap();
+        let second = ctx.run(event(&ctx, &first), &first).unwrap();
         assert_eq!(second, first, "a chained case's output must be its input");
         clear_records(&mut ctx);
         first
@@ -377,16 +377,17 @@ fn run_case<C: Charm + 'static>(
     Case {
         op: Box::new(move || {
             let mut ctx = runner.borrow_mut();
-            let event = event(&ctx);
             match feed {
                 Feed::Chained => {
                     let input = held
                         .take()
                         .expect("the chained State is back after each run");
+                    let event = event(&ctx, &input);
                     held = Some(black_box(ctx.run(event, input).unwrap()));
                 }
                 Feed::Copied => {
                     let input = held.as_ref().expect("the State stays");
+                    let event = event(&ctx, input);
                     black_box(ctx.run(event, input).unwrap());
                 }
             }
@@ -418,7 +419,7 @@ pub fn compare_cases() -> Vec<NamedCase> {
         named("run_no_observer", || {
             run_case(
                 autoloaded::<BenchCharm>(),
-                |ctx| ctx.on.start(),
+                |ctx, _| ctx.on.start(),
                 State::default(),
                 Feed::Chained,
             )
@@ -426,7 +427,7 @@ pub fn compare_cases() -> Vec<NamedCase> {
         named("run_observed", || {
             run_case(
                 autoloaded::<BenchCharm>(),
-                |ctx| ctx.on.stop(),
+                |ctx, _| ctx.on.stop(),
                 State::default(),
                 Feed::Chained,
             )
@@ -440,12 +441,12 @@ pub fn compare_cases() -> Vec<NamedCase> {
             };
             // Each run defers config-changed again: the output is not the
             // input, so the input is copied.
-            run_case(ctx, |ctx| ctx.on.config_changed(), state, Feed::Copied)
+            run_case(ctx, |ctx, _| ctx.on.config_changed(), state, Feed::Copied)
         }),
         named("lots_of_logs", || {
             run_case(
                 autoloaded::<BenchCharm>(),
-                |ctx| ctx.on.update_status(),
+                |ctx, _| ctx.on.update_status(),
                 State::default(),
                 Feed::Chained,
             )
@@ -458,7 +459,7 @@ pub fn compare_cases() -> Vec<NamedCase> {
         named("full_state_run", || {
             run_case(
                 autoloaded::<BenchCharm>(),
-                |ctx| ctx.on.start(),
+                |ctx, _| ctx.on.start(),
                 full_state(),
                 Feed::Chained,
             )
@@ -480,12 +481,10 @@ pub fn compare_cases() -> Vec<NamedCase> {
                 &format!("scale_{}_{relations}", touch.name()),
                 move || {
                     check_scale(touch, relations);
-                    let state = scale_state(relations);
-                    let event_state = state.clone();
                     run_case(
                         autoloaded::<ScaleCharm>(),
-                        move |ctx| touch.event(ctx, &event_state),
-                        state,
+                        move |ctx, state| touch.event(ctx, state),
+                        scale_state(relations),
                         Feed::Chained,
                     )
                 },

@@ -5,6 +5,7 @@
 //! asserts on the output `State` and the Context's records.
 
 mod actions;
+mod by_value;
 mod collect_status;
 mod common;
 mod config;

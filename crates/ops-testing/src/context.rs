@@ -319,12 +319,13 @@ impl<C: Charm> Context<C> {
 
         let outcome = match result {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(error)) => return Err(uncaught(&event, &error)),
+            Ok(Err(error)) => return Err(uncaught(&event, error)),
             Err(panic) => {
                 return Err(Error::UncaughtCharmError {
                     event: event.name.clone(),
                     message: panic_message(panic.as_ref()),
                     panicked: true,
+                    source: None,
                 });
             }
         };
@@ -390,11 +391,12 @@ fn working_copy(state: &State) -> State {
     }
 }
 
-fn uncaught(event: &Event, error: &DispatchError) -> Error {
+fn uncaught(event: &Event, error: DispatchError) -> Error {
     Error::UncaughtCharmError {
         event: event.name.clone(),
         message: error.to_string(),
         panicked: false,
+        source: Some(Box::new(error)),
     }
 }
 

@@ -11,6 +11,7 @@ mod config;
 mod consistency;
 mod custom_events;
 mod deferral;
+mod error_text;
 mod failures;
 mod handles;
 mod immutability;

@@ -162,6 +162,42 @@ impl Error {
         None
     }
 
+    /// What the framework reported for an uncaught charm error that was not
+    /// a panic: a handler's error, an event it could not build, or what it
+    /// refused while the charm was built, such as
+    /// [`DispatchError::NotDeclared`] for an observed name the metadata does
+    /// not declare:
+    ///
+    /// ```
+    /// use ops::framework::DispatchError;
+    /// use ops::{on, Charm, Framework, HandlerResult, RelationChangedEvent};
+    /// use ops_testing::{Context, State};
+    ///
+    /// struct MyCharm;
+    /// impl Charm for MyCharm {
+    ///     fn new(framework: &mut Framework<Self>) -> Self {
+    ///         framework.observe(on::relation_changed("dbx"), Self::on_db_changed);
+    ///         MyCharm
+    ///     }
+    /// }
+    /// impl MyCharm {
+    ///     fn on_db_changed(&mut self, _: &mut RelationChangedEvent) -> HandlerResult { Ok(()) }
+    /// }
+    ///
+    /// let mut ctx = Context::<MyCharm>::from_yaml("name: foo\nrequires:\n  db: {interface: pg}\n").unwrap();
+    /// let err = ctx.run(ctx.on.start(), &State::default()).unwrap_err();
+    /// let Some(DispatchError::NotDeclared { name, closest, .. }) = err.dispatch_error() else {
+    ///     panic!("{err:?}");
+    /// };
+    /// assert_eq!((name.as_str(), closest.as_deref()), ("dbx", Some("db")));
+    /// ```
+    pub fn dispatch_error(&self) -> Option<&DispatchError> {
+        match self {
+            Error::UncaughtCharmError { source, .. } => source.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The [`ModelError`] that made the charm fail, when a handler returned
     /// one (directly with `?`, or wrapped in its own error), or when the
     /// framework could not build an event. Match its variant to assert on

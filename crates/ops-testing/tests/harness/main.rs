@@ -18,6 +18,7 @@ mod immutability;
 mod leadership;
 mod logging;
 mod model;
+mod observe_names;
 mod ports;
 mod relations;
 mod secrets;

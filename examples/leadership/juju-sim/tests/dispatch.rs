@@ -1067,3 +1067,16 @@ fn a_library_objects_custom_event_is_deferred_and_reemitted_across_dispatches() 
         Some(json!(2))
     );
 }
+
+/// A typo in an observed endpoint fails the dispatch under Juju: non-zero,
+/// with the name, the declared endpoints and the closest one on stderr and
+/// in the ERROR log, and nothing saved.
+#[test]
+fn observing_an_undeclared_endpoint_fails_the_dispatch_naming_it() {
+    let juju = Juju::with_charm_binary("typo", world(false), env!("CARGO_BIN_EXE_typo-charm-sim"));
+    let want = "relation endpoint \"replica\" is not declared in the charm's metadata \
+                (declared: \"replicas\"). Did you mean \"replicas\"?";
+    juju.dispatch("hooks/start", &[])
+        .failed_with(want)
+        .logged_error(want);
+}

@@ -270,8 +270,22 @@ impl<C: Charm> Context<C> {
         consistency::check(&self.meta, state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
 
+        // Juju fills in defaults and checks required parameters before it
+        // queues an action; it refuses the action otherwise.
         let action_params = match &event.source {
-            EventSource::Action { params, .. } => Some(params.clone()),
+            EventSource::Action { action, params, .. } => {
+                Some(match self.meta.actions.get(action) {
+                    Some(spec) => {
+                        crate::backend::enqueue_action(spec, params).map_err(|message| {
+                            Error::ActionRefused {
+                                action: action.clone(),
+                                message,
+                            }
+                        })?
+                    }
+                    None => params.clone(),
+                })
+            }
             _ => None,
         };
         if action_params.is_some() {

@@ -15,6 +15,7 @@ mod actions;
 mod harness;
 mod records;
 
+pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
 
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};

@@ -4,6 +4,7 @@
 //! test arranges an input `State`, runs one event with a `Context`, and
 //! asserts on the output `State` and the Context's records.
 
+mod action_params;
 mod actions;
 mod collect_status;
 mod common;

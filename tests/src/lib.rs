@@ -25,6 +25,12 @@ pub mod getting_started {}
 )]
 pub mod coming_from_python {}
 
+#[doc = include_str!("../../docs/packaging.md")]
+pub mod packaging {}
+
+#[doc = include_str!("../../docs/performance.md")]
+pub mod performance {}
+
 #[doc = include_str!("../../docs/design.md")]
 pub mod design {}
 

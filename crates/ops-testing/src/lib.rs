@@ -52,17 +52,76 @@ pub mod juju;
 mod meta_cache;
 mod state;
 
+#[doc(inline)]
 pub use context::Context;
+#[doc(inline)]
 pub use error::{Error, Problem};
+#[doc(inline)]
 pub use events::{CharmEvents, Event};
+#[doc(inline)]
 pub use ops::framework::{EmitKind, EmittedEvent};
+#[doc(inline)]
 pub use ops::{
     ActiveStatus, Address, BindAddress, BlockedStatus, CloudCredential, CloudSpec, ErrorStatus,
     MaintenanceStatus, Network, Port, SecretOwner, SecretRotate, Status, UnknownStatus,
     WaitingStatus,
 };
+#[doc(inline)]
 pub use state::{
     AnyRelation, Databag, DeferredEvent, IcmpPort, JujuLogLine, Model, ModelType, PeerRelation,
     Relation, Secret, State, StoredState, SubordinateRelation, TcpPort, UdpPort,
     default_unit_databag, peek_next_relation_id,
 };
+
+/// The harness's names that do not clash with the `ops` crate's, for a test
+/// that glob-imports both: `use ops::*; use ops_testing::prelude::*;`.
+///
+/// `ops` and the harness both have a `Model`, `Relation`, `Secret`,
+/// `StoredState` and `Event` (the charm's view and the test's input, as in
+/// Python's `ops.Relation` and `ops.testing.Relation`). The prelude leaves
+/// those five out and brings the crate itself in as `testing`, so a test
+/// writes them as `testing::Relation`, the way a Python test writes
+/// `testing.Relation`. Everything else is here under its own name; the
+/// statuses and other types shared with `ops` are the same items, so they do
+/// not clash either.
+///
+/// ```
+/// use ops::*;
+/// use ops_testing::prelude::*;
+///
+/// // `Relation` is the charm's view (ops); the test's input is `testing::Relation`.
+/// struct Db { model: Model }
+/// impl Charm for Db {
+///     fn new(framework: &mut Framework<Self>) -> Self {
+///         framework.observe(on::start(), Self::on_start);
+///         Db { model: framework.model().clone() }
+///     }
+/// }
+/// impl Db {
+///     fn on_start(&mut self, _: &mut StartEvent) -> HandlerResult {
+///         let db: Option<Relation> = self.model.get_relation("db")?;
+///         if db.is_some() {
+///             self.model.unit().set_status(ActiveStatus::new("db related"))?;
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let db = testing::Relation::new("db");
+/// let state = State { relations: vec![db.into()], ..State::default() };
+/// let mut ctx = Context::<Db>::from_yaml("name: app\nrequires: {db: {interface: pg}}").unwrap();
+/// let out = ctx.run(ctx.on.start(), &state).unwrap();
+/// assert_eq!(out.unit_status, ActiveStatus::new("db related"));
+/// ```
+pub mod prelude {
+    #[doc(no_inline)]
+    pub use crate as testing;
+    #[doc(no_inline)]
+    pub use crate::{
+        ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents,
+        CloudCredential, CloudSpec, Context, Databag, DeferredEvent, EmitKind, EmittedEvent,
+        ErrorStatus, IcmpPort, JujuLogLine, MaintenanceStatus, ModelType, Network, PeerRelation,
+        Port, Problem, SecretOwner, SecretRotate, State, Status, SubordinateRelation, TcpPort,
+        UdpPort, UnknownStatus, WaitingStatus,
+    };
+}

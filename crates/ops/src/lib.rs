@@ -65,12 +65,16 @@ pub mod internal {
     pub use tracing;
 }
 
+#[doc(inline)]
 pub use backend::Backend;
+#[doc(inline)]
 pub use dispatch::{
     LOG_LEVEL_VAR, MainError, STATE_KEY, main, main_with, run as run_dispatch,
     run_with as run_dispatch_with,
 };
+#[doc(inline)]
 pub use error::{HandlerError, HandlerResult, ModelError};
+#[doc(inline)]
 pub use event::{
     ActionEvent, CollectStatusEvent, ConfigChangedEvent, CustomEvent, EmitError, Event, EventKind,
     EventSource, InstallEvent, LeaderElectedEvent, LeaderSettingsChangedEvent, On,
@@ -79,12 +83,17 @@ pub use event::{
     SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, Snapshot,
     StartEvent, StopEvent, UpdateStatusEvent, UpgradeCharmEvent, on,
 };
+#[doc(inline)]
 pub use framework::{Charm, Framework, ObjectScope, StoredState};
+#[doc(inline)]
 pub use juju_context::{ContextError, JujuContext};
+#[doc(inline)]
 pub use meta::{CharmMeta, MetadataError};
+#[doc(inline)]
 pub use model::{
     Application, DataOwner, Model, Relation, RelationDataContent, Secret, SecretQuery, Unit,
 };
+#[doc(inline)]
 pub use types::{
     ActiveStatus, Address, BindAddress, BlockedStatus, CloudCredential, CloudSpec, ErrorStatus,
     GoalState, JujuVersion, JujuVersionError, LogLevel, MaintenanceStatus, Network, Port, Protocol,

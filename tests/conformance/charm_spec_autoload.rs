@@ -17,12 +17,7 @@ use std::rc::Rc;
 /// A charm directory removed when dropped.
 struct TempCharm {
     root: PathBuf,
-}
-
-impl Drop for TempCharm {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
+    _tmp: tempfile::TempDir,
 }
 
 fn yaml(value: &Value) -> String {
@@ -39,13 +34,13 @@ fn create_tempcharm(
     config: Option<Value>,
     legacy: bool,
 ) -> TempCharm {
-    let root = std::env::temp_dir().join(format!(
-        "conformance-autoload-{}-{test}-{legacy}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&root);
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("conformance-autoload-{test}-{legacy}-"))
+        .tempdir()
+        .unwrap();
+    let root = tmp.path().to_owned();
     std::fs::create_dir_all(root.join("src")).unwrap();
-    let charm = TempCharm { root };
+    let charm = TempCharm { root, _tmp: tmp };
     let write = |name: &str, value: &Value| {
         std::fs::write(charm.root.join(name), yaml(value)).unwrap();
     };

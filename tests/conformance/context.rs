@@ -199,6 +199,7 @@ fn test_run_uncaught_error(#[values(false, true)] panics: bool) {
         event,
         message,
         panicked,
+        ..
     } = err
     else {
         panic!("expected an uncaught charm error, got {err:?}");
@@ -249,10 +250,8 @@ fn test_init_with_meta_only() {
 fn test_init_with_no_meta() {
     // A Context always has metadata (`Context::new` takes it); loading it
     // from a directory without any fails.
-    let dir = std::env::temp_dir().join(format!("conformance-no-meta-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let result = Context::<CatchAll>::from_charm_root(&dir);
-    std::fs::remove_dir_all(&dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let result = Context::<CatchAll>::from_charm_root(dir.path());
     assert!(matches!(result, Err(Error::Metadata(_))));
 }
 

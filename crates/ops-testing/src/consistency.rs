@@ -435,6 +435,11 @@ fn check_event(
             }
             for (name, value) in params {
                 let Some(schema) = spec.params.get(name) else {
+                    // Juju accepts undeclared parameters only when the
+                    // action says `additionalProperties: true`.
+                    if spec.additional_properties == Some(true) {
+                        continue;
+                    }
                     report.add(
                         format!("{} params.{name}", field()),
                         format!("not a parameter of action {action:?}; declare it or remove it"),

@@ -312,8 +312,22 @@ impl<C: Charm> Context<C> {
             ),
         };
 
+        // Juju fills in defaults and checks required parameters before it
+        // queues an action; it refuses the action otherwise.
         let action_params = match &event.source {
-            EventSource::Action { params, .. } => Some(params.clone()),
+            EventSource::Action { action, params, .. } => {
+                Some(match self.meta.actions.get(action) {
+                    Some(spec) => {
+                        crate::backend::enqueue_action(spec, params).map_err(|message| {
+                            Error::ActionRefused {
+                                action: action.clone(),
+                                message,
+                            }
+                        })?
+                    }
+                    None => params.clone(),
+                })
+            }
             _ => None,
         };
         if action_params.is_some() {
@@ -356,12 +370,13 @@ impl<C: Charm> Context<C> {
 
         let outcome = match result {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(error)) => return Err(uncaught(&event, &error)),
+            Ok(Err(error)) => return Err(uncaught(&event, error)),
             Err(panic) => {
                 return Err(Error::UncaughtCharmError {
                     event: event.name.clone(),
                     message: panic_message(panic.as_ref()),
                     panicked: true,
+                    source: None,
                 });
             }
         };
@@ -427,11 +442,12 @@ fn working_copy(state: &State) -> State {
     }
 }
 
-fn uncaught(event: &Event, error: &DispatchError) -> Error {
+fn uncaught(event: &Event, error: DispatchError) -> Error {
     Error::UncaughtCharmError {
         event: event.name.clone(),
         message: error.to_string(),
         panicked: false,
+        source: Some(Box::new(error)),
     }
 }
 

@@ -68,14 +68,8 @@ pub(crate) fn load(root: &Path) -> Result<Arc<CharmMeta>, MetadataError> {
 mod tests {
     use super::*;
 
-    fn charm_dir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "ops-testing-meta-cache-{tag}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn charm_dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
     }
 
     /// The cache must always agree with loading afresh.
@@ -87,54 +81,54 @@ mod tests {
 
     #[test]
     fn same_files_give_the_same_parsed_metadata() {
-        let dir = charm_dir("same");
+        let tmp = charm_dir();
+        let dir = tmp.path();
         std::fs::write(dir.join("charmcraft.yaml"), "type: charm\nname: one\n").unwrap();
-        let first = load(&dir).unwrap();
-        let second = load(&dir).unwrap();
+        let first = load(dir).unwrap();
+        let second = load(dir).unwrap();
         assert!(Arc::ptr_eq(&first, &second));
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn an_edited_file_is_parsed_again() {
-        let dir = charm_dir("edited");
+        let tmp = charm_dir();
+        let dir = tmp.path();
         std::fs::write(dir.join("charmcraft.yaml"), "type: charm\nname: one\n").unwrap();
-        assert_eq!(assert_fresh(&dir).name, "one");
+        assert_eq!(assert_fresh(dir).name, "one");
         // Same length, so neither size nor a coarse mtime would tell.
         std::fs::write(dir.join("charmcraft.yaml"), "type: charm\nname: two\n").unwrap();
-        assert_eq!(assert_fresh(&dir).name, "two");
-        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(assert_fresh(dir).name, "two");
     }
 
     #[test]
     fn legacy_files_are_followed_when_charmcraft_yaml_does_not_decide() {
-        let dir = charm_dir("legacy");
+        let tmp = charm_dir();
+        let dir = tmp.path();
         std::fs::write(dir.join("charmcraft.yaml"), "type: charm\nparts: {}\n").unwrap();
         std::fs::write(dir.join("metadata.yaml"), "name: legacy\n").unwrap();
-        assert!(assert_fresh(&dir).config.options.is_empty());
+        assert!(assert_fresh(dir).config.options.is_empty());
         std::fs::write(dir.join("config.yaml"), "options:\n  a: {type: string}\n").unwrap();
-        assert!(assert_fresh(&dir).config.options.contains_key("a"));
+        assert!(assert_fresh(dir).config.options.contains_key("a"));
         std::fs::write(dir.join("metadata.yaml"), "name: renamed\n").unwrap();
-        assert_eq!(assert_fresh(&dir).name, "renamed");
-        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(assert_fresh(dir).name, "renamed");
     }
 
     #[test]
     fn legacy_files_beside_a_named_charmcraft_yaml_do_not_count() {
-        let dir = charm_dir("ignored");
+        let tmp = charm_dir();
+        let dir = tmp.path();
         std::fs::write(dir.join("charmcraft.yaml"), "type: charm\nname: project\n").unwrap();
-        assert_eq!(assert_fresh(&dir).name, "project");
+        assert_eq!(assert_fresh(dir).name, "project");
         std::fs::write(dir.join("metadata.yaml"), "name: legacy\n").unwrap();
-        assert_eq!(assert_fresh(&dir).name, "project");
-        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(assert_fresh(dir).name, "project");
     }
 
     #[test]
     fn errors_are_not_remembered() {
-        let dir = charm_dir("error");
-        assert!(matches!(load(&dir), Err(MetadataError::NotFound { .. })));
+        let tmp = charm_dir();
+        let dir = tmp.path();
+        assert!(matches!(load(dir), Err(MetadataError::NotFound { .. })));
         std::fs::write(dir.join("metadata.yaml"), "name: late\n").unwrap();
-        assert_eq!(assert_fresh(&dir).name, "late");
-        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(assert_fresh(dir).name, "late");
     }
 }

@@ -153,6 +153,21 @@ pub enum ModelError {
         /// What serde reported.
         reason: String,
     },
+    /// Action parameters could not be converted to the charm's type
+    /// (`ActionEvent::load_params`).
+    #[error(
+        "cannot load the parameters of action {action:?} into `{target}`: {reason}; \
+         make the type match the action's params in charmcraft.yaml (an optional \
+         param without a default needs `Option` or #[serde(default)])"
+    )]
+    ActionParams {
+        /// The action's name, as the metadata declares it.
+        action: String,
+        /// The Rust type the charm asked for.
+        target: String,
+        /// What serde reported.
+        reason: String,
+    },
     /// A hook tool answered with output that is not what Juju documents.
     #[error("hook tool `{tool}` gave output that cannot be read: {reason}")]
     BadOutput {

@@ -85,15 +85,14 @@ fn bad_metadata_is_refused(#[case] body: &str, #[case] needles: &[&str]) {
 
 #[test]
 fn errors_from_a_charm_directory_name_the_file() {
-    let dir = std::env::temp_dir().join(format!("ops-meta-typed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     std::fs::write(
         dir.join("charmcraft.yaml"),
         "type: charm\nname: x\nstorage: {d: {type: tmpfs}}\n",
     )
     .unwrap();
-    let err = CharmMeta::load(&dir).unwrap_err().to_string();
-    std::fs::remove_dir_all(&dir).unwrap();
+    let err = CharmMeta::load(dir).unwrap_err().to_string();
     assert!(
         err.contains("charmcraft.yaml") && err.contains("tmpfs"),
         "{err}"

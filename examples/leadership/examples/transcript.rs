@@ -11,8 +11,10 @@ use ops_testing::{Context, PeerRelation, State};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let scratch =
-        std::env::temp_dir().join(format!("leadership-transcript-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("leadership-transcript-")
+        .tempdir()?;
+    let scratch = tmp.path();
     for leader in [true, false] {
         let role = if leader { "leader" } else { "non-leader" };
         println!("=== leadership/0 as the {role} ===");
@@ -100,6 +102,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         println!();
     }
-    std::fs::remove_dir_all(&scratch)?;
+    tmp.close()?;
     Ok(())
 }

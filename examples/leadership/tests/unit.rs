@@ -8,15 +8,21 @@ use rstest::rstest;
 use std::path::PathBuf;
 
 /// A Context over the charm's own charmcraft.yaml, writing its config file
-/// into a directory unique to the test.
-fn context(test: &str) -> (Context<LeadershipCharm>, PathBuf) {
-    let file = std::env::temp_dir()
-        .join(format!("leadership-unit-{}-{test}", std::process::id()))
-        .join("leadership.conf");
+/// into a temporary directory of its own, removed when the Context is dropped.
+fn context() -> (Context<LeadershipCharm>, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("leadership-unit-")
+        .tempdir()
+        .expect("a temporary directory");
+    let file = dir.path().join("leadership.conf");
     let path = file.clone();
     let ctx = Context::from_charm_root(env!("CARGO_MANIFEST_DIR"))
         .expect("charmcraft.yaml loads")
-        .with_charm(move |framework| LeadershipCharm::with_config_file(framework, path.clone()));
+        .with_charm(move |framework| {
+            // The charm factory owns the directory, so it lives as long as the Context.
+            let _owned = &dir;
+            LeadershipCharm::with_config_file(framework, path.clone())
+        });
     (ctx, file)
 }
 
@@ -36,7 +42,7 @@ fn app_secret(content: &[(&str, &str)]) -> Secret {
 // The seed's test: the status follows leadership.
 #[rstest]
 fn status_leader(#[values(true, false)] leader: bool) {
-    let (mut ctx, _) = context(&format!("status-{leader}"));
+    let (mut ctx, _) = context();
     let out = ctx
         .run(
             ctx.on.start(),
@@ -54,7 +60,7 @@ fn status_leader(#[values(true, false)] leader: bool) {
 
 #[test]
 fn leader_elected_renders_config_and_tells_the_peers() {
-    let (mut ctx, file) = context("elected");
+    let (mut ctx, file) = context();
     let peers = PeerRelation::new(PEER);
     let state = State {
         leader: true,
@@ -86,7 +92,7 @@ fn leader_elected_renders_config_and_tells_the_peers() {
 
 #[test]
 fn followers_learn_the_leader_from_peer_data() {
-    let (mut ctx, file) = context("follower");
+    let (mut ctx, file) = context();
     let peers = PeerRelation {
         local_app_data: [(LEADER_KEY.to_string(), "leadership/1".to_string())].into(),
         peers_data: [(1, Default::default())].into(),
@@ -110,7 +116,7 @@ fn followers_learn_the_leader_from_peer_data() {
 
 #[rstest]
 fn only_the_leader_changes_the_app_secret(#[values(true, false)] leader: bool) {
-    let (mut ctx, _) = context(&format!("secret-{leader}"));
+    let (mut ctx, _) = context();
     let secret = app_secret(&[("username", "old"), ("password", "old")]);
     let state = State {
         leader,
@@ -131,7 +137,7 @@ fn only_the_leader_changes_the_app_secret(#[values(true, false)] leader: bool) {
 
 #[rstest]
 fn show_leader_reports_what_the_unit_knows(#[values(true, false)] knows: bool) {
-    let (mut ctx, _) = context(&format!("action-{knows}"));
+    let (mut ctx, _) = context();
     let stored = ops_testing::StoredState::new(
         "_stored",
         [("leader".to_string(), "leadership/3".into())].into(),
@@ -154,7 +160,7 @@ fn show_leader_reports_what_the_unit_knows(#[values(true, false)] knows: bool) {
 
 #[test]
 fn config_changed_rerenders_for_the_known_leader() {
-    let (mut ctx, file) = context("rerender");
+    let (mut ctx, file) = context();
     let stored = ops_testing::StoredState::new(
         "_stored",
         [("leader".to_string(), "leadership/2".into())].into(),
@@ -174,4 +180,20 @@ fn config_changed_rerenders_for_the_known_leader() {
         out.get_stored_state("_stored", None).unwrap().content["leader"],
         "leadership/2"
     );
+}
+
+// A test leaves nothing behind in the temporary directory.
+#[test]
+fn the_config_directory_is_removed_with_the_context() {
+    let (mut ctx, file) = context();
+    let state = State {
+        leader: true,
+        relations: vec![PeerRelation::new(PEER).into()],
+        ..State::default()
+    };
+    ctx.run(ctx.on.leader_elected(), &state).unwrap();
+    assert!(file.exists());
+    drop(ctx);
+    let dir = file.parent().unwrap();
+    assert!(!dir.exists(), "{} was left behind", dir.display());
 }

@@ -16,6 +16,7 @@ mod harness;
 mod pending;
 mod records;
 
+pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
 
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};

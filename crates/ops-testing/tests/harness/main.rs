@@ -4,6 +4,7 @@
 //! test arranges an input `State`, runs one event with a `Context`, and
 //! asserts on the output `State` and the Context's records.
 
+mod action_params;
 mod actions;
 mod by_value;
 mod collect_status;
@@ -12,12 +13,14 @@ mod config;
 mod consistency;
 mod custom_events;
 mod deferral;
+mod error_text;
 mod failures;
 mod handles;
 mod immutability;
 mod leadership;
 mod logging;
 mod model;
+mod observe_names;
 mod ports;
 mod relations;
 mod secrets;

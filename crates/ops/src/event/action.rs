@@ -22,6 +22,7 @@ use serde_json::Value;
 pub struct ActionEvent {
     /// The action's id (`JUJU_ACTION_UUID`).
     pub id: String,
+    name: String,
     params: serde_json::Map<String, Value>,
     model: Model,
     deferred: bool,
@@ -34,11 +35,23 @@ impl ActionEvent {
     }
 
     /// The parameters converted to the charm's own type with serde.
+    ///
+    /// Juju fills in the `default` of every parameter the operator left out
+    /// and refuses to run the action without its `required` ones, so a
+    /// parameter with a default can be a plain field.
     pub fn load_params<T: serde::de::DeserializeOwned>(&self) -> Result<T, ModelError> {
-        serde_json::from_value(Value::Object(self.params.clone())).map_err(|e| ModelError::Config {
-            target: std::any::type_name::<T>().to_owned(),
-            reason: format!("action parameters: {e}"),
+        serde_json::from_value(Value::Object(self.params.clone())).map_err(|e| {
+            ModelError::ActionParams {
+                action: self.name.clone(),
+                target: std::any::type_name::<T>().to_owned(),
+                reason: e.to_string(),
+            }
         })
+    }
+
+    /// The action's name, as the metadata declares it (`do-backup`).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Adds results (a JSON object; nested objects allowed). Results of
@@ -111,6 +124,12 @@ impl Event for ActionEvent {
     fn restore(model: &Model, snapshot: &Snapshot) -> Result<Self, ModelError> {
         Ok(ActionEvent {
             id: text(snapshot, "id").unwrap_or_default(),
+            name: model
+                .juju_context()
+                .dispatch_path
+                .strip_prefix("actions/")
+                .unwrap_or_default()
+                .to_owned(),
             params: model.shared().backend.action_get()?,
             model: model.clone(),
             deferred: false,

@@ -55,6 +55,9 @@ pub trait Event: Sized + 'static {
 pub struct On<E> {
     kind: Option<EventKind>,
     name: String,
+    /// The endpoint, action, storage or container the event is about, as
+    /// the metadata spells it.
+    entity: Option<String>,
     /// The handle path of the object whose `on` emits it; `None` for the
     /// charm's own `on` (Juju and framework events).
     owner: Option<String>,
@@ -66,6 +69,7 @@ impl<E> Clone for On<E> {
         On {
             kind: self.kind,
             name: self.name.clone(),
+            entity: self.entity.clone(),
             owner: self.owner.clone(),
             _event: PhantomData,
         }
@@ -77,6 +81,7 @@ impl<E> On<E> {
         On {
             kind: Some(kind),
             name: kind.ops_name(entity),
+            entity: entity.map(str::to_owned),
             owner: None,
             _event: PhantomData,
         }
@@ -86,6 +91,7 @@ impl<E> On<E> {
         On {
             kind: None,
             name,
+            entity: None,
             owner: Some(owner),
             _event: PhantomData,
         }
@@ -94,6 +100,13 @@ impl<E> On<E> {
     /// The event's name as ops spells it, for example `db_relation_changed`.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The relation endpoint, action, storage or container the event is
+    /// about, as the metadata names it (`db` for
+    /// `on::relation_changed("db")`); `None` for other events.
+    pub fn entity(&self) -> Option<&str> {
+        self.entity.as_deref()
     }
 
     /// Which Juju or framework event this is; `None` for a custom event.

@@ -32,7 +32,7 @@ pub use stored::StoredState;
 
 use crate::error::{HandlerError, HandlerResult, ModelError};
 use crate::event::custom::EmitQueue;
-use crate::event::{Event, EventKind, EventSource, On, Snapshot};
+use crate::event::{Event, EventKind, EventSource, On, Scope, Snapshot};
 use crate::model::Model;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -140,6 +140,44 @@ fn method_span(type_name: &str) -> Option<(usize, usize)> {
     named.then_some((start, end))
 }
 
+/// The candidate closest to `name` by edit distance (`-` and `_` count as
+/// the same), when it is close enough to be the name meant: at most two
+/// edits, and fewer than half the name's length.
+fn closest_name<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
+    let wanted: Vec<char> = name
+        .chars()
+        .map(|c| if c == '_' { '-' } else { c })
+        .collect();
+    candidates
+        .iter()
+        .map(|c| {
+            let chars: Vec<char> = c.chars().collect();
+            (edit_distance(&wanted, &chars), c.as_str())
+        })
+        .filter(|(distance, _)| *distance <= 2 && *distance * 2 < wanted.len().max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions), in one row.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// The last `::` segment of a path as `stringify!` prints it (for
 /// [`observe!`](crate::observe)).
 pub fn last_path_segment(path: &str) -> &str {
@@ -223,6 +261,10 @@ impl<C: Charm> Framework<C> {
         E: Event,
         F: Fn(&mut C, &mut E) -> HandlerResult + 'static,
     {
+        if let Some(error) = self.undeclared(&on) {
+            self.setup_errors.push(error);
+            return;
+        }
         let event_path = on.path(&self.handle);
         if self
             .observers
@@ -248,6 +290,36 @@ impl<C: Charm> Framework<C> {
             method,
             call,
         });
+    }
+
+    /// The error for observing an event of a name the metadata does not
+    /// declare, as Python ops refuses `self.on["dbx"]` when the charm is built.
+    fn undeclared<E>(&self, on: &On<E>) -> Option<DispatchError> {
+        let (kind, name) = (on.kind()?, on.entity()?);
+        let meta = self.model.meta();
+        if run::is_defined(meta, kind, Some(name)) {
+            return None;
+        }
+        let (what, declared): (&'static str, Vec<String>) = match kind.scope() {
+            Scope::Relation => (
+                "relation endpoint",
+                meta.endpoints().map(|(n, _, _)| n.to_owned()).collect(),
+            ),
+            Scope::Action => ("action", meta.actions.keys().cloned().collect()),
+            Scope::Storage => ("storage", meta.storage.keys().cloned().collect()),
+            Scope::Workload => ("container", meta.containers.keys().cloned().collect()),
+            Scope::Unit | Scope::Secret | Scope::Framework => return None,
+        };
+        let mut declared = declared;
+        declared.sort();
+        let closest = closest_name(name, &declared).map(str::to_owned);
+        Some(DispatchError::NotDeclared {
+            event: on.name().to_owned(),
+            what,
+            name: name.to_owned(),
+            declared,
+            closest,
+        })
     }
 
     /// Typed state kept between dispatches under `name` (ops uses `_stored`).
@@ -554,5 +626,24 @@ mod tests {
             let got = got.as_ref().map(|(o, m)| (o.as_deref(), m.as_str()));
             assert_eq!(got, want, "{type_name}");
         }
+    }
+
+    #[test]
+    fn the_closest_declared_name_is_suggested_only_when_close() {
+        let declared: Vec<String> = ["db", "do-backup", "replicas", "website"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        for (name, want) in [
+            ("dbx", Some("db")),
+            ("replica", Some("replicas")),
+            ("do_backup", Some("do-backup")),
+            ("webiste", Some("website")),
+            ("x", None),
+            ("monitoring", None),
+        ] {
+            assert_eq!(closest_name(name, &declared), want, "{name}");
+        }
+        assert_eq!(closest_name("db", &[]), None);
     }
 }

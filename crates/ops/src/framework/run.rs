@@ -115,6 +115,28 @@ pub enum DispatchError {
         /// Why, and what to do instead.
         reason: String,
     },
+    /// The charm observed an event of a relation endpoint, action, storage
+    /// or container its metadata does not declare (a typo, usually): the
+    /// handler could never run. Python ops fails the same way when the
+    /// charm is built.
+    #[error(
+        "cannot observe {event}: {what} {name:?} is not declared in the charm's metadata \
+         (declared: {}). {}Fix the name, or declare it in charmcraft.yaml",
+        declared_list(declared),
+        closest.as_ref().map(|c| format!("Did you mean {c:?}? ")).unwrap_or_default()
+    )]
+    NotDeclared {
+        /// The event, as ops names it (`dbx_relation_changed`).
+        event: String,
+        /// What kind of name: `relation endpoint`, `action`, `storage` or `container`.
+        what: &'static str,
+        /// The name that was observed.
+        name: String,
+        /// The names of that kind the metadata declares, sorted.
+        declared: Vec<String>,
+        /// The declared name closest to `name`, when one is close.
+        closest: Option<String>,
+    },
     /// Custom events kept emitting custom events.
     #[error(
         "custom events emitted each other more than {MAX_EMIT_DEPTH} deep (last: {event}); \
@@ -131,6 +153,18 @@ pub enum DispatchError {
         #[source]
         source: ModelError,
     },
+}
+
+fn declared_list(declared: &[String]) -> String {
+    if declared.is_empty() {
+        "none".to_owned()
+    } else {
+        declared
+            .iter()
+            .map(|d| format!("{d:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// The snapshot of the event Juju dispatched, from its environment, with

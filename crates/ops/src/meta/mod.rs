@@ -929,11 +929,8 @@ pub enum RelationRole {
 mod tests {
     use super::*;
 
-    fn temp_dir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ops-meta-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn temp_dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
     }
 
     #[test]
@@ -947,23 +944,23 @@ mod tests {
 
     #[test]
     fn legacy_files_are_loaded_when_charmcraft_yaml_is_only_a_build_file() {
-        let dir = temp_dir("legacy");
+        let tmp = temp_dir();
+        let dir = tmp.path();
         std::fs::write(dir.join("charmcraft.yaml"), "type: charm\nbases: []\n").unwrap();
         std::fs::write(dir.join("metadata.yaml"), "name: legacy\n").unwrap();
         std::fs::write(dir.join("config.yaml"), "options:\n  a: {type: string}\n").unwrap();
-        let meta = CharmMeta::load(&dir).unwrap();
+        let meta = CharmMeta::load(dir).unwrap();
         assert_eq!(meta.name, "legacy");
         assert!(meta.config.options.contains_key("a"));
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn missing_metadata_names_the_directory() {
-        let dir = temp_dir("missing");
-        let err = CharmMeta::load(&dir).unwrap_err();
+        let tmp = temp_dir();
+        let dir = tmp.path();
+        let err = CharmMeta::load(dir).unwrap_err();
         assert!(matches!(err, MetadataError::NotFound { .. }));
         assert!(err.to_string().contains(&dir.display().to_string()));
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

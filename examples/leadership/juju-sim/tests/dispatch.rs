@@ -123,12 +123,8 @@ impl Run {
 struct Juju {
     root: PathBuf,
     unit: String,
-}
-
-impl Drop for Juju {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
+    /// Removes `root` when the test ends, passed or not.
+    _tmp: tempfile::TempDir,
 }
 
 /// The charm project (`examples/leadership`), one level above this package.
@@ -181,9 +177,11 @@ impl Juju {
 
     /// A unit whose charm binary is `binary` (with the example's metadata).
     fn with_charm_binary(test: &str, world: Value, binary: &str) -> Self {
-        let root =
-            std::env::temp_dir().join(format!("leadership-dispatch-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("leadership-dispatch-{test}-"))
+            .tempdir()
+            .unwrap();
+        let root = tmp.path().to_owned();
         let charm = root.join("charm");
         std::fs::create_dir_all(charm.join("bin")).unwrap();
         std::fs::create_dir_all(root.join("model")).unwrap();
@@ -204,6 +202,7 @@ impl Juju {
         let juju = Juju {
             root,
             unit: UNIT.to_owned(),
+            _tmp: tmp,
         };
         juju.set_world(&world);
         juju
@@ -1067,4 +1066,17 @@ fn a_library_objects_custom_event_is_deferred_and_reemitted_across_dispatches() 
         ),
         Some(json!(2))
     );
+}
+
+/// A typo in an observed endpoint fails the dispatch under Juju: non-zero,
+/// with the name, the declared endpoints and the closest one on stderr and
+/// in the ERROR log, and nothing saved.
+#[test]
+fn observing_an_undeclared_endpoint_fails_the_dispatch_naming_it() {
+    let juju = Juju::with_charm_binary("typo", world(false), env!("CARGO_BIN_EXE_typo-charm-sim"));
+    let want = "relation endpoint \"replica\" is not declared in the charm's metadata \
+                (declared: \"replicas\"). Did you mean \"replicas\"?";
+    juju.dispatch("hooks/start", &[])
+        .failed_with(want)
+        .logged_error(want);
 }

@@ -10,15 +10,19 @@ use std::path::Path;
 /// A directory of fake hook tools (shell scripts), removed on drop.
 struct Tools {
     dir: PathBuf,
+    _tmp: tempfile::TempDir,
 }
 
 impl Tools {
     fn new(test: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("juju-ops-backend-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Tools { dir }
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("juju-ops-backend-{test}-"))
+            .tempdir()
+            .unwrap();
+        Tools {
+            dir: tmp.path().to_owned(),
+            _tmp: tmp,
+        }
     }
 
     /// Installs `body` as the script of every named tool.
@@ -37,12 +41,6 @@ impl Tools {
 
     fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
-    }
-}
-
-impl Drop for Tools {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

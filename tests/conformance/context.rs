@@ -306,3 +306,24 @@ fn test_init_with_full_charmcraft_yaml_as_meta() {
     assert!(ctx.meta().actions.contains_key("do-foo"));
     run_update_status(&mut ctx);
 }
+
+// Upstream passes the full charmcraft.yaml as `meta` and config (or
+// actions) separately; the Rust counterpart of separate `config=`/`actions=`
+// is `CharmMeta::from_legacy_yaml`, which refuses the pair the same way.
+#[test]
+fn test_init_with_full_charmcraft_yaml_as_meta_and_explicit_config() {
+    let charmcraft_yaml = format!("name: elizabeth\n{CONFIG}{ACTIONS}");
+    let config = "options:\n  match: {type: string, default: darcy}\n";
+    let err = ops::CharmMeta::from_legacy_yaml(&charmcraft_yaml, Some(config), None).unwrap_err();
+    assert!(matches!(err, ops::MetadataError::Invalid { .. }), "{err:?}");
+    assert!(err.to_string().contains("config"), "{err}");
+}
+
+#[test]
+fn test_init_with_full_charmcraft_yaml_as_meta_and_explicit_actions() {
+    let charmcraft_yaml = format!("name: catherine\n{CONFIG}{ACTIONS}");
+    let actions = "do-bar:\n  description: Do `bar`, whatever that is.\n";
+    let err = ops::CharmMeta::from_legacy_yaml(&charmcraft_yaml, None, Some(actions)).unwrap_err();
+    assert!(matches!(err, ops::MetadataError::Invalid { .. }), "{err:?}");
+    assert!(err.to_string().contains("actions"), "{err}");
+}

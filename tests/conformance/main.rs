@@ -30,3 +30,4 @@ mod secrets;
 mod state;
 mod status;
 mod stored_state;
+mod vroot;

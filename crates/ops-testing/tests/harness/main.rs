@@ -5,6 +5,7 @@
 //! asserts on the output `State` and the Context's records.
 
 mod actions;
+mod charm_dir;
 mod collect_status;
 mod common;
 mod config;

@@ -245,6 +245,44 @@ fn test_init_with_meta_only() {
     run_update_status(&mut ctx);
 }
 
+/// Upstream's `MyCharm` for the `test_init_with_*` tests: observes nothing.
+struct MyCharm;
+
+impl Charm for MyCharm {
+    fn new(_: &mut Framework<Self>) -> Self {
+        MyCharm
+    }
+}
+
+// Upstream's `Context(MyCharm, config=CONFIG)`: metadata with only config
+// set; the charm is named after its type.
+#[test]
+fn test_init_with_config_only() {
+    let config = meta(&format!("name: x\n{CONFIG}")).config;
+    let mut ctx = Context::<MyCharm>::new(ops::CharmMeta {
+        config: config.clone(),
+        ..ops::CharmMeta::default()
+    });
+    assert_eq!(ctx.meta().name, "MyCharm");
+    assert_eq!(ctx.meta().config, config);
+    assert!(ctx.meta().actions.is_empty());
+    assert_eq!(ctx.unit_name(), "MyCharm/0");
+    ctx.run(ctx.on.update_status(), &State::default()).unwrap();
+}
+
+#[test]
+fn test_init_with_actions_only() {
+    let actions = meta(&format!("name: x\n{ACTIONS}")).actions;
+    let mut ctx = Context::<MyCharm>::new(ops::CharmMeta {
+        actions: actions.clone(),
+        ..ops::CharmMeta::default()
+    });
+    assert_eq!(ctx.meta().name, "MyCharm");
+    assert!(ctx.meta().config.options.is_empty());
+    assert_eq!(ctx.meta().actions, actions);
+    ctx.run(ctx.on.update_status(), &State::default()).unwrap();
+}
+
 #[test]
 fn test_init_with_no_meta() {
     // A Context always has metadata (`Context::new` takes it); loading it

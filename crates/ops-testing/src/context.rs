@@ -107,7 +107,14 @@ impl<C: Charm> std::fmt::Debug for Context<C> {
 
 impl<C: Charm> Context<C> {
     /// A Context for charm `C` with metadata given in code.
-    pub fn new(meta: CharmMeta) -> Self {
+    ///
+    /// Metadata without a name (for example only `config` or `actions`
+    /// filled in) takes the charm type's name, as ops.testing names the
+    /// charm after its class when only `config=` or `actions=` is given.
+    pub fn new(mut meta: CharmMeta) -> Self {
+        if meta.name.is_empty() {
+            charm_handle::<C>().clone_into(&mut meta.name);
+        }
         Self::with_shared_meta(Arc::new(meta))
     }
 

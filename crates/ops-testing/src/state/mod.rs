@@ -235,6 +235,14 @@ pub struct StoredState {
     pub content: BTreeMap<String, Value>,
 }
 
+/// ops.testing's defaults: the charm's state called `_stored` (ops'
+/// usual attribute name), empty.
+impl Default for StoredState {
+    fn default() -> Self {
+        StoredState::new("_stored", BTreeMap::new())
+    }
+}
+
 impl StoredState {
     /// The charm's state called `name` with this content.
     pub fn new(name: impl Into<String>, content: BTreeMap<String, Value>) -> Self {

@@ -25,6 +25,7 @@ mod network;
 mod play_assertions;
 mod ports;
 mod relations;
+mod rubbish_events;
 mod runtime;
 mod secrets;
 mod state;

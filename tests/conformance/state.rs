@@ -557,3 +557,35 @@ config:
     };
     assert_ne!(obj_in, obj_out);
 }
+
+// Upstream deep-copies a State holding containers (not yet here) and finds
+// each by name in the copy; relations stand in, found by id.
+#[test]
+fn test_deepcopy_state() {
+    let state = State {
+        relations: vec![Relation::new("foo").into(), Relation::new("bar").into()],
+        ..State::default()
+    };
+    let state_copy = state.clone();
+    for relation in &state.relations {
+        let copied = state_copy.get_relation(relation.id()).unwrap();
+        assert_eq!(relation.endpoint(), copied.endpoint());
+    }
+}
+
+// `dataclasses.replace` is struct update syntax; relations stand in for
+// upstream's containers.
+#[test]
+fn test_replace_state() {
+    let state = State {
+        relations: vec![Relation::new("foo").into(), Relation::new("bar").into()],
+        leader: true,
+        ..State::default()
+    };
+    let state2 = State {
+        leader: false,
+        ..state.clone()
+    };
+    assert_ne!(state.leader, state2.leader);
+    assert_eq!(state.relations, state2.relations);
+}

@@ -19,6 +19,7 @@ mod consistency_checker;
 mod context;
 mod context_on;
 mod deferred;
+mod emitted_events_util;
 mod event;
 mod juju_log;
 mod network;

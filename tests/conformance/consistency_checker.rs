@@ -9,6 +9,7 @@
 
 use crate::helpers::{Probe, catch_all};
 use ops::CharmMeta;
+use ops::event::EventKind;
 use ops_testing::{
     AnyRelation, CharmEvents, Databag, Error, Event, PeerRelation, Relation, Secret, State,
     StoredState, SubordinateRelation,
@@ -59,6 +60,27 @@ fn assert_consistent(
     }
 }
 
+/// The problems an inconsistent scenario reports; fails the test otherwise.
+#[track_caller]
+fn problems(
+    meta_yaml: &str,
+    setup: &Setup,
+    state: &State,
+    event: impl FnOnce(&CharmEvents) -> Event,
+) -> Vec<String> {
+    match run(meta_yaml, setup, state, event) {
+        Err(Error::Inconsistent { problems }) => problems.iter().map(ToString::to_string).collect(),
+        other => panic!("expected an inconsistent scenario, got {other:?}"),
+    }
+}
+
+/// `event` with its public `name` changed, as upstream's `_Event(name, ...)`
+/// builds an event under any name.
+fn renamed(mut event: Event, name: &str) -> Event {
+    event.name = name.to_owned();
+    event
+}
+
 #[track_caller]
 fn assert_inconsistent(
     meta_yaml: &str,
@@ -101,19 +123,29 @@ fn test_base() {
     });
 }
 
-// The event name derives from the relation, so an event whose prefix differs
-// from its relation's endpoint cannot be built; what remains is that a
-// relation not declared (nor in the state) is refused, and a matching one is
-// accepted.
+// `ctx.on` names a relation event after its relation; upstream's `foo`
+// event carrying relation `bar` is built by renaming one (`Event::name` is
+// a public field), and the check refuses the mismatch.
 #[rstest]
 fn test_evt_bad_relation_name(
     #[values("broken", "changed", "created", "departed", "joined")] suffix: &str,
 ) {
-    assert_inconsistent(
+    let found = problems(
         "name: x\nrequires:\n  foo: {interface: xxx}\n",
         &DEFAULT,
         &State::default(),
-        |on| relation_event(on, suffix, &Relation::new("bar")),
+        |on| {
+            renamed(
+                relation_event(on, suffix, &Relation::new("bar")),
+                &format!("foo_relation_{suffix}"),
+            )
+        },
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("the name does not match the event")),
+        "{found:?}"
     );
     let relation = Relation::new("bar");
     assert_consistent(
@@ -124,12 +156,23 @@ fn test_evt_bad_relation_name(
     );
 }
 
-// A relation event always carries its relation here (the constructors take
-// one), so the missing-relation half is a compile-time guarantee.
+// `ctx.on`'s relation events always carry their relation; upstream's
+// relation event without one is built by giving a plain event a relation
+// kind and name (`Event::kind` and `Event::name` are public fields).
 #[rstest]
 fn test_evt_no_relation(
     #[values("broken", "changed", "created", "departed", "joined")] suffix: &str,
 ) {
+    let name = format!("foo_relation_{suffix}");
+    let found = problems("name: x", &DEFAULT, &State::default(), |on| {
+        let mut event = renamed(on.start(), &name);
+        event.kind = EventKind::parse_ops_name(&name).unwrap().0;
+        event
+    });
+    assert!(
+        found.iter().any(|p| p.contains("does not carry")),
+        "{found:?}"
+    );
     let relation = Relation::new("bar");
     assert_consistent(
         "name: x\nrequires:\n  bar: {interface: xxx}\n",
@@ -438,8 +481,8 @@ fn test_action_meta_type_inconsistent() {
     }
 }
 
-// The event name derives from the action here, so upstream's third case
-// (event `box_action` carrying action `foo`) cannot be built.
+// Upstream's third case, event `box_action` carrying action `foo`, is an
+// action event renamed (`Event::name` is a public field).
 #[test]
 fn test_action_name() {
     assert_consistent(
@@ -453,6 +496,18 @@ fn test_action_name() {
         &DEFAULT,
         &State::default(),
         |on| on.action("foo").params(json!({})),
+    );
+    let found = problems(
+        "name: x\nactions:\n  foo: {}\n",
+        &DEFAULT,
+        &State::default(),
+        |on| renamed(on.action("foo").params(json!({"bar": "baz"})), "box_action"),
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("the name does not match the event")),
+        "{found:?}"
     );
 }
 

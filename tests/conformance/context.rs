@@ -209,18 +209,10 @@ fn test_run_uncaught_error(#[values(false, true)] panics: bool) {
     assert_eq!(panicked, panics);
 }
 
-// The harness never writes the process environment (a charm cannot either:
-// `std::env::set_var` is unsafe), so nothing Juju-like is left behind.
-#[test]
-fn test_run_env_cleared() {
-    let mut ctx = Context::<CrashyCharm>::new(meta("name: crashy"));
-    let _ = ctx.run(ctx.on.start(), &State::default());
-    let leaked: Vec<String> = std::env::vars()
-        .map(|(key, _)| key)
-        .filter(|key| key.starts_with("JUJU_") || key == "OPERATOR_DISPATCH")
-        .collect();
-    assert!(leaked.is_empty(), "{leaked:?}");
-}
+// `test_run_env_cleared` is not ported: its charm sets an environment
+// variable, which safe Rust cannot do (`std::env::set_var` is unsafe in
+// edition 2024), and the harness never writes the environment; the
+// compile-time check is `compile_fail/env_set_var_is_unsafe.rs`.
 
 const CONFIG: &str = "
 config:
@@ -244,6 +236,44 @@ fn test_init_with_meta_only() {
     assert!(ctx.meta().config.options.is_empty());
     assert!(ctx.meta().actions.is_empty());
     run_update_status(&mut ctx);
+}
+
+/// Upstream's `MyCharm` for the `test_init_with_*` tests: observes nothing.
+struct MyCharm;
+
+impl Charm for MyCharm {
+    fn new(_: &mut Framework<Self>) -> Self {
+        MyCharm
+    }
+}
+
+// Upstream's `Context(MyCharm, config=CONFIG)`: metadata with only config
+// set; the charm is named after its type.
+#[test]
+fn test_init_with_config_only() {
+    let config = meta(&format!("name: x\n{CONFIG}")).config;
+    let mut ctx = Context::<MyCharm>::new(ops::CharmMeta {
+        config: config.clone(),
+        ..ops::CharmMeta::default()
+    });
+    assert_eq!(ctx.meta().name, "MyCharm");
+    assert_eq!(ctx.meta().config, config);
+    assert!(ctx.meta().actions.is_empty());
+    assert_eq!(ctx.unit_name(), "MyCharm/0");
+    ctx.run(ctx.on.update_status(), &State::default()).unwrap();
+}
+
+#[test]
+fn test_init_with_actions_only() {
+    let actions = meta(&format!("name: x\n{ACTIONS}")).actions;
+    let mut ctx = Context::<MyCharm>::new(ops::CharmMeta {
+        actions: actions.clone(),
+        ..ops::CharmMeta::default()
+    });
+    assert_eq!(ctx.meta().name, "MyCharm");
+    assert!(ctx.meta().config.options.is_empty());
+    assert_eq!(ctx.meta().actions, actions);
+    ctx.run(ctx.on.update_status(), &State::default()).unwrap();
 }
 
 #[test]
@@ -304,4 +334,25 @@ fn test_init_with_full_charmcraft_yaml_as_meta() {
     );
     assert!(ctx.meta().actions.contains_key("do-foo"));
     run_update_status(&mut ctx);
+}
+
+// Upstream passes the full charmcraft.yaml as `meta` and config (or
+// actions) separately; the Rust counterpart of separate `config=`/`actions=`
+// is `CharmMeta::from_legacy_yaml`, which refuses the pair the same way.
+#[test]
+fn test_init_with_full_charmcraft_yaml_as_meta_and_explicit_config() {
+    let charmcraft_yaml = format!("name: elizabeth\n{CONFIG}{ACTIONS}");
+    let config = "options:\n  match: {type: string, default: darcy}\n";
+    let err = ops::CharmMeta::from_legacy_yaml(&charmcraft_yaml, Some(config), None).unwrap_err();
+    assert!(matches!(err, ops::MetadataError::Invalid { .. }), "{err:?}");
+    assert!(err.to_string().contains("config"), "{err}");
+}
+
+#[test]
+fn test_init_with_full_charmcraft_yaml_as_meta_and_explicit_actions() {
+    let charmcraft_yaml = format!("name: catherine\n{CONFIG}{ACTIONS}");
+    let actions = "do-bar:\n  description: Do `bar`, whatever that is.\n";
+    let err = ops::CharmMeta::from_legacy_yaml(&charmcraft_yaml, None, Some(actions)).unwrap_err();
+    assert!(matches!(err, ops::MetadataError::Invalid { .. }), "{err:?}");
+    assert!(err.to_string().contains("actions"), "{err}");
 }

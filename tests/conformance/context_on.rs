@@ -217,10 +217,17 @@ fn view(event: &mut dyn AnyEvent) -> Option<RelationView> {
     relation_view(event)
 }
 
+// Upstream's `as_kwarg` axis passes the relation positionally or by
+// keyword; a Rust call has one form, and the two ways it takes the relation
+// are by reference and by value.
 #[rstest]
 #[case("relation_created", "RelationCreatedEvent")]
 #[case("relation_broken", "RelationBrokenEvent")]
-fn test_relation_app_events(#[case] event_name: &str, #[case] event_kind: &str) {
+fn test_relation_app_events(
+    #[values(true, false)] by_value: bool,
+    #[case] event_name: &str,
+    #[case] event_kind: &str,
+) {
     let relation = Relation::new("baz");
     let state_in = State {
         relations: vec![relation.clone().into()],
@@ -229,9 +236,11 @@ fn test_relation_app_events(#[case] event_name: &str, #[case] event_kind: &str) 
     let (seen, view) = observe(
         META,
         &state_in,
-        |on| match event_name {
-            "relation_created" => on.relation_created(&relation),
-            _ => on.relation_broken(&relation),
+        |on| match (event_name, by_value) {
+            ("relation_created", true) => on.relation_created(relation.clone()),
+            ("relation_created", false) => on.relation_created(&relation),
+            (_, true) => on.relation_broken(relation.clone()),
+            (_, false) => on.relation_broken(&relation),
         },
         view,
     );

@@ -12,21 +12,30 @@ use ops_testing::{Context, EmitKind, Relation, Secret, State};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 
-// For events tied to a named entity (here a relation endpoint), Juju keeps
-// the entity name exactly as declared in the metadata and only uses dashes
-// in the event-type suffix. Events not tied to such an entity use dashes
-// throughout. (Upstream's storage and container cases need features that do
-// not exist yet.)
+// For events tied to a named entity (a relation endpoint, storage, or
+// container), Juju keeps the entity name exactly as declared in the
+// metadata and only uses dashes in the event-type suffix. Events not tied to
+// such an entity use dashes throughout. Upstream reads `_Event(evt)._juju_name`;
+// here every name goes through the event table that `Event::juju_name` reads
+// (`EventKind::parse_ops_name`, then `hook_name`), and the names `ctx.on` can
+// build (no storage or container events yet) are also built and asked.
 #[rstest]
 #[case("foo_relation_changed", "foo-relation-changed")]
 #[case("receive-ca-cert_relation_changed", "receive-ca-cert-relation-changed")]
 #[case("receive_ca_cert_relation_changed", "receive_ca_cert-relation-changed")]
+#[case("my-storage_storage_attached", "my-storage-storage-attached")]
+#[case("my_storage_storage_detaching", "my_storage-storage-detaching")]
+#[case("my-container_pebble_ready", "my-container-pebble-ready")]
+#[case("my_container_pebble_ready", "my_container-pebble-ready")]
 #[case("config_changed", "config-changed")]
 #[case("update_status", "update-status")]
 #[case("pre_series_upgrade", "pre-series-upgrade")]
 #[case("secret_changed", "secret-changed")]
 #[case("start", "start")]
 fn test_event_juju_name(#[case] evt: &str, #[case] expected_juju_name: &str) {
+    let (kind, entity) = EventKind::parse_ops_name(evt).unwrap();
+    assert_eq!(kind.hook_name(entity), expected_juju_name);
+    assert_eq!(kind.ops_name(entity), evt.replace('-', "_"));
     let ctx = catch_all("name: x", &Probe::default());
     let event = match evt {
         "config_changed" => ctx.on.config_changed(),
@@ -36,12 +45,14 @@ fn test_event_juju_name(#[case] evt: &str, #[case] expected_juju_name: &str) {
             .on
             .secret_changed(&Secret::new([("a".to_owned(), "b".to_owned())].into())),
         "start" => ctx.on.start(),
-        relation => {
-            let endpoint = relation.strip_suffix("_relation_changed").unwrap();
-            ctx.on.relation_changed(Relation::new(endpoint))
+        _ if kind == EventKind::RelationChanged => {
+            ctx.on.relation_changed(Relation::new(entity.unwrap()))
         }
+        // Storage and container events: no `ctx.on` constructor yet.
+        _ => return,
     };
     assert_eq!(event.name, evt.replace('-', "_"));
+    assert_eq!(event.kind, kind);
     assert_eq!(event.juju_name(), expected_juju_name);
 }
 

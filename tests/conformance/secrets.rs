@@ -1197,3 +1197,29 @@ fn test_set_secret(
         assert_eq!(info["rotation"], json!(ROTATIONS[count("rotate") - 1]));
     }
 }
+
+// Upstream mutates the dict `get_content()` returned and checks the next
+// call is unaffected; `get_content` returns an owned map here, so the same
+// mutation is written and checked (in the handler: upstream's Manager).
+#[rstest]
+fn test_secret_get_content_returns_copy(#[values("app", "unit")] owner_name: &str) {
+    let secret = tracked_b_latest_c(owner(owner_name));
+    let id = secret.id.clone();
+    let state = State {
+        secrets: vec![secret],
+        ..State::default()
+    };
+    during_update_status(META, None, &state, move |model| {
+        let secret_obj = model.get_secret(SecretQuery::id(&id))?;
+        let mut got = secret_obj.get_content(false)?;
+        assert_eq!(got, content(&[("a", "b")]));
+        got.insert("a".into(), "MUTATED".into());
+        got.insert("extra".into(), "INJECTED".into());
+        assert_eq!(secret_obj.get_content(false)?, content(&[("a", "b")]));
+        let mut refreshed = secret_obj.get_content(true)?;
+        assert_eq!(refreshed, content(&[("a", "c")]));
+        refreshed.insert("a".into(), "MUTATED".into());
+        assert_eq!(secret_obj.get_content(false)?, content(&[("a", "c")]));
+        Ok(())
+    });
+}

@@ -98,11 +98,10 @@ fn test_stored_state_initialized() {
 
 #[test]
 fn test_default_arguments() {
-    // Rust has no keyword defaults: the name and content are required; the
-    // owner defaults to the charm and the data type to `StoredStateData`.
-    let s = StoredState::new("_stored", BTreeMap::new());
+    let s = StoredState::default();
     assert_eq!(s.name, "_stored");
     assert_eq!(s.owner_path, None);
-    assert!(s.content.is_empty());
+    assert_eq!(s.content, BTreeMap::new());
+    // Upstream: `_data_type_name == 'StoredStateData'`, the middle of the handle path.
     assert_eq!(s.handle_path("MyCharm"), "MyCharm/StoredStateData[_stored]");
 }

@@ -10,7 +10,7 @@ use crate::error::Problem;
 use crate::events::{Event, EventSource};
 use crate::state::{AnyRelation, State};
 use ops::JujuVersion;
-use ops::event::EventKind;
+use ops::event::{EventKind, Scope};
 use ops::meta::{CharmMeta, ConfigType, RelationRole};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -347,6 +347,38 @@ fn check_event(
     report: &mut Report,
 ) {
     let field = || format!("event {}", event.name);
+    // `name` and `kind` are public fields: an event changed after `ctx.on`
+    // built it may no longer fit what it carries (ops.testing's rules for
+    // a relation or action event without its relation or action, and for
+    // a name that does not match them).
+    let scope = event.kind.scope();
+    let carried = match &event.source {
+        EventSource::Plain => matches!(scope, Scope::Unit | Scope::Framework),
+        EventSource::Relation { .. } => scope == Scope::Relation,
+        EventSource::Secret { .. } => scope == Scope::Secret,
+        EventSource::Action { .. } => scope == Scope::Action,
+    };
+    if !carried {
+        report.add(
+            field(),
+            format!(
+                "a {:?} event does not carry what this event was built with (kind {:?}); build it \
+                 with the matching ctx.on constructor and leave `kind` as it is",
+                scope, event.kind
+            ),
+        );
+        return;
+    }
+    let expected = event.kind.ops_name(event.entity());
+    if event.name != expected {
+        report.add(
+            field(),
+            format!(
+                "the name does not match the event (expected {expected:?}, from its kind and its \
+                 relation or action); build it with ctx.on and leave `name` as it is"
+            ),
+        );
+    }
     match &event.source {
         EventSource::Plain => {}
         EventSource::Relation {

@@ -15,10 +15,19 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 type CharmFactory<C> = Box<dyn Fn(&mut Framework<C>) -> C>;
+
+/// Where a Context's runs put the charm (`JUJU_CHARM_DIR`).
+enum CharmRoot {
+    /// A directory the test chose (or the metadata came from); never written.
+    Given(PathBuf),
+    /// This Context's own empty directory, made at the first run and
+    /// removed (by `TempDir`'s drop) with the Context.
+    Temporary(Option<tempfile::TempDir>),
+}
 
 /// Runs a charm against States, in-process, and records what happened.
 ///
@@ -61,6 +70,7 @@ pub struct Context<C: Charm> {
     availability_zone: Option<String>,
     principal_unit: Option<String>,
     factory: CharmFactory<C>,
+    charm_root: CharmRoot,
     /// `ctx.on.<event>(..)`: the events this Context can run.
     pub on: CharmEvents,
     /// Every line the charm (and ops) logged, across runs; reads as a
@@ -77,7 +87,9 @@ pub struct Context<C: Charm> {
     /// Events that went through the framework: the dispatched one always;
     /// re-emitted deferred ones and collect-status only when captured.
     pub emitted_events: Vec<EmittedEvent>,
-    /// Results the last action set; reset when an action run starts.
+    /// Results the last action set, merged across its calls; `None` until
+    /// an action sets some. An action run empties it (to `{}`) when it
+    /// starts, as ops.testing does.
     pub action_results: Option<serde_json::Map<String, Value>>,
     /// Messages the last action logged; reset when an action run starts.
     pub action_logs: Vec<String>,
@@ -98,7 +110,14 @@ impl<C: Charm> std::fmt::Debug for Context<C> {
 
 impl<C: Charm> Context<C> {
     /// A Context for charm `C` with metadata given in code.
-    pub fn new(meta: CharmMeta) -> Self {
+    ///
+    /// Metadata without a name (for example only `config` or `actions`
+    /// filled in) takes the charm type's name, as ops.testing names the
+    /// charm after its class when only `config=` or `actions=` is given.
+    pub fn new(mut meta: CharmMeta) -> Self {
+        if meta.name.is_empty() {
+            charm_handle::<C>().clone_into(&mut meta.name);
+        }
         Self::with_shared_meta(Arc::new(meta))
     }
 
@@ -117,6 +136,7 @@ impl<C: Charm> Context<C> {
             availability_zone: None,
             principal_unit: None,
             factory: Box::new(C::new),
+            charm_root: CharmRoot::Temporary(None),
             juju_log: JujuLog::default(),
             unit_status_history: Vec::new(),
             app_status_history: Vec::new(),
@@ -140,8 +160,51 @@ impl<C: Charm> Context<C> {
     ///
     /// The metadata is parsed once per process while its files stay the
     /// same, so building a Context per test costs little.
+    ///
+    /// The charm runs in that directory: `model.juju_context().charm_dir`
+    /// is `root` (made absolute), so a charm that reads its own files finds
+    /// them.
     pub fn from_charm_root(root: impl AsRef<Path>) -> Result<Self, Error> {
-        Ok(Self::with_shared_meta(meta_cache::load(root.as_ref())?))
+        let root = root.as_ref();
+        Ok(Self::with_shared_meta(meta_cache::load(root)?).charm_root(root))
+    }
+
+    /// The directory the charm runs in (`JUJU_CHARM_DIR`, read by the charm
+    /// as `model.juju_context().charm_dir`), without reading metadata from
+    /// it: ops.testing's `charm_root=`. The harness never writes to it.
+    ///
+    /// Without this (or [`Context::from_charm_root`]) each Context gets an
+    /// empty temporary directory of its own, made at its first run and
+    /// removed when the Context is dropped.
+    pub fn charm_root(mut self, root: impl AsRef<Path>) -> Self {
+        let root = root.as_ref();
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
+        self.charm_root = CharmRoot::Given(root);
+        self
+    }
+
+    /// The charm directory of this Context's runs: the given root, or the
+    /// temporary directory once the first run has made it (`None` before).
+    pub fn charm_dir(&self) -> Option<&Path> {
+        match &self.charm_root {
+            CharmRoot::Given(root) => Some(root),
+            CharmRoot::Temporary(dir) => dir.as_ref().map(tempfile::TempDir::path),
+        }
+    }
+
+    /// The charm directory for a run, making the temporary one on first use.
+    fn run_charm_dir(&mut self) -> Result<PathBuf, Error> {
+        match &mut self.charm_root {
+            CharmRoot::Given(root) => Ok(root.clone()),
+            CharmRoot::Temporary(Some(dir)) => Ok(dir.path().to_owned()),
+            CharmRoot::Temporary(slot @ None) => {
+                let dir = tempfile::Builder::new()
+                    .prefix("ops-testing-charm-")
+                    .tempdir()
+                    .map_err(|source| Error::CharmRoot { source })?;
+                Ok(slot.insert(dir).path().to_owned())
+            }
+        }
     }
 
     /// The application name (default: the charm's name).
@@ -247,8 +310,15 @@ impl<C: Charm> Context<C> {
         })
     }
 
-    fn juju_context(&self, event: &Event, state: &State, identity: &Identity) -> JujuContext {
+    fn juju_context(
+        &self,
+        event: &Event,
+        state: &State,
+        identity: &Identity,
+        charm_dir: PathBuf,
+    ) -> JujuContext {
         event.juju_context(JujuContext {
+            charm_dir,
             unit_name: self.unit_name(),
             model_name: state.model.name.clone(),
             model_uuid: state.model.uuid.clone(),
@@ -295,7 +365,8 @@ impl<C: Charm> Context<C> {
         })?;
         consistency::check(&self.meta, &state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
-        let juju_context = self.juju_context(&event, &state, &identity);
+        let charm_dir = self.run_charm_dir()?;
+        let juju_context = self.juju_context(&event, &state, &identity, charm_dir);
         // The working copy: the input itself when given by value. The
         // framework's persisted data replaces `deferred` and `stored_states`
         // after the run, so they are taken out rather than copied along.
@@ -331,7 +402,10 @@ impl<C: Charm> Context<C> {
             _ => None,
         };
         if action_params.is_some() {
-            self.action_results = None;
+            // As ops.testing: emptied, not reset, so `None` stays `None`.
+            if let Some(results) = &mut self.action_results {
+                results.clear();
+            }
             self.action_logs.clear();
         }
         let owner = charm_handle::<C>();
@@ -392,6 +466,12 @@ impl<C: Charm> Context<C> {
             .into_iter()
             .map(DeferredEvent::from)
             .collect();
+        // ops.testing lists deferred events by handle path as text (then in
+        // queue order for one path), so `[10]` comes before `[9]`; the sort
+        // is stable, keeping the queue order of notices with equal paths.
+        output
+            .deferred
+            .sort_by(|a, b| a.handle_path.cmp(&b.handle_path));
         output.stored_states = stored_states_out(stored_in, owner, outcome.persisted.stored);
         match failure {
             Some(message) => Err(Error::ActionFailed {

@@ -96,6 +96,16 @@ pub enum Error {
         /// Juju's message, for example `validation failed: (root): target is required`.
         message: String,
     },
+    /// The Context's temporary charm directory could not be made.
+    #[error(
+        "cannot create the temporary charm directory for this Context: {source}; make the \
+         system temporary directory (TMPDIR) writable, or give one with `Context::charm_root`"
+    )]
+    CharmRoot {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Metadata could not be loaded (ops.testing's `ContextSetupError`).
     #[error(transparent)]
     Metadata(#[from] ops::MetadataError),

@@ -52,7 +52,8 @@ impl Event {
         event
     }
 
-    fn entity(&self) -> Option<&str> {
+    /// The relation endpoint or action name the event's name starts with.
+    pub(crate) fn entity(&self) -> Option<&str> {
         match &self.source {
             EventSource::Relation { relation, .. } => Some(relation.endpoint()),
             EventSource::Action { action, .. } => Some(action.as_str()),

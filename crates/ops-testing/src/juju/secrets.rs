@@ -498,8 +498,9 @@ impl ModelStore {
         Ok(())
     }
 
-    /// `secret-revoke`: undoes a grant (revoking what was not granted
-    /// changes nothing).
+    /// `secret-revoke`: undoes a grant. As in ops.testing, revoking on a
+    /// relation the secret has no grant on is an error; revoking a grantee
+    /// that is not among that relation's grants changes nothing.
     pub fn secret_revoke(
         &mut self,
         actor: &Actor,
@@ -509,11 +510,19 @@ impl ModelStore {
     ) -> Result<(), ModelError> {
         let grantee = self.grantee(actor, relation_id, unit)?;
         let secret = self.managed_secret(actor, "secret-revoke", Some(id), None)?;
-        if let Some(grants) = secret.grants.get_mut(&relation_id) {
-            grants.remove(&grantee);
-            if grants.is_empty() {
-                secret.grants.remove(&relation_id);
-            }
+        let Some(grants) = secret.grants.get_mut(&relation_id) else {
+            return Err(juju_error(
+                "secret-revoke",
+                format!(
+                    "ERROR secret {} has no grant on relation {relation_id}, so there is nothing to \
+                     revoke; grant it on that relation first, or drop the revoke",
+                    secret.id
+                ),
+            ));
+        };
+        grants.remove(&grantee);
+        if grants.is_empty() {
+            secret.grants.remove(&relation_id);
         }
         Ok(())
     }

@@ -191,6 +191,29 @@ impl DeferredEvent {
     pub fn name(&self) -> &str {
         ops::internal::event_name_of(&self.handle_path)
     }
+
+    /// The same deferred event with `event_id` as the number in its handle
+    /// path (`MyCharm/on/start[7]`): ops.testing's
+    /// `event.deferred(handler, event_id=7)`. [`Event::deferred`](crate::Event::deferred)
+    /// and its siblings use 1.
+    ///
+    /// ```
+    /// # use ops::{Charm, Framework, HandlerResult, StartEvent};
+    /// # struct MyCharm;
+    /// # impl Charm for MyCharm { fn new(_: &mut Framework<Self>) -> Self { MyCharm } }
+    /// # impl MyCharm { fn on_start(&mut self, _: &mut StartEvent) -> HandlerResult { Ok(()) } }
+    /// let ctx = ops_testing::Context::<MyCharm>::new(ops::CharmMeta::new("my-charm"));
+    /// let deferred = ctx.on.start().deferred(MyCharm::on_start).event_id(7);
+    /// assert_eq!(deferred.handle_path, "MyCharm/on/start[7]");
+    /// ```
+    pub fn event_id(mut self, event_id: u64) -> Self {
+        let path = match self.handle_path.rsplit_once('[') {
+            Some((path, rest)) if rest.ends_with(']') => path,
+            _ => self.handle_path.as_str(),
+        };
+        self.handle_path = format!("{path}[{event_id}]");
+        self
+    }
 }
 
 impl From<ops::internal::DeferredNotice> for DeferredEvent {
@@ -227,6 +250,14 @@ pub struct StoredState {
     pub owner_path: Option<String>,
     /// The fields and their values.
     pub content: BTreeMap<String, Value>,
+}
+
+/// ops.testing's defaults: the charm's state called `_stored` (ops'
+/// usual attribute name), empty.
+impl Default for StoredState {
+    fn default() -> Self {
+        StoredState::new("_stored", BTreeMap::new())
+    }
 }
 
 impl StoredState {

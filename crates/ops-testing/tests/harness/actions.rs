@@ -13,6 +13,7 @@ actions:
     params:
       target: {type: string}
       retries: {type: integer}
+  noop: {}
 ";
 
 #[derive(Deserialize)]
@@ -101,4 +102,19 @@ fn each_action_run_starts_with_fresh_results_and_logs() {
     ctx.run(second, &State::default()).unwrap();
     assert_eq!(ctx.action_logs, vec!["backing up to b", "done"]);
     assert_eq!(ctx.action_results.unwrap()["target"], "b");
+}
+
+// As ops.testing: results stay `None` until an action sets some; an action
+// run empties earlier results to `{}` rather than resetting them to `None`.
+#[test]
+fn an_action_run_empties_earlier_results() {
+    let mut ctx = Context::<ArchivistCharm>::from_yaml(META).unwrap();
+    ctx.run(ctx.on.action("noop"), &State::default()).unwrap();
+    assert_eq!(ctx.action_results, None);
+    let backup = ctx.on.action("backup").params(json!({"target": "a"}));
+    ctx.run(backup, &State::default()).unwrap();
+    ctx.run(ctx.on.start(), &State::default()).unwrap();
+    assert_eq!(ctx.action_results.as_ref().unwrap()["target"], "a");
+    ctx.run(ctx.on.action("noop"), &State::default()).unwrap();
+    assert_eq!(ctx.action_results, Some(serde_json::Map::new()));
 }

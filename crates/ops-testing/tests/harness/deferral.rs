@@ -262,3 +262,57 @@ fn output_deferred_events_are_ordered_by_handle_path() {
         ]
     );
 }
+
+// ops.testing lists deferred events as its notice store holds them: by
+// handle path as text (so `[10]` before `[9]`), and for one path in the
+// order the notices were queued.
+#[test]
+fn output_deferred_events_are_ordered_by_handle_path_as_text() {
+    let (mut ctx, _) = context(true);
+    let update_status = ctx
+        .on
+        .update_status()
+        .deferred(DeferringCharm::on_update_status);
+    let state = State {
+        deferred: vec![
+            update_status.clone().event_id(9),
+            update_status.clone().event_id(10),
+            DeferredEvent {
+                observer: "other_handler".into(),
+                ..update_status.clone().event_id(10)
+            },
+        ],
+        ..State::default()
+    };
+    let out = ctx.run(ctx.on.start(), &state).unwrap();
+    let notices: Vec<_> = out
+        .deferred
+        .iter()
+        .map(|d| (d.handle_path.as_str(), d.observer.as_str()))
+        .collect();
+    assert_eq!(
+        notices,
+        vec![
+            ("DeferringCharm/on/update_status[10]", "on_update_status"),
+            ("DeferringCharm/on/update_status[10]", "other_handler"),
+            ("DeferringCharm/on/update_status[9]", "on_update_status"),
+        ]
+    );
+}
+
+#[test]
+fn a_deferred_event_takes_an_event_id() {
+    let (ctx, _) = context(true);
+    let deferred = ctx.on.start().deferred(DeferringCharm::on_start);
+    assert_eq!(deferred.handle_path, "DeferringCharm/on/start[1]");
+    let renumbered = deferred.clone().event_id(42);
+    assert_eq!(renumbered.handle_path, "DeferringCharm/on/start[42]");
+    assert_eq!(renumbered.name(), "start");
+    assert_eq!(
+        DeferredEvent {
+            handle_path: deferred.handle_path.clone(),
+            ..renumbered
+        },
+        deferred
+    );
+}

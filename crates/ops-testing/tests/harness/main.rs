@@ -7,6 +7,7 @@
 mod action_params;
 mod actions;
 mod by_value;
+mod charm_dir;
 mod collect_status;
 mod common;
 mod config;

@@ -22,6 +22,7 @@ enum Op {
     SetContent,
     GetInfo,
     Grant,
+    Revoke,
     Remove,
 }
 
@@ -73,6 +74,12 @@ impl ManagerCharm {
             Some(Op::Grant) => {
                 let relation = self.model.get_relation("db")?.expect("db relation");
                 secret.grant(&relation, None).map(|()| "granted".to_owned())
+            }
+            Some(Op::Revoke) => {
+                let relation = self.model.get_relation("db")?.expect("db relation");
+                secret
+                    .revoke(&relation, None)
+                    .map(|()| "revoked".to_owned())
             }
             Some(Op::Remove) => secret.remove_all_revisions().map(|()| "removed".to_owned()),
         };
@@ -138,8 +145,75 @@ fn assert_managed(op: Op, out: &State, before: &Secret, relation: &Relation, see
                 [(relation.id, ["remote".to_owned()].into())].into()
             );
         }
+        Op::Revoke => unreachable!("revoking needs a grant: see the revoke tests"),
         Op::Remove => assert_eq!(out.get_secret(&before.id), None),
     }
+}
+
+// ops.testing raises (KeyError) when the secret has no grant on the
+// relation; the mock refuses it with a hook-tool error naming the fix.
+#[test]
+fn revoking_on_a_relation_without_a_grant_is_refused() {
+    let Setup {
+        mut ctx,
+        seen,
+        state,
+        secret,
+        relation,
+    } = setup(Some(SecretOwner::Unit), false, Some(Op::Revoke));
+    let out = ctx.run(ctx.on.update_status(), &state).unwrap();
+    let [result] = seen.take().try_into().unwrap();
+    let error = result.unwrap_err();
+    let ModelError::HookTool { tool, stderr } = &error else {
+        panic!("expected a secret-revoke error, got {error:?}");
+    };
+    assert_eq!(tool, "secret-revoke");
+    assert!(
+        stderr.contains(&format!("no grant on relation {}", relation.id)),
+        "{stderr}"
+    );
+    assert_eq!(out.get_secret(&secret.id), Some(&secret), "nothing changed");
+}
+
+// As in ops.testing: a relation with grants, but not to this grantee,
+// is left as it is.
+#[test]
+fn revoking_a_grantee_not_granted_on_the_relation_changes_nothing() {
+    let Setup {
+        mut ctx,
+        seen,
+        mut state,
+        secret,
+        relation,
+    } = setup(Some(SecretOwner::Unit), false, Some(Op::Revoke));
+    let granted = Secret {
+        remote_grants: [(relation.id, ["other-app".to_owned()].into())].into(),
+        ..secret
+    };
+    state.secrets = vec![granted.clone()];
+    let out = ctx.run(ctx.on.update_status(), &state).unwrap();
+    let [result] = seen.take().try_into().unwrap();
+    assert_eq!(result.unwrap(), "revoked");
+    assert_eq!(out.get_secret(&granted.id), Some(&granted));
+}
+
+#[test]
+fn revoking_a_grant_removes_it() {
+    let Setup {
+        mut ctx,
+        seen,
+        mut state,
+        secret,
+        relation,
+    } = setup(Some(SecretOwner::Unit), false, Some(Op::Revoke));
+    state.secrets = vec![Secret {
+        remote_grants: [(relation.id, ["remote".to_owned()].into())].into(),
+        ..secret.clone()
+    }];
+    let out = ctx.run(ctx.on.update_status(), &state).unwrap();
+    let [result] = seen.take().try_into().unwrap();
+    assert_eq!(result.unwrap(), "revoked");
+    assert_eq!(out.get_secret(&secret.id), Some(&secret));
 }
 
 #[rstest]

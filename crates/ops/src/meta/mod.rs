@@ -718,7 +718,38 @@ impl CharmMeta {
 
     /// Parses the legacy trio: `metadata.yaml`, and optionally `config.yaml`
     /// and `actions.yaml` contents.
+    ///
+    /// `metadata` may also be a full `charmcraft.yaml` with `config` and
+    /// `actions` sections; giving separate config (or actions) as well is
+    /// refused with [`MetadataError::Invalid`], as ops.testing refuses
+    /// `Context(meta=charmcraft_yaml, config=...)`, rather than letting one
+    /// silently replace the other.
     pub fn from_legacy_yaml(
+        metadata: &str,
+        config: Option<&str>,
+        actions: Option<&str>,
+    ) -> Result<Self, MetadataError> {
+        if config.is_some() || actions.is_some() {
+            let raw: serde_norway::Value = parse_yaml(metadata, "metadata.yaml")?;
+            for (key, given) in [("config", config.is_some()), ("actions", actions.is_some())] {
+                if given && raw.get(key).is_some() {
+                    return Err(MetadataError::Invalid {
+                        file: "metadata.yaml".to_owned(),
+                        reason: format!(
+                            "`{key}` is declared in the metadata (a full charmcraft.yaml) and \
+                             given separately as {key}.yaml too; declare {key} in one place: \
+                             remove the `{key}` section or pass `None` for {key}.yaml"
+                        ),
+                    });
+                }
+            }
+        }
+        Self::legacy_files(metadata, config, actions)
+    }
+
+    /// The legacy files as a charm directory holds them: as ops.testing's
+    /// autoload, separate files win over sections of `metadata.yaml`.
+    fn legacy_files(
         metadata: &str,
         config: Option<&str>,
         actions: Option<&str>,
@@ -782,7 +813,7 @@ impl CharmMeta {
         };
         let config = read("config.yaml")?;
         let actions = read("actions.yaml")?;
-        let meta = Self::from_legacy_yaml(&metadata, config.as_deref(), actions.as_deref())?;
+        let meta = Self::legacy_files(&metadata, config.as_deref(), actions.as_deref())?;
         Ok((meta, sources))
     }
 

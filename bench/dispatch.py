@@ -269,7 +269,7 @@ def peak_rss(argv: list[str], env: dict[str, str], cwd: Path) -> int:
 def tool_alone(tools: Path, model: Path, runs: int) -> tuple[list[float], list[int]]:
     """One `is-leader` call on its own: what every hook-tool call costs."""
     walls, rss = [], []
-    env = {'PATH': f'{tools}:/usr/bin:/bin', 'FAKE_JUJU_DIR': str(model)}
+    env = {'PATH': f'{tools}:/usr/bin:/bin', 'FAKE_JUJU_DIR': str(model), 'JUJU_UNIT_NAME': UNIT}
     argv = [str(tools / 'is-leader'), '--format=json']
     for _ in range(runs):
         started = time.perf_counter()
@@ -374,10 +374,14 @@ def main() -> None:
     parser.add_argument(
         '--calls', action='store_true', help='only count hook-tool calls per event, both charms'
     )
+    parser.add_argument('--json', help='with --calls: also write the counts to this file')
     args = parser.parse_args()
     if args.calls:
         ensure_venv(args)
-        print_call_counts(call_counts(build_rust(args)))
+        counts = call_counts(build_rust(args))
+        print_call_counts(counts)
+        if args.json:
+            Path(args.json).write_text(json.dumps(counts, indent=1))
         return
     if not Path(GNU_TIME).exists():
         raise SystemExit(f'{GNU_TIME} is missing: install GNU time (Debian/Ubuntu: apt-get install time)')

@@ -293,7 +293,7 @@ impl<C: Charm> Context<C> {
         let identity = self.identity().map_err(|problem| Error::Inconsistent {
             problems: vec![problem],
         })?;
-        consistency::check(&self.meta, &state, &event, &identity)
+        let checked = consistency::check(&self.meta, &state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
         let juju_context = self.juju_context(&event, &state, &identity);
         // The working copy: the input itself when given by value. The
@@ -336,6 +336,7 @@ impl<C: Charm> Context<C> {
         };
         let backend = Arc::new(MockBackend::new(
             working,
+            checked.relation_ids_ascending,
             identity,
             self.meta.clone(),
             action_params,

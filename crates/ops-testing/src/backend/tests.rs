@@ -27,6 +27,7 @@ fn backend(relations: u32, secrets: Vec<Secret>) -> MockBackend {
     };
     MockBackend::new(
         state,
+        false,
         identity,
         Arc::new(CharmMeta::new("me")),
         None,

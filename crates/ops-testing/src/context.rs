@@ -5,6 +5,7 @@ use crate::backend::{Identity, MockBackend, Records};
 use crate::consistency;
 use crate::error::{Error, Problem};
 use crate::events::{CharmEvents, Event, EventSource};
+use crate::juju::Actor;
 use crate::log::JujuLog;
 use crate::meta_cache;
 use crate::state::{DeferredEvent, State, StoredState};
@@ -61,6 +62,9 @@ pub struct Context<C: Charm> {
     availability_zone: Option<String>,
     principal_unit: Option<String>,
     factory: CharmFactory<C>,
+    /// Who runs the charm, worked out from the settings above when they
+    /// change rather than on every run.
+    resolved: Result<(Identity, Actor), Problem>,
     /// `ctx.on.<event>(..)`: the events this Context can run.
     pub on: CharmEvents,
     /// Every line the charm (and ops) logged, across runs; reads as a
@@ -104,7 +108,7 @@ impl<C: Charm> Context<C> {
 
     fn with_shared_meta(meta: Arc<CharmMeta>) -> Self {
         let app_name = meta.name.clone();
-        Context {
+        let mut ctx = Context {
             meta,
             on: CharmEvents::new(&app_name),
             app_name,
@@ -117,6 +121,10 @@ impl<C: Charm> Context<C> {
             availability_zone: None,
             principal_unit: None,
             factory: Box::new(C::new),
+            resolved: Err(Problem {
+                field: String::new(),
+                message: String::new(),
+            }),
             juju_log: JujuLog::default(),
             unit_status_history: Vec::new(),
             app_status_history: Vec::new(),
@@ -126,7 +134,9 @@ impl<C: Charm> Context<C> {
             action_results: None,
             action_logs: Vec::new(),
             requested_storages: BTreeMap::new(),
-        }
+        };
+        ctx.resolve();
+        ctx
     }
 
     /// A Context with metadata from YAML (a `charmcraft.yaml` or `metadata.yaml` document).
@@ -148,12 +158,14 @@ impl<C: Charm> Context<C> {
     pub fn app_name(mut self, name: impl Into<String>) -> Self {
         self.app_name = name.into();
         self.on = CharmEvents::new(&self.app_name);
+        self.resolve();
         self
     }
 
     /// The unit number (default 0).
     pub fn unit_id(mut self, id: u32) -> Self {
         self.unit_id = id;
+        self.resolve();
         self
     }
 
@@ -165,12 +177,14 @@ impl<C: Charm> Context<C> {
     /// `Context.juju_version`.
     pub fn juju_version(mut self, version: impl Into<String>) -> Self {
         self.juju_version = version.into();
+        self.resolve();
         self
     }
 
     /// Whether the application is trusted (`juju trust`; default false).
     pub fn app_trusted(mut self, trusted: bool) -> Self {
         self.app_trusted = trusted;
+        self.resolve();
         self
     }
 
@@ -233,6 +247,15 @@ impl<C: Charm> Context<C> {
         format!("{}/{}", self.app_name, self.unit_id)
     }
 
+    /// Works out [`Context::resolved`] from the settings.
+    fn resolve(&mut self) {
+        self.resolved = self.identity().map(|identity| {
+            let actor = Actor::new(&identity.app_name, identity.unit_id)
+                .with_juju_version(identity.juju_version.clone());
+            (identity, actor)
+        });
+    }
+
     fn identity(&self) -> Result<Identity, Problem> {
         let juju_version =
             JujuVersion::parse_non_strict(&self.juju_version).map_err(|e| Problem {
@@ -247,9 +270,15 @@ impl<C: Charm> Context<C> {
         })
     }
 
-    fn juju_context(&self, event: &Event, state: &State, identity: &Identity) -> JujuContext {
+    fn juju_context(
+        &self,
+        event: &Event,
+        state: &State,
+        identity: &Identity,
+        actor: &Actor,
+    ) -> JujuContext {
         event.juju_context(JujuContext {
-            unit_name: self.unit_name(),
+            unit_name: actor.unit().to_owned(),
             model_name: state.model.name.clone(),
             model_uuid: state.model.uuid.clone(),
             version: identity.juju_version.clone(),
@@ -290,12 +319,15 @@ impl<C: Charm> Context<C> {
         state: impl Into<Cow<'s, State>>,
     ) -> Result<State, Error> {
         let state = state.into();
-        let identity = self.identity().map_err(|problem| Error::Inconsistent {
-            problems: vec![problem],
-        })?;
+        let (identity, actor) = self
+            .resolved
+            .clone()
+            .map_err(|problem| Error::Inconsistent {
+                problems: vec![problem],
+            })?;
         let checked = consistency::check(&self.meta, &state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
-        let juju_context = self.juju_context(&event, &state, &identity);
+        let juju_context = self.juju_context(&event, &state, &identity, &actor);
         // The working copy: the input itself when given by value. The
         // framework's persisted data replaces `deferred` and `stored_states`
         // after the run, so they are taken out rather than copied along.
@@ -338,6 +370,7 @@ impl<C: Charm> Context<C> {
             working,
             checked.relation_ids_ascending,
             identity,
+            actor,
             self.meta.clone(),
             action_params,
             std::mem::take(&mut self.juju_log),

@@ -29,6 +29,7 @@ fn backend(relations: u32, secrets: Vec<Secret>) -> MockBackend {
         state,
         false,
         identity,
+        Actor::new("me", 0),
         Arc::new(CharmMeta::new("me")),
         None,
         Default::default(),

@@ -62,9 +62,9 @@ pub struct Context<C: Charm> {
     availability_zone: Option<String>,
     principal_unit: Option<String>,
     factory: CharmFactory<C>,
-    /// Who runs the charm, worked out from the settings above when they
-    /// change rather than on every run.
-    resolved: Result<(Identity, Actor), Problem>,
+    /// Who runs the charm, worked out from the settings above on the first
+    /// run after they change rather than on every run.
+    resolved: Option<Result<(Identity, Actor), Problem>>,
     /// `ctx.on.<event>(..)`: the events this Context can run.
     pub on: CharmEvents,
     /// Every line the charm (and ops) logged, across runs; reads as a
@@ -108,7 +108,7 @@ impl<C: Charm> Context<C> {
 
     fn with_shared_meta(meta: Arc<CharmMeta>) -> Self {
         let app_name = meta.name.clone();
-        let mut ctx = Context {
+        Context {
             meta,
             on: CharmEvents::new(&app_name),
             app_name,
@@ -121,10 +121,7 @@ impl<C: Charm> Context<C> {
             availability_zone: None,
             principal_unit: None,
             factory: Box::new(C::new),
-            resolved: Err(Problem {
-                field: String::new(),
-                message: String::new(),
-            }),
+            resolved: None,
             juju_log: JujuLog::default(),
             unit_status_history: Vec::new(),
             app_status_history: Vec::new(),
@@ -134,9 +131,7 @@ impl<C: Charm> Context<C> {
             action_results: None,
             action_logs: Vec::new(),
             requested_storages: BTreeMap::new(),
-        };
-        ctx.resolve();
-        ctx
+        }
     }
 
     /// A Context with metadata from YAML (a `charmcraft.yaml` or `metadata.yaml` document).
@@ -158,14 +153,14 @@ impl<C: Charm> Context<C> {
     pub fn app_name(mut self, name: impl Into<String>) -> Self {
         self.app_name = name.into();
         self.on = CharmEvents::new(&self.app_name);
-        self.resolve();
+        self.resolved = None;
         self
     }
 
     /// The unit number (default 0).
     pub fn unit_id(mut self, id: u32) -> Self {
         self.unit_id = id;
-        self.resolve();
+        self.resolved = None;
         self
     }
 
@@ -177,14 +172,14 @@ impl<C: Charm> Context<C> {
     /// `Context.juju_version`.
     pub fn juju_version(mut self, version: impl Into<String>) -> Self {
         self.juju_version = version.into();
-        self.resolve();
+        self.resolved = None;
         self
     }
 
     /// Whether the application is trusted (`juju trust`; default false).
     pub fn app_trusted(mut self, trusted: bool) -> Self {
         self.app_trusted = trusted;
-        self.resolve();
+        self.resolved = None;
         self
     }
 
@@ -247,13 +242,18 @@ impl<C: Charm> Context<C> {
         format!("{}/{}", self.app_name, self.unit_id)
     }
 
-    /// Works out [`Context::resolved`] from the settings.
-    fn resolve(&mut self) {
-        self.resolved = self.identity().map(|identity| {
+    /// Who runs the charm, from the settings (worked out once after they change).
+    fn resolved(&mut self) -> Result<(Identity, Actor), Problem> {
+        if let Some(resolved) = &self.resolved {
+            return resolved.clone();
+        }
+        let resolved = self.identity().map(|identity| {
             let actor = Actor::new(&identity.app_name, identity.unit_id)
                 .with_juju_version(identity.juju_version.clone());
             (identity, actor)
         });
+        self.resolved = Some(resolved.clone());
+        resolved
     }
 
     fn identity(&self) -> Result<Identity, Problem> {
@@ -319,12 +319,9 @@ impl<C: Charm> Context<C> {
         state: impl Into<Cow<'s, State>>,
     ) -> Result<State, Error> {
         let state = state.into();
-        let (identity, actor) = self
-            .resolved
-            .clone()
-            .map_err(|problem| Error::Inconsistent {
-                problems: vec![problem],
-            })?;
+        let (identity, actor) = self.resolved().map_err(|problem| Error::Inconsistent {
+            problems: vec![problem],
+        })?;
         let checked = consistency::check(&self.meta, &state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
         let juju_context = self.juju_context(&event, &state, &identity, &actor);

@@ -7,6 +7,7 @@ the way Juju runs it, against the same fake hook tools
 and peak memory side by side. See docs/performance.md, "Dispatch under Juju".
 
     python3 bench/dispatch.py [--runs 30] [--event start]
+    python3 bench/dispatch.py --calls   # hook-tool calls per event, both charms
 
 The first run creates .venv/ at the repository root (git-ignored) with
 `ops==3.9.0` from PyPI, then re-executes this script inside it. Rust binaries
@@ -35,6 +36,29 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / 'examples' / 'leadership'
 PYTHON_CHARM = REPO / 'bench' / 'python-charm'
 UNIT = 'leadership/0'
+
+# The events of the example charm whose hook-tool calls are counted
+# (`--calls`), in this order, each on the state the one before left.
+CALL_EVENTS = (
+    'install',
+    'leader-elected',
+    'config-changed',
+    'start',
+    'replicas-relation-changed',
+    'update-status',
+    'show-leader',
+)
+ACTIONS = {'show-leader'}
+# What Juju adds to the environment for these events.
+EVENT_ENV = {
+    'replicas-relation-changed': {
+        'JUJU_RELATION': 'replicas',
+        'JUJU_RELATION_ID': 'replicas:0',
+        'JUJU_REMOTE_APP': 'leadership',
+        'JUJU_REMOTE_UNIT': 'leadership/1',
+    },
+    'show-leader': {'JUJU_ACTION_NAME': 'show-leader', 'JUJU_ACTION_UUID': '42'},
+}
 
 
 def ensure_venv(args: argparse.Namespace) -> None:
@@ -134,6 +158,10 @@ class Side:
             'FAKE_JUJU_DIR': str(self.model),
             'LEADERSHIP_CONFIG_FILE': str(self.root / 'etc' / 'leadership.conf'),
         }
+        env.update(EVENT_ENV.get(event, {}))
+        if event in ACTIONS:
+            env['JUJU_DISPATCH_PATH'] = f'actions/{event}'
+            del env['JUJU_HOOK_NAME']
         env.update(self.extra_env)
         return env
 
@@ -160,7 +188,14 @@ class Side:
         )
         wall = time.perf_counter() - started
         if result.returncode != 0:
-            raise SystemExit(f'{self.name}: {event} failed: {result.stderr.decode()}')
+            calls = self.model / 'calls.jsonl'
+            logged = [
+                ' '.join(json.loads(line)['args'])
+                for line in (calls.read_text().splitlines() if calls.exists() else [])
+                if json.loads(line)['tool'] == 'juju-log'
+            ]
+            detail = result.stderr.decode() or '\n'.join(logged[-5:])
+            raise SystemExit(f'{self.name}: {event} failed: {detail}')
         return wall
 
     def measure(self, event: str) -> None:
@@ -173,10 +208,11 @@ class Side:
             for line in calls:
                 tool = json.loads(line)['tool']
                 self.tool_counts[tool] = self.tool_counts.get(tool, 0) + 1
-        model = json.loads((self.model / 'world.json').read_text())['model']
-        status = model['statuses']['units'][UNIT]
-        if status != {'name': 'active', 'message': 'I rule'}:
-            raise SystemExit(f'{self.name}: unexpected status {status}')
+        if event == 'start':
+            model = json.loads((self.model / 'world.json').read_text())['model']
+            status = model['statuses']['units'][UNIT]
+            if status != {'name': 'active', 'message': 'I rule'}:
+                raise SystemExit(f'{self.name}: unexpected status {status}')
         self.restore()
         self.rss.append(peak_rss([str(self.charm / 'dispatch')], self.env(event), self.charm))
 
@@ -233,7 +269,7 @@ def peak_rss(argv: list[str], env: dict[str, str], cwd: Path) -> int:
 def tool_alone(tools: Path, model: Path, runs: int) -> tuple[list[float], list[int]]:
     """One `is-leader` call on its own: what every hook-tool call costs."""
     walls, rss = [], []
-    env = {'PATH': f'{tools}:/usr/bin:/bin', 'FAKE_JUJU_DIR': str(model)}
+    env = {'PATH': f'{tools}:/usr/bin:/bin', 'FAKE_JUJU_DIR': str(model), 'JUJU_UNIT_NAME': UNIT}
     argv = [str(tools / 'is-leader'), '--format=json']
     for _ in range(runs):
         started = time.perf_counter()
@@ -272,13 +308,81 @@ def mib(kib: float) -> str:
     return f'{kib / 1024:.1f}'
 
 
+def count_calls(side: Side, event: str) -> dict[str, int]:
+    """One dispatch of `event` on the side's current state; calls by tool."""
+    (side.model / 'calls.jsonl').unlink(missing_ok=True)
+    if event in ACTIONS:
+        # Juju hands an action its parameters; the fake tools read them here.
+        world_file = side.model / 'world.json'
+        world_now = json.loads(world_file.read_text())
+        world_now['action'] = {'params': {}}
+        world_file.write_text(json.dumps(world_now))
+    side.dispatch(event)
+    counts: dict[str, int] = {}
+    calls = side.model / 'calls.jsonl'
+    lines = calls.read_text().splitlines() if calls.exists() else []
+    for line in lines:
+        tool = json.loads(line)['tool']
+        counts[tool] = counts.get(tool, 0) + 1
+    return counts
+
+
+def call_counts(release: Path, events: tuple[str, ...] = CALL_EVENTS) -> dict[str, dict]:
+    """Hook-tool calls per event, Rust and Python ops, on the same fake tools.
+
+    Both charms go through the events in order, each dispatch on the state
+    the one before left (as a new unit's first hooks: install, then
+    leader-elected, config-changed, start, ...). Returns
+    {event: {'rust': {tool: n}, 'python': {tool: n}}}. Must run inside the
+    shared virtualenv (ops importable).
+    """
+    work = Path(tempfile.mkdtemp(prefix='juju-ops-calls-'))
+    try:
+        tools = work / 'tools'
+        subprocess.run([str(release / 'fake-hook-tool'), '--install', str(tools)], check=True)
+        sides = {
+            'rust': rust_side('rust', work, tools, release, {}),
+            'python': python_side(work, tools),
+        }
+        return {
+            event: {name: count_calls(side, event) for name, side in sides.items()}
+            for event in events
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def print_call_counts(counts: dict[str, dict]) -> None:
+    print('| event | Python ops calls | Rust calls | Rust ≤ Python | Python ops by tool | Rust by tool |')
+    print('|---|---:|---:|---|---|---|')
+    for event, sides in counts.items():
+        python, rust = sum(sides['python'].values()), sum(sides['rust'].values())
+        by_tool = [
+            ', '.join(f'{tool} {n}' for tool, n in sorted(sides[name].items()))
+            for name in ('python', 'rust')
+        ]
+        verdict = 'yes' if rust <= python else 'NO'
+        print(f'| {event} | {python} | {rust} | {verdict} | {by_tool[0]} | {by_tool[1]} |')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--runs', type=int, default=30, help='measured dispatches per charm')
     parser.add_argument('--event', default='start', help='the hook to dispatch (default: start)')
     parser.add_argument('--venv', default=str(DEFAULT_VENV), help='virtualenv for ops')
     parser.add_argument('--no-build', action='store_true', help='use the existing release build')
+    parser.add_argument(
+        '--calls', action='store_true', help='only count hook-tool calls per event, both charms'
+    )
+    parser.add_argument('--json', help='with --calls: also write the counts to this file')
     args = parser.parse_args()
+    if args.calls:
+        ensure_venv(args)
+        counts = call_counts(build_rust(args))
+        print_call_counts(counts)
+        if args.json:
+            Path(args.json).write_text(json.dumps(counts, indent=1))
+        return
     if not Path(GNU_TIME).exists():
         raise SystemExit(f'{GNU_TIME} is missing: install GNU time (Debian/Ubuntu: apt-get install time)')
     ensure_venv(args)

@@ -33,7 +33,7 @@ from ops import testing
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / 'charm' / 'src'))
 
-from bench_charm import BenchCharm, ScaleCharm  # noqa: E402
+from bench_charm import BenchCharm, ScaleCharm, SeedCharm  # noqa: E402
 
 # Relation counts of the scale cases; each relation has this many remote units.
 SCALE_RELATIONS = (1, 10, 100, 1000)
@@ -86,6 +86,15 @@ def context_autoload_meta() -> tuple[Op, Op]:
     db = testing.Relation('db')  # inconsistent unless the metadata was loaded
     ctx.run(ctx.on.relation_created(db), testing.State(relations={db}))
     return (lambda: testing.Context(BenchCharm)), nothing
+
+
+def seed_start() -> tuple[Op, Op]:
+    """The seed test: start as the leader, the handler reads is-leader and sets the status."""
+    ctx = testing.Context(SeedCharm, meta={'name': 'foo'})
+    state = testing.State(leader=True)
+    out = ctx.run(ctx.on.start(), state)
+    assert out.unit_status == testing.ActiveStatus('I rule')
+    return (lambda: ctx.run(ctx.on.start(), state)), clear_records(ctx)
 
 
 def run_no_observer() -> tuple[Op, Op]:
@@ -222,6 +231,7 @@ CASES: dict[str, Case] = {
     'context_explicit_meta': context_explicit_meta,
     'context_meta_config_actions': context_meta_config_actions,
     'context_autoload_meta': context_autoload_meta,
+    'seed_start': seed_start,
     'run_no_observer': run_no_observer,
     'run_observed': run_observed,
     'deferred_events': deferred_events,

@@ -26,16 +26,25 @@ impl Report {
     }
 }
 
+/// What the check learnt about a consistent State that the run can use
+/// without walking the State again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checked {
+    /// The relation ids are strictly ascending (so relations can be found
+    /// by binary search).
+    pub(crate) relation_ids_ascending: bool,
+}
+
 /// Checks metadata, state and event together; `Ok` when consistent.
 pub(crate) fn check(
     meta: &CharmMeta,
     state: &State,
     event: &Event,
     identity: &Identity,
-) -> Result<(), Vec<Problem>> {
+) -> Result<Checked, Vec<Problem>> {
     let mut report = Report(Vec::new());
     check_config(meta, state, identity, &mut report);
-    check_relations(meta, state, identity, &mut report);
+    let relation_ids_ascending = check_relations(meta, state, identity, &mut report);
     check_secrets(state, &mut report);
     check_networks(meta, state, &mut report);
     check_ports(state, &mut report);
@@ -43,7 +52,9 @@ pub(crate) fn check(
     check_cloud_spec(state, identity, &mut report);
     check_event(meta, state, event, identity, &mut report);
     if report.0.is_empty() {
-        Ok(())
+        Ok(Checked {
+            relation_ids_ascending,
+        })
     } else {
         Err(report.0)
     }
@@ -129,7 +140,13 @@ fn strictly_ascending<K: Ord>(keys: impl Iterator<Item = K>) -> bool {
     true
 }
 
-fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report: &mut Report) {
+/// Returns whether the relation ids are strictly ascending.
+fn check_relations(
+    meta: &CharmMeta,
+    state: &State,
+    identity: &Identity,
+    report: &mut Report,
+) -> bool {
     let distinct = strictly_ascending(state.relations.iter().map(AnyRelation::id));
     let mut ids = BTreeSet::new();
     // The endpoint and kind of the last relation whose endpoint checks
@@ -194,6 +211,7 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
         }
         check_peer_data(relation, identity, &field, report);
     }
+    distinct
 }
 
 fn check_peer_data(

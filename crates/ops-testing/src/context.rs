@@ -5,6 +5,7 @@ use crate::backend::{Identity, MockBackend, Records};
 use crate::consistency;
 use crate::error::{Error, Problem};
 use crate::events::{CharmEvents, Event, EventSource};
+use crate::juju::Actor;
 use crate::log::JujuLog;
 use crate::meta_cache;
 use crate::state::{DeferredEvent, State, StoredState};
@@ -71,6 +72,9 @@ pub struct Context<C: Charm> {
     principal_unit: Option<String>,
     factory: CharmFactory<C>,
     charm_root: CharmRoot,
+    /// Who runs the charm, worked out from the settings above on the first
+    /// run after they change rather than on every run.
+    resolved: Option<Result<(Identity, Actor), Problem>>,
     /// `ctx.on.<event>(..)`: the events this Context can run.
     pub on: CharmEvents,
     /// Every line the charm (and ops) logged, across runs; reads as a
@@ -137,6 +141,7 @@ impl<C: Charm> Context<C> {
             principal_unit: None,
             factory: Box::new(C::new),
             charm_root: CharmRoot::Temporary(None),
+            resolved: None,
             juju_log: JujuLog::default(),
             unit_status_history: Vec::new(),
             app_status_history: Vec::new(),
@@ -211,12 +216,14 @@ impl<C: Charm> Context<C> {
     pub fn app_name(mut self, name: impl Into<String>) -> Self {
         self.app_name = name.into();
         self.on = CharmEvents::new(&self.app_name);
+        self.resolved = None;
         self
     }
 
     /// The unit number (default 0).
     pub fn unit_id(mut self, id: u32) -> Self {
         self.unit_id = id;
+        self.resolved = None;
         self
     }
 
@@ -228,12 +235,14 @@ impl<C: Charm> Context<C> {
     /// `Context.juju_version`.
     pub fn juju_version(mut self, version: impl Into<String>) -> Self {
         self.juju_version = version.into();
+        self.resolved = None;
         self
     }
 
     /// Whether the application is trusted (`juju trust`; default false).
     pub fn app_trusted(mut self, trusted: bool) -> Self {
         self.app_trusted = trusted;
+        self.resolved = None;
         self
     }
 
@@ -296,6 +305,20 @@ impl<C: Charm> Context<C> {
         format!("{}/{}", self.app_name, self.unit_id)
     }
 
+    /// Who runs the charm, from the settings (worked out once after they change).
+    fn resolved(&mut self) -> Result<(Identity, Actor), Problem> {
+        if let Some(resolved) = &self.resolved {
+            return resolved.clone();
+        }
+        let resolved = self.identity().map(|identity| {
+            let actor = Actor::new(&identity.app_name, identity.unit_id)
+                .with_juju_version(identity.juju_version.clone());
+            (identity, actor)
+        });
+        self.resolved = Some(resolved.clone());
+        resolved
+    }
+
     fn identity(&self) -> Result<Identity, Problem> {
         let juju_version =
             JujuVersion::parse_non_strict(&self.juju_version).map_err(|e| Problem {
@@ -316,10 +339,11 @@ impl<C: Charm> Context<C> {
         state: &State,
         identity: &Identity,
         charm_dir: PathBuf,
+        actor: &Actor,
     ) -> JujuContext {
         event.juju_context(JujuContext {
             charm_dir,
-            unit_name: self.unit_name(),
+            unit_name: actor.unit().to_owned(),
             model_name: state.model.name.clone(),
             model_uuid: state.model.uuid.clone(),
             version: identity.juju_version.clone(),
@@ -360,13 +384,13 @@ impl<C: Charm> Context<C> {
         state: impl Into<Cow<'s, State>>,
     ) -> Result<State, Error> {
         let state = state.into();
-        let identity = self.identity().map_err(|problem| Error::Inconsistent {
+        let (identity, actor) = self.resolved().map_err(|problem| Error::Inconsistent {
             problems: vec![problem],
         })?;
-        consistency::check(&self.meta, &state, &event, &identity)
+        let checked = consistency::check(&self.meta, &state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
         let charm_dir = self.run_charm_dir()?;
-        let juju_context = self.juju_context(&event, &state, &identity, charm_dir);
+        let juju_context = self.juju_context(&event, &state, &identity, charm_dir, &actor);
         // The working copy: the input itself when given by value. The
         // framework's persisted data replaces `deferred` and `stored_states`
         // after the run, so they are taken out rather than copied along.
@@ -424,7 +448,9 @@ impl<C: Charm> Context<C> {
         };
         let backend = Arc::new(MockBackend::new(
             working,
+            checked.relation_ids_ascending,
             identity,
+            actor,
             self.meta.clone(),
             action_params,
             std::mem::take(&mut self.juju_log),

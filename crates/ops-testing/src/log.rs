@@ -3,7 +3,7 @@
 
 use crate::state::JujuLogLine;
 use ops::LogLevel;
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 use std::fmt;
 
 /// Every line the charm (and ops) logged, in order: what
@@ -34,7 +34,7 @@ pub struct JujuLog {
     /// Each line's level and where its text ends in `text` (it starts where
     /// the one before ends).
     lines: Vec<(LogLevel, usize)>,
-    rendered: OnceCell<Vec<JujuLogLine>>,
+    rendered: OnceLock<Vec<JujuLogLine>>,
 }
 
 impl JujuLog {
@@ -99,7 +99,7 @@ impl Clone for JujuLog {
         JujuLog {
             text: self.text.clone(),
             lines: self.lines.clone(),
-            rendered: OnceCell::new(),
+            rendered: OnceLock::new(),
         }
     }
 }

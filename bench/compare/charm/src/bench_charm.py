@@ -16,6 +16,18 @@ logger = logging.getLogger(__name__)
 DB = 'db'
 
 
+class SeedCharm(ops.CharmBase):
+    """The seed test's charm: on start, the status says whether the unit leads."""
+
+    def __init__(self, framework: ops.Framework):
+        super().__init__(framework)
+        framework.observe(self.on.start, self._on_start)
+
+    def _on_start(self, _: ops.StartEvent):
+        leader = self.unit.is_leader()
+        self.unit.status = ops.ActiveStatus('I rule' if leader else 'I am ruled')
+
+
 class BenchCharm(ops.CharmBase):
     """Observes stop (does nothing), config-changed (defers) and update-status (logs 200 lines)."""
 

@@ -38,6 +38,29 @@ impl Charm for NoObserverCharm {
     }
 }
 
+/// The seed test's charm: on start, the status says whether the unit leads.
+pub struct SeedCharm {
+    model: Model,
+}
+
+impl Charm for SeedCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        framework.observe(on::start(), Self::on_start);
+        SeedCharm {
+            model: framework.model().clone(),
+        }
+    }
+}
+
+impl SeedCharm {
+    fn on_start(&mut self, _: &mut ops::StartEvent) -> HandlerResult {
+        let leader = self.model.unit().is_leader()?;
+        let message = if leader { "I rule" } else { "I am ruled" };
+        self.model.unit().set_status(ActiveStatus::new(message))?;
+        Ok(())
+    }
+}
+
 /// The charm of ops.testing's benchmark suite: stop does nothing,
 /// config-changed defers, update-status logs 200 lines.
 pub struct BenchCharm;
@@ -415,6 +438,22 @@ pub fn compare_cases() -> Vec<NamedCase> {
             timed(|| {
                 black_box(autoloaded::<BenchCharm>());
             })
+        }),
+        named("seed_start", || {
+            let ctx = Context::<SeedCharm>::new(explicit_meta());
+            let state = State {
+                leader: true,
+                ..State::default()
+            };
+            let case = run_case(ctx, |ctx, _| ctx.on.start(), state, Feed::Chained);
+            let mut check = Context::<SeedCharm>::new(explicit_meta());
+            let leader = State {
+                leader: true,
+                ..State::default()
+            };
+            let out = check.run(check.on.start(), leader).unwrap();
+            assert_eq!(out.unit_status, ActiveStatus::new("I rule"));
+            case
         }),
         named("run_no_observer", || {
             run_case(

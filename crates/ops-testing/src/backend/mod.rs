@@ -70,16 +70,18 @@ impl MockBackend {
     /// the model store; its relations and secrets only when a hook tool
     /// names them). Log lines are appended to `log`, which
     /// [`MockBackend::finish`] hands back in the records.
+    /// `relation_ids_ascending` is what the consistency check found (a
+    /// `false` is always safe); `actor` is the unit `identity` names.
     pub(crate) fn new(
         mut state: State,
+        relation_ids_ascending: bool,
         identity: Identity,
+        actor: Actor,
         meta: Arc<CharmMeta>,
         action_params: Option<serde_json::Map<String, Value>>,
         log: JujuLog,
     ) -> Self {
-        let actor = Actor::new(&identity.app_name, identity.unit_id)
-            .with_juju_version(identity.juju_version.clone());
-        let pending = Pending::take(&mut state);
+        let pending = Pending::take(&mut state, relation_ids_ascending);
         let (store, extras) = ModelStore::from_state(state, &actor);
         MockBackend {
             inner: Mutex::new(Inner {

@@ -26,7 +26,7 @@ const SCAN_UP_TO: usize = 8;
 /// How relation slots are found by id.
 #[derive(Default)]
 enum Lookup {
-    /// Not decided yet (nothing looked up).
+    /// Ids out of order, not indexed yet (nothing looked up).
     #[default]
     Unknown,
     /// A scan: few relations.
@@ -89,14 +89,23 @@ fn id_tail(id: &str) -> &str {
 }
 
 impl Pending {
-    /// Takes the relations and secrets out of `state`.
-    pub(super) fn take(state: &mut State) -> Self {
+    /// Takes the relations and secrets out of `state`; `ids_ascending`
+    /// says the relation ids are strictly ascending (the consistency check
+    /// found it, so the list need not be walked again to know).
+    pub(super) fn take(state: &mut State, ids_ascending: bool) -> Self {
         let relations = std::mem::take(&mut state.relations);
         let secrets = std::mem::take(&mut state.secrets);
+        let lookup = if relations.len() <= SCAN_UP_TO {
+            Lookup::Scan
+        } else if ids_ascending {
+            Lookup::Sorted
+        } else {
+            Lookup::Unknown
+        };
         Pending {
             relations,
             relation_moved: Vec::new(),
-            lookup: Lookup::Unknown,
+            lookup,
             secrets_left: secrets.len(),
             secrets,
             secret_moved: Vec::new(),
@@ -106,17 +115,12 @@ impl Pending {
     /// The slot of relation `id`, if the State has it.
     fn relation_slot(&mut self, id: RelationId) -> Option<usize> {
         if let Lookup::Unknown = self.lookup {
-            self.lookup = if self.relations.len() <= SCAN_UP_TO {
-                Lookup::Scan
-            } else if self.relations.windows(2).all(|w| w[0].id() < w[1].id()) {
-                Lookup::Sorted
-            } else {
-                let mut index = HashMap::with_capacity(self.relations.len());
-                for (slot, relation) in self.relations.iter().enumerate() {
-                    index.entry(relation.id()).or_insert(slot);
-                }
-                Lookup::Index(index)
-            };
+            // Ids out of order: index them once, on the first lookup.
+            let mut index = HashMap::with_capacity(self.relations.len());
+            for (slot, relation) in self.relations.iter().enumerate() {
+                index.entry(relation.id()).or_insert(slot);
+            }
+            self.lookup = Lookup::Index(index);
         }
         match &self.lookup {
             Lookup::Unknown | Lookup::Scan => self.relations.iter().position(|r| r.id() == id),
@@ -305,12 +309,16 @@ impl Pending {
             }
         }
         let moved = self.secret_moved;
-        let mut slot = 0;
-        self.secrets.retain(|_| {
-            let keep = !moved[slot] || filled[slot];
-            slot += 1;
-            keep
-        });
+        let gone = (0..moved.len()).any(|slot| moved[slot] && !filled[slot]);
+        if gone {
+            // Removed (or no longer visible): their slots go.
+            let mut slot = 0;
+            self.secrets.retain(|_| {
+                let keep = !moved[slot] || filled[slot];
+                slot += 1;
+                keep
+            });
+        }
         self.secrets.extend(added);
         state.secrets = self.secrets;
     }

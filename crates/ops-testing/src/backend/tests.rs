@@ -27,7 +27,9 @@ fn backend(relations: u32, secrets: Vec<Secret>) -> MockBackend {
     };
     MockBackend::new(
         state,
+        false,
         identity,
+        Actor::new("me", 0),
         Arc::new(CharmMeta::new("me")),
         None,
         Default::default(),

@@ -242,18 +242,19 @@ impl SecretRecord {
     }
 }
 
-/// `canonical_secret_id(id, uuid) == wanted`, without building the string.
+/// Whether the stored id `id` and the canonical id `wanted` name the same
+/// secret of the model `uuid`, without building strings: `secret:ID` and a
+/// bare `ID` are in that model, as Juju reads them, so `secret:ID` and
+/// `secret://<uuid>/ID` are one secret.
 fn is_canonical_id(id: &str, uuid: &str, wanted: &str) -> bool {
-    let id = id.trim();
-    if id.starts_with("secret:") {
-        id == wanted
-    } else {
-        wanted
-            .strip_prefix("secret://")
-            .and_then(|rest| rest.strip_prefix(uuid))
-            .and_then(|rest| rest.strip_prefix('/'))
-            == Some(id)
+    fn split<'a>(id: &'a str, uuid: &'a str) -> (&'a str, &'a str) {
+        let id = id.trim();
+        if let Some(rest) = id.strip_prefix("secret://") {
+            return rest.split_once('/').unwrap_or(("", rest));
+        }
+        (uuid, id.strip_prefix("secret:").unwrap_or(id))
     }
+    split(id, uuid) == split(wanted, uuid)
 }
 
 fn check_secrets_available(actor: &Actor, tool: &str) -> Result<(), ModelError> {

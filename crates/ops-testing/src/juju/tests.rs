@@ -551,3 +551,38 @@ fn many_relations_are_found_through_the_index() {
     );
     assert_eq!(store.relation_remote_app_name(&actor, 8).unwrap(), "app8");
 }
+
+#[test]
+fn a_secret_is_found_by_each_form_of_its_id() {
+    let (mut store, leader, _) = two_units();
+    store.model_uuid = "f00d".to_owned();
+    let metadata = SecretMetadata::default();
+    let content = map(&[("key", "v")]);
+    let id = store
+        .secret_add(
+            &leader,
+            || "secret:cvfake00000000000001".to_owned(),
+            content.clone(),
+            SecretOwner::App,
+            &metadata,
+        )
+        .unwrap();
+    // ops names a secret of this model `secret://<uuid>/<id>` after
+    // `secret-info-get`; Juju takes every form.
+    for form in [
+        id.as_str(),
+        "secret://f00d/cvfake00000000000001",
+        "cvfake00000000000001",
+    ] {
+        let got = store.secret_get(&leader, Some(form), None, false, false);
+        assert_eq!(got, Ok(content.clone()), "{form}");
+    }
+    let other_model = store.secret_get(
+        &leader,
+        Some("secret://beef/cvfake00000000000001"),
+        None,
+        false,
+        false,
+    );
+    assert!(other_model.is_err());
+}

@@ -35,6 +35,7 @@
 //! [`ModelError::HookTool`]: crate::ModelError::HookTool
 
 mod actions;
+mod cache;
 mod errors;
 mod misc;
 mod network;
@@ -58,13 +59,15 @@ use std::time::Instant;
 
 /// Runs the real hook tools. Build one per dispatch: it caches the answer of
 /// `is-leader` for the 30 seconds Juju guarantees it (timed from before the
-/// call, as ops does) and the charm's configuration, which cannot change while
-/// a hook runs.
+/// call, as ops does), the charm's configuration, which cannot change while
+/// a hook runs, and the other answers ops keeps for a dispatch (relations,
+/// databags, statuses, networks: see `cache.rs`).
 #[derive(Debug, Default)]
 pub struct JujuBackend {
     tools_dir: Option<PathBuf>,
     leader: Mutex<Option<(Instant, bool)>>,
     config: Mutex<Option<BTreeMap<String, Value>>>,
+    cache: cache::ToolCache,
 }
 
 impl JujuBackend {
@@ -92,15 +95,19 @@ impl Backend for JujuBackend {
     }
 
     fn relation_ids(&self, endpoint: &str) -> BackendResult<Vec<RelationId>> {
-        relations::relation_ids(self, endpoint)
+        self.cache
+            .relation_ids(endpoint, || relations::relation_ids(self, endpoint))
     }
 
     fn relation_list(&self, relation_id: RelationId) -> BackendResult<Vec<String>> {
-        relations::relation_list(self, relation_id)
+        self.cache
+            .relation_list(relation_id, || relations::relation_list(self, relation_id))
     }
 
     fn relation_remote_app_name(&self, relation_id: RelationId) -> BackendResult<Option<String>> {
-        relations::relation_remote_app_name(self, relation_id)
+        self.cache.remote_app(relation_id, || {
+            relations::relation_remote_app_name(self, relation_id)
+        })
     }
 
     fn relation_get(
@@ -109,7 +116,9 @@ impl Backend for JujuBackend {
         member: &str,
         is_app: bool,
     ) -> BackendResult<StringMap> {
-        relations::relation_get(self, relation_id, member, is_app)
+        self.cache.relation_get(relation_id, member, is_app, || {
+            relations::relation_get(self, relation_id, member, is_app)
+        })
     }
 
     fn relation_set(
@@ -118,11 +127,15 @@ impl Backend for JujuBackend {
         data: &StringMap,
         is_app: bool,
     ) -> BackendResult<()> {
-        relations::relation_set(self, relation_id, data, is_app)
+        relations::relation_set(self, relation_id, data, is_app)?;
+        self.cache.relation_set(relation_id, data, is_app);
+        Ok(())
     }
 
     fn relation_model_get(&self, relation_id: RelationId) -> BackendResult<String> {
-        relations::relation_model_get(self, relation_id)
+        self.cache.relation_model(relation_id, || {
+            relations::relation_model_get(self, relation_id)
+        })
     }
 
     fn config_get(&self) -> BackendResult<BTreeMap<String, Value>> {
@@ -130,11 +143,14 @@ impl Backend for JujuBackend {
     }
 
     fn status_get(&self, is_app: bool) -> BackendResult<Status> {
-        status::status_get(self, is_app)
+        self.cache
+            .status_get(is_app, || status::status_get(self, is_app))
     }
 
     fn status_set(&self, status: &Status, is_app: bool) -> BackendResult<()> {
-        status::status_set(self, status, is_app)
+        status::status_set(self, status, is_app)?;
+        self.cache.status_set(status, is_app);
+        Ok(())
     }
 
     fn application_version_set(&self, version: &str) -> BackendResult<()> {
@@ -236,7 +252,9 @@ impl Backend for JujuBackend {
         binding: &str,
         relation_id: Option<RelationId>,
     ) -> BackendResult<Network> {
-        network::network_get(self, binding, relation_id)
+        self.cache.network(binding, relation_id, || {
+            network::network_get(self, binding, relation_id)
+        })
     }
 
     fn storage_get(&self, storage_id: &str, attribute: &str) -> BackendResult<String> {

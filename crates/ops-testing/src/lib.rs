@@ -68,8 +68,8 @@ pub use ops::{
 };
 #[doc(inline)]
 pub use state::{
-    AnyRelation, Databag, DeferredEvent, IcmpPort, JujuLogLine, Model, ModelType, PeerRelation,
-    Relation, Secret, State, StoredState, SubordinateRelation, TcpPort, UdpPort,
+    AnyRelation, Config, Databag, DeferredEvent, IcmpPort, JujuLogLine, Model, ModelType,
+    PeerRelation, Relation, Secret, State, StoredState, SubordinateRelation, TcpPort, UdpPort,
     default_unit_databag, peek_next_relation_id,
 };
 

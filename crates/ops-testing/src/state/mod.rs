@@ -2,10 +2,12 @@
 //! and `PartialEq`. Nothing here refers to a `Context` or runs a charm.
 
 pub(crate) mod ids;
+mod maps;
 mod relation;
 mod secret;
 
 pub use ids::peek_next_relation_id;
+pub use maps::Config;
 pub use relation::{
     AnyRelation, Databag, PeerRelation, Relation, SubordinateRelation, default_unit_databag,
 };
@@ -32,8 +34,9 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct State {
-    /// Config values explicitly set (defaults from metadata are added when the charm reads config).
-    pub config: BTreeMap<String, Value>,
+    /// Config values explicitly set (defaults from metadata are added when
+    /// the charm reads config): `[("port", 9000.into())].into()`.
+    pub config: Config,
     /// Every relation the unit is in.
     pub relations: Vec<AnyRelation>,
     /// `network-get` answers by binding name; unlisted bindings get the default network.
@@ -63,7 +66,7 @@ pub struct State {
 impl Default for State {
     fn default() -> Self {
         State {
-            config: BTreeMap::new(),
+            config: Config::new(),
             relations: Vec::new(),
             networks: BTreeMap::new(),
             leader: false,

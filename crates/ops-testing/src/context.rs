@@ -355,7 +355,11 @@ impl<C: Charm> Context<C> {
             .into_iter()
             .map(DeferredEvent::from)
             .collect();
-        output.stored_states = stored_states_out(state, owner, outcome.persisted.stored);
+        let mut stored = outcome.persisted.stored;
+        for handle in &outcome.untouched_stored {
+            stored.remove(handle);
+        }
+        output.stored_states = stored_states_out(state, owner, stored);
         match failure {
             Some(message) => Err(Error::ActionFailed {
                 message,

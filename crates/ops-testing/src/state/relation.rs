@@ -308,6 +308,30 @@ impl AnyRelation {
         }
     }
 
+    /// The regular relation, if this is one.
+    pub fn as_regular(&self) -> Option<&Relation> {
+        match self {
+            AnyRelation::Regular(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The peer relation, if this is one.
+    pub fn as_peer(&self) -> Option<&PeerRelation> {
+        match self {
+            AnyRelation::Peer(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The subordinate relation, if this is one.
+    pub fn as_subordinate(&self) -> Option<&SubordinateRelation> {
+        match self {
+            AnyRelation::Subordinate(r) => Some(r),
+            _ => None,
+        }
+    }
+
     /// Whether this is a peer relation.
     pub fn is_peer(&self) -> bool {
         matches!(self, AnyRelation::Peer(_))

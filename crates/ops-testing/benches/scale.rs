@@ -27,20 +27,35 @@ fn main() {
     divan::main();
 }
 
-/// The floor: one clone of the input State, which every run makes (the
-/// output State is a new value).
+/// One clone of the input State: what a run given `&state` adds.
 #[divan::bench(args = SCALE_RELATIONS)]
 fn state_clone(bencher: Bencher, relations: usize) {
     let state = scale_state(relations);
     bencher.bench_local(|| black_box(&state).clone());
 }
 
+/// The State given by value: each run gets its own copy, made before the
+/// timing (the output is dropped after it).
 fn bench_touch(bencher: Bencher, touch: Touch, relations: usize) {
     let mut ctx = autoloaded::<ScaleCharm>();
     let state = scale_state(relations);
+    let event = touch.event(&ctx, &state);
+    bencher
+        .with_inputs(|| state.clone())
+        .bench_local_values(|state| {
+            let out = ctx.run(event.clone(), black_box(state)).unwrap();
+            ctx.emitted_events.clear();
+            out
+        });
+}
+
+/// The State given by reference: the run copies it.
+#[divan::bench(args = SCALE_RELATIONS)]
+fn idle_by_ref(bencher: Bencher, relations: usize) {
+    let mut ctx = autoloaded::<ScaleCharm>();
+    let state = scale_state(relations);
     bencher.bench_local(|| {
-        let event = touch.event(&ctx, &state);
-        let out = ctx.run(event, black_box(&state)).unwrap();
+        let out = ctx.run(ctx.on.update_status(), black_box(&state)).unwrap();
         ctx.emitted_events.clear();
         out
     });

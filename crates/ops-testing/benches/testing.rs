@@ -45,8 +45,25 @@ fn context_autoload_meta() -> Context<BenchCharm> {
     autoloaded()
 }
 
-/// Runs `event` against `state` on one Context, as ops.testing's suite does.
+/// Runs `event` against `state` on one Context, as ops.testing's suite
+/// does, the State given by value (each run gets its own copy, made before
+/// the timing; the output is dropped after it).
 fn bench_run(
+    bencher: Bencher,
+    mut ctx: Context<BenchCharm>,
+    event: fn(&Context<BenchCharm>) -> ops_testing::Event,
+    state: State,
+) {
+    bencher
+        .with_inputs(|| state.clone())
+        .bench_local_values(|state| {
+            let event = event(&ctx);
+            ctx.run(event, black_box(state)).unwrap()
+        });
+}
+
+/// The same given by reference: the run copies the State.
+fn bench_run_by_ref(
     bencher: Bencher,
     mut ctx: Context<BenchCharm>,
     event: fn(&Context<BenchCharm>) -> ops_testing::Event,
@@ -108,6 +125,12 @@ fn full_state_build() -> State {
 #[divan::bench]
 fn full_state_run(bencher: Bencher) {
     bench_run(bencher, autoloaded(), |ctx| ctx.on.start(), full_state());
+}
+
+/// Running `start` against that State given by reference (one copy).
+#[divan::bench]
+fn full_state_run_by_ref(bencher: Bencher) {
+    bench_run_by_ref(bencher, autoloaded(), |ctx| ctx.on.start(), full_state());
 }
 
 /// A fresh Context (metadata in code), then install, start, stop and

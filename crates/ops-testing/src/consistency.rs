@@ -115,8 +115,27 @@ fn check_config(meta: &CharmMeta, state: &State, identity: &Identity, report: &m
     }
 }
 
+/// Whether `keys` are strictly ascending, so that none repeats: the usual
+/// case (ids handed out in order), told without allocating. Only when it
+/// fails do the checks below collect keys into a set.
+fn strictly_ascending<K: Ord>(keys: impl Iterator<Item = K>) -> bool {
+    let mut previous = None;
+    for key in keys {
+        if previous.as_ref().is_some_and(|p| *p >= key) {
+            return false;
+        }
+        previous = Some(key);
+    }
+    true
+}
+
 fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report: &mut Report) {
+    let distinct = strictly_ascending(state.relations.iter().map(AnyRelation::id));
     let mut ids = BTreeSet::new();
+    // The endpoint and kind of the last relation whose endpoint checks
+    // passed: relations of one endpoint usually come together, and the same
+    // endpoint and kind pass the same checks.
+    let mut passed: Option<(&str, &'static str)> = None;
     for (i, relation) in state.relations.iter().enumerate() {
         let field = || {
             format!(
@@ -125,14 +144,18 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
                 relation.endpoint()
             )
         };
-        if !is_valid_endpoint_name(relation.endpoint()) {
+        let kind = (relation.endpoint(), relation.kind_name());
+        let check_endpoint = passed != Some(kind);
+        let mut endpoint_ok = true;
+        if check_endpoint && !is_valid_endpoint_name(relation.endpoint()) {
+            endpoint_ok = false;
             report.add(
                 field(),
                 "not a valid endpoint name: Juju wants a lowercase letter, then lowercase letters \
                  and digits, in groups joined by single '-' or '_'",
             );
         }
-        if !ids.insert(relation.id()) {
+        if !distinct && !ids.insert(relation.id()) {
             report.add(
                 field(),
                 format!(
@@ -141,38 +164,63 @@ fn check_relations(meta: &CharmMeta, state: &State, identity: &Identity, report:
                 ),
             );
         }
-        match meta.endpoint(relation.endpoint()) {
-            None => report.add(field(), "the endpoint is not declared under requires, provides or peers in the metadata"),
-            Some((RelationRole::Peer, _)) if !relation.is_peer() => {
-                report.add(field(), "the endpoint is declared under peers: use a PeerRelation")
-            }
-            Some((_, endpoint)) if endpoint.is_container_scoped() && !relation.is_subordinate() => {
-                report.add(field(), "the endpoint has `scope: container`: use a SubordinateRelation")
-            }
-            Some((_, endpoint)) if relation.is_subordinate() && !endpoint.is_container_scoped() => {
-                report.add(field(), "a SubordinateRelation needs an endpoint with `scope: container`; use a Relation")
-            }
-            Some(_) => {}
-        }
-        if let AnyRelation::Peer(peer) = relation
-            && peer.peers_data.contains_key(&identity.unit_id)
-        {
-            report.add(
-                format!("{}.peers_data", field()),
-                format!(
-                    "holds unit {} (the unit under test); put this unit's data in local_unit_data",
-                    identity.unit_id
+        if check_endpoint {
+            let problem = match meta.endpoint(relation.endpoint()) {
+                None => Some(
+                    "the endpoint is not declared under requires, provides or peers in the metadata",
                 ),
-            );
+                Some((RelationRole::Peer, _)) if !relation.is_peer() => {
+                    Some("the endpoint is declared under peers: use a PeerRelation")
+                }
+                Some((_, endpoint))
+                    if endpoint.is_container_scoped() && !relation.is_subordinate() =>
+                {
+                    Some("the endpoint has `scope: container`: use a SubordinateRelation")
+                }
+                Some((_, endpoint))
+                    if relation.is_subordinate() && !endpoint.is_container_scoped() =>
+                {
+                    Some(
+                        "a SubordinateRelation needs an endpoint with `scope: container`; use a Relation",
+                    )
+                }
+                Some(_) => None,
+            };
+            if let Some(problem) = problem {
+                endpoint_ok = false;
+                report.add(field(), problem);
+            }
+            passed = endpoint_ok.then_some(kind);
         }
+        check_peer_data(relation, identity, &field, report);
+    }
+}
+
+fn check_peer_data(
+    relation: &AnyRelation,
+    identity: &Identity,
+    field: &dyn Fn() -> String,
+    report: &mut Report,
+) {
+    if let AnyRelation::Peer(peer) = relation
+        && peer.peers_data.contains_key(&identity.unit_id)
+    {
+        report.add(
+            format!("{}.peers_data", field()),
+            format!(
+                "holds unit {} (the unit under test); put this unit's data in local_unit_data",
+                identity.unit_id
+            ),
+        );
     }
 }
 
 fn check_secrets(state: &State, report: &mut Report) {
+    let distinct = strictly_ascending(state.secrets.iter().map(|s| &s.id));
     let mut ids = BTreeSet::new();
     for (i, secret) in state.secrets.iter().enumerate() {
         let field = || format!("secrets[{i}] ({})", secret.id);
-        if !ids.insert(&secret.id) {
+        if !distinct && !ids.insert(&secret.id) {
             report.add(
                 field(),
                 "the secret id is used twice; give each secret its own id",
@@ -222,6 +270,15 @@ fn check_ports(state: &State, report: &mut Report) {
     }
 }
 
+/// Whether the relation has a remote (or other peer) unit.
+fn has_remote_units(relation: &AnyRelation) -> bool {
+    match relation {
+        AnyRelation::Regular(r) => !r.remote_units_data.is_empty(),
+        AnyRelation::Peer(r) => !r.peers_data.is_empty(),
+        AnyRelation::Subordinate(_) => true,
+    }
+}
+
 /// Juju's rule for endpoint names: `^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`.
 fn is_valid_endpoint_name(name: &str) -> bool {
     let mut groups = name.split(['-', '_']);
@@ -266,9 +323,14 @@ fn check_cloud_spec(state: &State, identity: &Identity, report: &mut Report) {
 }
 
 fn check_stored_states(state: &State, report: &mut Report) {
-    let mut seen = BTreeSet::new();
+    // A State holds a few stored states: comparing with the earlier ones
+    // allocates nothing.
     for (i, stored) in state.stored_states.iter().enumerate() {
-        if !seen.insert((&stored.name, &stored.owner_path)) {
+        let earlier = &state.stored_states[..i];
+        if earlier
+            .iter()
+            .any(|s| s.name == stored.name && s.owner_path == stored.owner_path)
+        {
             report.add(
                 format!("stored_states[{i}] ({})", stored.name),
                 "two stored states have the same name and owner; merge them",
@@ -305,7 +367,7 @@ fn check_event(
             }
             if event.kind.carries_remote_unit()
                 && remote_unit.is_none()
-                && relation.remote_unit_ids().is_empty()
+                && !has_remote_units(relation)
             {
                 report.add(
                     field(),

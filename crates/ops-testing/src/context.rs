@@ -5,12 +5,14 @@ use crate::backend::{Identity, MockBackend, Records};
 use crate::consistency;
 use crate::error::{Error, Problem};
 use crate::events::{CharmEvents, Event, EventSource};
+use crate::log::JujuLog;
 use crate::meta_cache;
-use crate::state::{DeferredEvent, JujuLogLine, State, StoredState};
+use crate::state::{DeferredEvent, State, StoredState};
 use ops::framework::{DispatchError, EmitKind, EmittedEvent};
 use ops::internal::{DispatchOptions, Persisted, charm_handle};
 use ops::{Charm, CharmMeta, Framework, JujuContext, JujuVersion, LogLevel, Status};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -43,7 +45,7 @@ type CharmFactory<C> = Box<dyn Fn(&mut Framework<C>) -> C>;
 ///
 /// for leader in [true, false] {
 ///     let mut ctx = Context::<MyCharm>::new(ops::CharmMeta::new("foo"));
-///     let out = ctx.run(ctx.on.start(), &State { leader, ..State::default() }).unwrap();
+///     let out = ctx.run(ctx.on.start(), State { leader, ..State::default() }).unwrap();
 ///     assert_eq!(out.unit_status, ActiveStatus::new(if leader { "I rule" } else { "I am ruled" }));
 /// }
 /// ```
@@ -61,8 +63,9 @@ pub struct Context<C: Charm> {
     factory: CharmFactory<C>,
     /// `ctx.on.<event>(..)`: the events this Context can run.
     pub on: CharmEvents,
-    /// Every line the charm (and ops) logged, across runs.
-    pub juju_log: Vec<JujuLogLine>,
+    /// Every line the charm (and ops) logged, across runs; reads as a
+    /// slice of [`JujuLogLine`](crate::JujuLogLine).
+    pub juju_log: JujuLog,
     /// Unit statuses *before* each change, across runs (the current one is in the output State).
     pub unit_status_history: Vec<Status>,
     /// Application statuses before each change, across runs.
@@ -114,7 +117,7 @@ impl<C: Charm> Context<C> {
             availability_zone: None,
             principal_unit: None,
             factory: Box::new(C::new),
-            juju_log: Vec::new(),
+            juju_log: JujuLog::default(),
             unit_status_history: Vec::new(),
             app_status_history: Vec::new(),
             workload_version_history: Vec::new(),
@@ -259,16 +262,55 @@ impl<C: Charm> Context<C> {
 
     /// Runs one event against `state` and returns the output State.
     ///
-    /// The input is never changed. Fails, with no output state, when the
-    /// input is inconsistent or a handler returns an error or panics; an
-    /// action that called `fail()` gives [`Error::ActionFailed`] carrying
-    /// the output state.
-    pub fn run(&mut self, event: Event, state: &State) -> Result<State, Error> {
+    /// Pass the State by value (`ctx.run(event, state)`): the run works on
+    /// it in place and returns it as the output, so nothing is copied. Pass
+    /// a reference (`ctx.run(event, &state)`) to keep the input: the run
+    /// then works on one copy of it. Either way the run costs what the
+    /// charm touches: relations and secrets it never reads stay where they
+    /// are and come back unchanged.
+    ///
+    /// Fails, with no output state, when the input is inconsistent or a
+    /// handler returns an error or panics; an action that called `fail()`
+    /// gives [`Error::ActionFailed`] carrying the output state.
+    ///
+    /// ```
+    /// # use ops::{Charm, Framework};
+    /// # use ops_testing::{Context, State};
+    /// # struct MyCharm;
+    /// # impl Charm for MyCharm { fn new(_: &mut Framework<Self>) -> Self { MyCharm } }
+    /// let mut ctx = Context::<MyCharm>::new(ops::CharmMeta::new("foo"));
+    /// let input = State { leader: true, ..State::default() };
+    /// let kept = ctx.run(ctx.on.start(), &input).unwrap(); // one copy; `input` stays
+    /// let out = ctx.run(ctx.on.update_status(), kept).unwrap(); // no copy
+    /// assert_eq!(out, input);
+    /// ```
+    pub fn run<'s>(
+        &mut self,
+        event: Event,
+        state: impl Into<Cow<'s, State>>,
+    ) -> Result<State, Error> {
+        let state = state.into();
         let identity = self.identity().map_err(|problem| Error::Inconsistent {
             problems: vec![problem],
         })?;
-        consistency::check(&self.meta, state, &event, &identity)
+        consistency::check(&self.meta, &state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
+        let juju_context = self.juju_context(&event, &state, &identity);
+        // The working copy: the input itself when given by value. The
+        // framework's persisted data replaces `deferred` and `stored_states`
+        // after the run, so they are taken out rather than copied along.
+        let (working, deferred, mut stored_in) = match state {
+            Cow::Owned(mut state) => {
+                let deferred = std::mem::take(&mut state.deferred);
+                let stored = std::mem::take(&mut state.stored_states);
+                (state, deferred, stored)
+            }
+            Cow::Borrowed(state) => (
+                working_copy(state),
+                state.deferred.clone(),
+                state.stored_states.clone(),
+            ),
+        };
 
         // Juju fills in defaults and checks required parameters before it
         // queues an action; it refuses the action otherwise.
@@ -294,29 +336,24 @@ impl<C: Charm> Context<C> {
         }
         let owner = charm_handle::<C>();
         let persisted = Persisted {
-            deferred: state.deferred.iter().cloned().map(Into::into).collect(),
-            stored: state
-                .stored_states
-                .iter()
+            deferred: deferred.into_iter().map(Into::into).collect(),
+            stored: stored_in
+                .iter_mut()
                 .map(|s| {
+                    let content = std::mem::take(&mut s.content);
                     (
                         s.handle_path(owner),
-                        Value::Object(
-                            s.content
-                                .iter()
-                                .map(|(k, v)| (k.clone(), v.clone()))
-                                .collect(),
-                        ),
+                        Value::Object(content.into_iter().collect()),
                     )
                 })
                 .collect(),
         };
-        let juju_context = self.juju_context(&event, state, &identity);
         let backend = Arc::new(MockBackend::new(
-            working_copy(state),
+            working,
             identity,
             self.meta.clone(),
             action_params,
+            std::mem::take(&mut self.juju_log),
         ));
         let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
         let options = DispatchOptions {
@@ -359,7 +396,7 @@ impl<C: Charm> Context<C> {
         for handle in &outcome.untouched_stored {
             stored.remove(handle);
         }
-        output.stored_states = stored_states_out(state, owner, stored);
+        output.stored_states = stored_states_out(stored_in, owner, stored);
         match failure {
             Some(message) => Err(Error::ActionFailed {
                 message,
@@ -370,7 +407,7 @@ impl<C: Charm> Context<C> {
     }
 
     fn absorb(&mut self, records: Records) {
-        self.juju_log.extend(records.juju_log);
+        self.juju_log = records.juju_log;
         self.unit_status_history.extend(records.unit_status_history);
         self.app_status_history.extend(records.app_status_history);
         self.workload_version_history
@@ -387,7 +424,7 @@ impl<C: Charm> Context<C> {
     }
 }
 
-/// The State the mock backend moves into its model store for a run: a copy of the input
+/// The working copy of a State given by reference: a copy of the input
 /// without `deferred` and `stored_states`, which the framework's persisted
 /// data replaces after the run (copying them would be wasted work).
 /// Listing every field makes a new State field a compile error here.
@@ -431,18 +468,17 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Stored states after a run, in the input's form where the input had them
 /// (so an untouched state compares equal), sorted by handle otherwise.
 fn stored_states_out(
-    input: &State,
+    input: Vec<StoredState>,
     owner: &str,
     stored: BTreeMap<String, Value>,
 ) -> Vec<StoredState> {
-    let mut out: Vec<StoredState> = Vec::new();
+    let mut out: Vec<StoredState> = Vec::with_capacity(input.len());
     let mut remaining = stored;
-    for previous in &input.stored_states {
+    for previous in input {
         if let Some(value) = remaining.remove(&previous.handle_path(owner)) {
             out.push(StoredState {
-                name: previous.name.clone(),
-                owner_path: previous.owner_path.clone(),
                 content: into_content(value),
+                ..previous
             });
         }
     }

@@ -49,6 +49,7 @@ mod context;
 mod error;
 mod events;
 pub mod juju;
+mod log;
 mod meta_cache;
 mod state;
 
@@ -58,6 +59,8 @@ pub use context::Context;
 pub use error::{Error, Problem};
 #[doc(inline)]
 pub use events::{CharmEvents, Event};
+#[doc(inline)]
+pub use log::JujuLog;
 #[doc(inline)]
 pub use ops::framework::{EmitKind, EmittedEvent};
 #[doc(inline)]
@@ -120,8 +123,8 @@ pub mod prelude {
     pub use crate::{
         ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents,
         CloudCredential, CloudSpec, Context, Databag, DeferredEvent, EmitKind, EmittedEvent,
-        ErrorStatus, IcmpPort, JujuLogLine, MaintenanceStatus, ModelType, Network, PeerRelation,
-        Port, Problem, SecretOwner, SecretRotate, State, Status, SubordinateRelation, TcpPort,
-        UdpPort, UnknownStatus, WaitingStatus,
+        ErrorStatus, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, ModelType, Network,
+        PeerRelation, Port, Problem, SecretOwner, SecretRotate, State, Status, SubordinateRelation,
+        TcpPort, UdpPort, UnknownStatus, WaitingStatus,
     };
 }

@@ -285,7 +285,8 @@ impl Touch {
 pub fn check_scale(touch: Touch, relations: usize) {
     let mut ctx = autoloaded::<ScaleCharm>();
     let state = scale_state(relations);
-    let out = ctx.run(touch.event(&ctx, &state), &state).unwrap();
+    let event = touch.event(&ctx, &state);
+    let out = ctx.run(event, state).unwrap();
     let written = out
         .relations
         .iter()
@@ -312,7 +313,7 @@ pub fn four_events<C: Charm>(mut ctx: Context<C>) -> State {
         ctx.on.stop(),
         ctx.on.remove(),
     ] {
-        state = ctx.run(event, &state).unwrap();
+        state = ctx.run(event, state).unwrap();
     }
     black_box(state)
 }
@@ -340,19 +341,56 @@ fn timed(op: impl FnMut() + 'static) -> Case {
     }
 }
 
+/// How a case hands its State to `ctx.run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// By value, each run's output as the next run's input (what a test
+    /// that does not keep its input does): only for cases whose output is
+    /// their input again, which [`run_case`] checks.
+    Chained,
+    /// By reference (`&state`): the run copies the input.
+    Copied,
+}
+
 /// A case that runs `event` against `state` on one Context over and over.
 fn run_case<C: Charm + 'static>(
     ctx: Context<C>,
-    event: impl Fn(&Context<C>) -> ops_testing::Event + 'static,
+    event: impl Fn(&Context<C>, &State) -> ops_testing::Event + 'static,
     state: State,
+    feed: Feed,
 ) -> Case {
+    let mut ctx = ctx;
+    // After one run the chained State is the case's steady state: a second
+    // run must give it back unchanged, or chaining would time a growing State.
+    let state = if feed == Feed::Chained {
+        let first = ctx.run(event(&ctx, &state), state).unwrap();
+        let second = ctx.run(event(&ctx, &first), &first).unwrap();
+        assert_eq!(second, first, "a chained case's output must be its input");
+        clear_records(&mut ctx);
+        first
+    } else {
+        state
+    };
     let ctx = Rc::new(RefCell::new(ctx));
     let runner = ctx.clone();
+    let mut held = Some(state);
     Case {
         op: Box::new(move || {
             let mut ctx = runner.borrow_mut();
-            let event = event(&ctx);
-            black_box(ctx.run(event, &state).unwrap());
+            match feed {
+                Feed::Chained => {
+                    let input = held
+                        .take()
+                        .expect("the chained State is back after each run");
+                    let event = event(&ctx, &input);
+                    held = Some(black_box(ctx.run(event, input).unwrap()));
+                }
+                Feed::Copied => {
+                    let input = held.as_ref().expect("the State stays");
+                    let event = event(&ctx, input);
+                    black_box(ctx.run(event, input).unwrap());
+                }
+            }
         }),
         between: Box::new(move || clear_records(&mut ctx.borrow_mut())),
     }
@@ -381,15 +419,17 @@ pub fn compare_cases() -> Vec<NamedCase> {
         named("run_no_observer", || {
             run_case(
                 autoloaded::<BenchCharm>(),
-                |ctx| ctx.on.start(),
+                |ctx, _| ctx.on.start(),
                 State::default(),
+                Feed::Chained,
             )
         }),
         named("run_observed", || {
             run_case(
                 autoloaded::<BenchCharm>(),
-                |ctx| ctx.on.stop(),
+                |ctx, _| ctx.on.stop(),
                 State::default(),
+                Feed::Chained,
             )
         }),
         named("deferred_events", || {
@@ -399,13 +439,16 @@ pub fn compare_cases() -> Vec<NamedCase> {
                 deferred: vec![deferred],
                 ..State::default()
             };
-            run_case(ctx, |ctx| ctx.on.config_changed(), state)
+            // Each run defers config-changed again: the output is not the
+            // input, so the input is copied.
+            run_case(ctx, |ctx, _| ctx.on.config_changed(), state, Feed::Copied)
         }),
         named("lots_of_logs", || {
             run_case(
                 autoloaded::<BenchCharm>(),
-                |ctx| ctx.on.update_status(),
+                |ctx, _| ctx.on.update_status(),
                 State::default(),
+                Feed::Chained,
             )
         }),
         named("full_state_build", || {
@@ -416,8 +459,9 @@ pub fn compare_cases() -> Vec<NamedCase> {
         named("full_state_run", || {
             run_case(
                 autoloaded::<BenchCharm>(),
-                |ctx| ctx.on.start(),
+                |ctx, _| ctx.on.start(),
                 full_state(),
+                Feed::Chained,
             )
         }),
         named("four_events_explicit_meta", || {
@@ -437,12 +481,11 @@ pub fn compare_cases() -> Vec<NamedCase> {
                 &format!("scale_{}_{relations}", touch.name()),
                 move || {
                     check_scale(touch, relations);
-                    let state = scale_state(relations);
-                    let event_state = state.clone();
                     run_case(
                         autoloaded::<ScaleCharm>(),
-                        move |ctx| touch.event(ctx, &event_state),
-                        state,
+                        move |ctx, state| touch.event(ctx, state),
+                        scale_state(relations),
+                        Feed::Chained,
                     )
                 },
             ));

@@ -13,13 +13,15 @@
 
 mod actions;
 mod harness;
+mod pending;
 mod records;
 
 pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
 
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
-use crate::state::{JujuLogLine, State, ids::next_secret_id};
+use crate::log::JujuLog;
+use crate::state::{State, ids::next_secret_id};
 use actions::Action;
 use ops::JujuVersion;
 use ops::backend::{BackendResult, Metrics};
@@ -28,6 +30,7 @@ use ops::{
     Backend, CloudSpec, GoalState, LogLevel, Network, Port, RelationId, SecretInfo, SecretMetadata,
     SecretOwner, Status, StringMap,
 };
+use pending::Pending;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -44,6 +47,8 @@ pub(crate) struct Identity {
 
 struct Inner {
     store: ModelStore,
+    /// The State's relations and secrets not yet moved into the store.
+    pending: Pending,
     extras: UnitExtras,
     records: Records,
     action: Action,
@@ -54,7 +59,7 @@ pub(crate) struct MockBackend {
     inner: Mutex<Inner>,
     // Log lines have their own lock: a line logged (through `tracing`) from
     // code that holds `inner` must not wait for `inner`.
-    juju_log: Mutex<Vec<JujuLogLine>>,
+    juju_log: Mutex<JujuLog>,
     identity: Identity,
     actor: Actor,
     meta: Arc<CharmMeta>,
@@ -62,24 +67,29 @@ pub(crate) struct MockBackend {
 
 impl MockBackend {
     /// A backend for the unit `identity` names, over `state` (moved into
-    /// the model store).
+    /// the model store; its relations and secrets only when a hook tool
+    /// names them). Log lines are appended to `log`, which
+    /// [`MockBackend::finish`] hands back in the records.
     pub(crate) fn new(
-        state: State,
+        mut state: State,
         identity: Identity,
         meta: Arc<CharmMeta>,
         action_params: Option<serde_json::Map<String, Value>>,
+        log: JujuLog,
     ) -> Self {
         let actor = Actor::new(&identity.app_name, identity.unit_id)
             .with_juju_version(identity.juju_version.clone());
+        let pending = Pending::take(&mut state);
         let (store, extras) = ModelStore::from_state(state, &actor);
         MockBackend {
             inner: Mutex::new(Inner {
                 store,
+                pending,
                 extras,
                 records: Records::default(),
                 action: Action::new(action_params),
             }),
-            juju_log: Mutex::new(Vec::new()),
+            juju_log: Mutex::new(log),
             identity,
             actor,
             meta,
@@ -98,6 +108,7 @@ impl MockBackend {
     pub(crate) fn finish(&self) -> (State, Records) {
         let mut inner = self.lock();
         let store = std::mem::take(&mut inner.store);
+        let pending = std::mem::take(&mut inner.pending);
         let extras = std::mem::take(&mut inner.extras);
         let mut records = std::mem::take(&mut inner.records);
         let mut log = self
@@ -105,7 +116,9 @@ impl MockBackend {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         records.juju_log = std::mem::take(&mut *log);
-        (store.into_state(&self.actor, extras), records)
+        let mut state = store.into_state(&self.actor, extras);
+        pending.restore(&mut state);
+        (state, records)
     }
 
     /// Runs a read-only store operation.
@@ -117,6 +130,41 @@ impl MockBackend {
     fn write<T>(&self, op: impl FnOnce(&mut ModelStore, &Actor) -> T) -> T {
         op(&mut self.lock().store, &self.actor)
     }
+
+    /// Runs a store operation on relation `id`, moved into the store first.
+    fn on_relation<T>(&self, id: RelationId, op: impl FnOnce(&mut ModelStore, &Actor) -> T) -> T {
+        let mut guard = self.lock();
+        let Inner { store, pending, .. } = &mut *guard;
+        pending.relation(store, &self.actor, id);
+        op(store, &self.actor)
+    }
+
+    /// Runs a store operation on the secret named by `id` or `label` (and
+    /// relation `relation`, if given), moved into the store first.
+    fn on_secret<T>(
+        &self,
+        id: Option<&str>,
+        label: Option<&str>,
+        relation: Option<RelationId>,
+        op: impl FnOnce(&mut ModelStore, &Actor, &mut Records) -> T,
+    ) -> T {
+        let mut guard = self.lock();
+        let Inner {
+            store,
+            pending,
+            records,
+            ..
+        } = &mut *guard;
+        match (id, label) {
+            (Some(id), _) => pending.secret_by_id(store, &self.actor, id),
+            (None, Some(label)) => pending.secret_by_label(store, &self.actor, label),
+            (None, None) => {}
+        }
+        if let Some(relation) = relation {
+            pending.relation(store, &self.actor, relation);
+        }
+        op(store, &self.actor, records)
+    }
 }
 
 impl Backend for MockBackend {
@@ -125,16 +173,23 @@ impl Backend for MockBackend {
     }
 
     fn relation_ids(&self, endpoint: &str) -> BackendResult<Vec<RelationId>> {
-        Ok(self.read(|store, me| store.relation_ids(me, endpoint)))
+        let inner = self.lock();
+        Ok(inner
+            .pending
+            .relation_ids(&inner.store, &self.actor, endpoint))
     }
 
     fn relation_list(&self, relation_id: RelationId) -> BackendResult<Vec<String>> {
-        self.read(|store, me| store.relation_list(me, relation_id))
+        self.on_relation(relation_id, |store, me| {
+            store.relation_list(me, relation_id)
+        })
     }
 
     fn relation_remote_app_name(&self, relation_id: RelationId) -> BackendResult<Option<String>> {
-        self.read(|store, me| store.relation_remote_app_name(me, relation_id))
-            .map(Some)
+        self.on_relation(relation_id, |store, me| {
+            store.relation_remote_app_name(me, relation_id)
+        })
+        .map(Some)
     }
 
     fn relation_get(
@@ -143,7 +198,9 @@ impl Backend for MockBackend {
         member: &str,
         is_app: bool,
     ) -> BackendResult<StringMap> {
-        self.read(|store, me| store.relation_get(me, relation_id, member, is_app))
+        self.on_relation(relation_id, |store, me| {
+            store.relation_get(me, relation_id, member, is_app)
+        })
     }
 
     fn relation_set(
@@ -152,11 +209,15 @@ impl Backend for MockBackend {
         data: &StringMap,
         is_app: bool,
     ) -> BackendResult<()> {
-        self.write(|store, me| store.relation_set(me, relation_id, data, is_app))
+        self.on_relation(relation_id, |store, me| {
+            store.relation_set(me, relation_id, data, is_app)
+        })
     }
 
     fn relation_model_get(&self, relation_id: RelationId) -> BackendResult<String> {
-        self.read(|store, me| store.relation_model_get(me, relation_id))
+        self.on_relation(relation_id, |store, me| {
+            store.relation_model_get(me, relation_id)
+        })
     }
 
     fn config_get(&self) -> BackendResult<BTreeMap<String, Value>> {
@@ -202,7 +263,19 @@ impl Backend for MockBackend {
         self.juju_log
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(JujuLogLine::new(level, message));
+            .push(level, message);
+        Ok(())
+    }
+
+    fn juju_log_with(
+        &self,
+        level: LogLevel,
+        write: &dyn Fn(&mut dyn std::fmt::Write) -> std::fmt::Result,
+    ) -> BackendResult<()> {
+        self.juju_log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push_with(level, write);
         Ok(())
     }
 
@@ -252,11 +325,15 @@ impl Backend for MockBackend {
         refresh: bool,
         peek: bool,
     ) -> BackendResult<StringMap> {
-        self.write(|store, me| store.secret_get(me, id, label, refresh, peek))
+        self.on_secret(id, label, None, |store, me, _| {
+            store.secret_get(me, id, label, refresh, peek)
+        })
     }
 
     fn secret_info_get(&self, id: Option<&str>, label: Option<&str>) -> BackendResult<SecretInfo> {
-        self.write(|store, me| store.secret_info_get(me, id, label))
+        self.on_secret(id, label, None, |store, me, _| {
+            store.secret_info_get(me, id, label)
+        })
     }
 
     fn secret_set(
@@ -265,7 +342,9 @@ impl Backend for MockBackend {
         content: Option<&StringMap>,
         metadata: &SecretMetadata,
     ) -> BackendResult<()> {
-        let unchanged = self.write(|store, me| store.secret_set(me, id, content, metadata))?;
+        let unchanged = self.on_secret(Some(id), None, None, |store, me, _| {
+            store.secret_set(me, id, content, metadata)
+        })?;
         if unchanged {
             tracing::warn!("secret {id} was set to the content it already has");
         }
@@ -278,7 +357,9 @@ impl Backend for MockBackend {
         relation_id: RelationId,
         unit: Option<&str>,
     ) -> BackendResult<()> {
-        self.write(|store, me| store.secret_grant(me, id, relation_id, unit))
+        self.on_secret(Some(id), None, Some(relation_id), |store, me, _| {
+            store.secret_grant(me, id, relation_id, unit)
+        })
     }
 
     fn secret_revoke(
@@ -287,20 +368,25 @@ impl Backend for MockBackend {
         relation_id: RelationId,
         unit: Option<&str>,
     ) -> BackendResult<()> {
-        self.write(|store, me| store.secret_revoke(me, id, relation_id, unit))
+        self.on_secret(Some(id), None, Some(relation_id), |store, me, _| {
+            store.secret_revoke(me, id, relation_id, unit)
+        })
     }
 
     fn secret_remove(&self, id: &str, revision: Option<u32>) -> BackendResult<()> {
-        let mut guard = self.lock();
-        let Inner { store, records, .. } = &mut *guard;
-        if let SecretRemoval::Revision(rev) = store.secret_remove(&self.actor, id, revision)? {
-            records.removed_secret_revisions.push(rev);
-        }
-        Ok(())
+        self.on_secret(Some(id), None, None, |store, me, records| {
+            if let SecretRemoval::Revision(rev) = store.secret_remove(me, id, revision)? {
+                records.removed_secret_revisions.push(rev);
+            }
+            Ok(())
+        })
     }
 
     fn secret_ids(&self) -> BackendResult<Vec<String>> {
-        self.read(ModelStore::secret_ids)
+        let mut guard = self.lock();
+        let Inner { store, pending, .. } = &mut *guard;
+        pending.all_secrets(store, &self.actor);
+        store.secret_ids(&self.actor)
     }
 
     fn open_port(&self, port: &Port) -> BackendResult<()> {

@@ -1,7 +1,7 @@
 //! What a run records besides the output state: moved onto the Context
 //! after the run.
 
-use crate::state::JujuLogLine;
+use crate::log::JujuLog;
 use ops::Status;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 /// The records of one run.
 #[derive(Debug, Default)]
 pub(crate) struct Records {
-    pub(crate) juju_log: Vec<JujuLogLine>,
+    /// The Context's log, with this run's lines appended.
+    pub(crate) juju_log: JujuLog,
     pub(crate) unit_status_history: Vec<Status>,
     pub(crate) app_status_history: Vec<Status>,
     pub(crate) workload_version_history: Vec<String>,

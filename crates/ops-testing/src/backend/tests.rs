@@ -25,7 +25,13 @@ fn backend(relations: u32, secrets: Vec<Secret>) -> MockBackend {
         juju_version: ops::JujuVersion::new(3, 6, 14),
         app_trusted: false,
     };
-    MockBackend::new(state, identity, Arc::new(CharmMeta::new("me")), None)
+    MockBackend::new(
+        state,
+        identity,
+        Arc::new(CharmMeta::new("me")),
+        None,
+        Default::default(),
+    )
 }
 
 // Few relations are scanned, many go through the index: both must find

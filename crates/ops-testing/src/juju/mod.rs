@@ -55,6 +55,7 @@ mod tests;
 pub use apps::Application;
 pub use name::Name;
 pub use projection::UnitExtras;
+pub(crate) use projection::{relation_record, secret_record};
 pub use relations::{RelationKind, RelationRecord, RelationSide, Relations};
 pub use secrets::{
     SecretConsumer, SecretContent, SecretOwnerRef, SecretRecord, SecretRemoval, SecretRevision,

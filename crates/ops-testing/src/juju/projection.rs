@@ -192,7 +192,8 @@ fn local_side(actor: &Actor, endpoint: String, app_data: crate::Databag) -> Rela
     }
 }
 
-fn relation_record(relation: AnyRelation, actor: &Actor) -> RelationRecord {
+/// One of `actor`'s State relations as a store relation (moved, not copied).
+pub(crate) fn relation_record(relation: AnyRelation, actor: &Actor) -> RelationRecord {
     match relation {
         AnyRelation::Regular(Relation {
             endpoint,
@@ -323,7 +324,8 @@ fn project_relation(relation: RelationRecord, actor: &Actor) -> Option<AnyRelati
     })
 }
 
-fn secret_record(secret: Secret, actor: &Actor) -> SecretRecord {
+/// One of `actor`'s State secrets as a store secret (moved, not copied).
+pub(crate) fn secret_record(secret: Secret, actor: &Actor) -> SecretRecord {
     let Secret {
         id,
         tracked_content,

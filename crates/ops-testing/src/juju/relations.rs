@@ -122,8 +122,12 @@ impl Relations {
 
     /// Adds a relation at the end.
     pub fn push(&mut self, relation: RelationRecord) {
+        // An index already built stays valid with the new relation added
+        // (rebuilding it on every push would make adding n relations quadratic).
+        if let Some(index) = self.index.get_mut() {
+            index.entry(relation.id).or_insert(self.list.len());
+        }
         self.list.push(relation);
-        self.index = OnceLock::new();
     }
 
     /// Keeps only the relations for which `keep` is true.

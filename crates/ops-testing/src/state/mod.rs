@@ -17,6 +17,7 @@ use ops::{CloudSpec, LogLevel, Network, Port, RelationId, Snapshot, Status};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Everything Juju knows about the unit before (or after) one event.
@@ -81,6 +82,22 @@ impl Default for State {
             workload_version: String::new(),
             opened_ports: BTreeSet::new(),
         }
+    }
+}
+
+/// A State given by value to [`Context::run`](crate::Context::run): the
+/// run works on it in place, with no copy.
+impl From<State> for Cow<'_, State> {
+    fn from(state: State) -> Self {
+        Cow::Owned(state)
+    }
+}
+
+/// A State given by reference to [`Context::run`](crate::Context::run):
+/// the input is kept and the run works on one copy of it.
+impl<'a> From<&'a State> for Cow<'a, State> {
+    fn from(state: &'a State) -> Self {
+        Cow::Borrowed(state)
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod action_params;
 mod actions;
+mod by_value;
 mod collect_status;
 mod common;
 mod config;

@@ -71,6 +71,19 @@ pub trait Backend: Send + Sync {
     fn application_version_set(&self, version: &str) -> BackendResult<()>;
     /// `juju-log`.
     fn juju_log(&self, level: LogLevel, message: &str) -> BackendResult<()>;
+    /// `juju-log` with a line that `write` produces: a backend that keeps
+    /// lines in memory writes it straight into its buffer. By default the
+    /// line is formatted into a `String` and given to [`Backend::juju_log`].
+    fn juju_log_with(
+        &self,
+        level: LogLevel,
+        write: &dyn Fn(&mut dyn std::fmt::Write) -> std::fmt::Result,
+    ) -> BackendResult<()> {
+        let mut line = String::with_capacity(128);
+        // Writing into a String cannot fail; a Display impl that errs leaves what it wrote.
+        let _ = write(&mut line);
+        self.juju_log(level, &line)
+    }
 
     /// `action-get`: the action's parameters.
     fn action_get(&self) -> BackendResult<serde_json::Map<String, Value>>;

@@ -7,7 +7,7 @@
 
 use crate::backend::{Backend, LogLevel};
 use std::cell::Cell;
-use std::fmt::Write as _;
+use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::field::{Field, Visit};
@@ -65,28 +65,66 @@ fn juju_level(metadata: &Metadata<'_>) -> LogLevel {
     }
 }
 
-#[derive(Default)]
-struct MessageVisitor {
-    message: String,
-    fields: String,
+/// Writes an event's line into `out` in one pass over its fields: the
+/// message, then every other field as ` name=value`. Fields that come
+/// before the message (rare: the macros put it first) wait in `early`.
+struct LineVisitor<'a> {
+    out: &'a mut dyn Write,
+    wrote_message: bool,
+    early: String,
+    result: std::fmt::Result,
 }
 
-impl Visit for MessageVisitor {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
+impl LineVisitor<'_> {
+    fn field(&mut self, field: &Field, value: &dyn std::fmt::Display) {
+        if self.result.is_err() {
+            return;
         }
+        if field.name() == "message" {
+            self.wrote_message = true;
+            self.result =
+                write!(self.out, "{value}").and_then(|()| self.out.write_str(&self.early));
+        } else if self.wrote_message {
+            self.result = write!(self.out, " {}={value}", field.name());
+        } else {
+            let _ = write!(self.early, " {}={value}", field.name());
+        }
+    }
+}
+
+/// Shows a value with its `Debug` form, as `tracing` records most values.
+struct DebugForm<'a>(&'a dyn std::fmt::Debug);
+
+impl std::fmt::Display for DebugForm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl Visit for LineVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.field(field, &value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
-        }
+        self.field(field, &DebugForm(value));
     }
+}
+
+/// The line of `event`: its message, then its other fields.
+fn write_line(event: &Event<'_>, out: &mut dyn Write) -> std::fmt::Result {
+    let mut visitor = LineVisitor {
+        out,
+        wrote_message: false,
+        early: String::new(),
+        result: Ok(()),
+    };
+    event.record(&mut visitor);
+    if !visitor.wrote_message {
+        visitor.result?;
+        visitor.out.write_str(&visitor.early)?;
+    }
+    visitor.result
 }
 
 impl Subscriber for JujuLogSubscriber {
@@ -115,16 +153,13 @@ impl Subscriber for JujuLogSubscriber {
         if IN_JUJU_LOG.with(Cell::get) {
             return;
         }
-        // Most lines fit: one allocation instead of several while formatting.
-        let mut visitor = MessageVisitor {
-            message: String::with_capacity(128),
-            fields: String::new(),
-        };
-        event.record(&mut visitor);
-        let line = visitor.message + &visitor.fields;
         IN_JUJU_LOG.with(|flag| flag.set(true));
-        // A log line that cannot be delivered must not fail the handler.
-        let _ = self.backend.juju_log(juju_level(event.metadata()), &line);
+        // The backend says where the line goes (a process argument under
+        // Juju, a shared buffer in the harness), so it is formatted once,
+        // in place. A line that cannot be delivered must not fail the handler.
+        let _ = self
+            .backend
+            .juju_log_with(juju_level(event.metadata()), &|out| write_line(event, out));
         IN_JUJU_LOG.with(|flag| flag.set(false));
     }
 

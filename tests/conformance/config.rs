@@ -6,10 +6,9 @@ use ops_testing::State;
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-fn config(value: Value) -> BTreeMap<String, Value> {
+fn config(value: Value) -> ops_testing::Config {
     serde_json::from_value(value).unwrap()
 }
 

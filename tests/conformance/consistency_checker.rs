@@ -94,7 +94,7 @@ fn assert_inconsistent(
     }
 }
 
-fn config(value: Value) -> BTreeMap<String, Value> {
+fn config(value: Value) -> ops_testing::Config {
     serde_json::from_value(value).unwrap()
 }
 

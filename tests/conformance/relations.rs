@@ -305,7 +305,7 @@ fn test_relation_set_bulk_update(
 ) {
     let new_data = bag(new_data);
     let out = update_own_peer_bag(bag(original_data), move |data| {
-        data.update(new_data.clone())?;
+        data.update(new_data.clone().into_inner())?;
         Ok(())
     });
     assert_eq!(out, bag(result_data));

@@ -20,7 +20,7 @@ use std::rc::Rc;
 
 const META: &str = "name: local";
 
-fn content(pairs: &[(&str, &str)]) -> StringMap {
+fn content<M: FromIterator<(String, String)>>(pairs: &[(&str, &str)]) -> M {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -234,8 +234,8 @@ fn test_add(#[values(true, false)] app: bool) {
 /// The three set-content tests: add rev1, set rev2, and check what the
 /// owner sees before and after, per Juju version.
 fn set_flow(juju_version: Option<&str>, legacy: bool) {
-    let rev1 = content(&[("foo", "bar")]);
-    let rev2 = content(&[("foo", "baz"), ("qux", "roz")]);
+    let rev1: StringMap = content(&[("foo", "bar")]);
+    let rev2: StringMap = content(&[("foo", "baz"), ("qux", "roz")]);
     let (r1, r2) = (rev1.clone(), rev2.clone());
     let state_out = during_update_status(META, juju_version, &State::default(), move |model| {
         let secret = model.unit().add_secret(r1.clone(), labelled("mylabel"))?;
@@ -259,8 +259,8 @@ fn set_flow(juju_version: Option<&str>, legacy: bool) {
         Ok(())
     });
     let out = state_out.get_secret_by_label("mylabel").unwrap();
-    assert_eq!(out.tracked_content, rev2);
-    assert_eq!(out.latest_content, rev2);
+    assert_eq!(out.tracked_content.clone().into_inner(), rev2);
+    assert_eq!(out.latest_content.clone().into_inner(), rev2);
 }
 
 #[test]
@@ -797,7 +797,7 @@ fn test_set_label_on_get() {
 
 #[test]
 fn test_default_values() {
-    let contents = content(&[("foo", "bar")]);
+    let contents: ops_testing::Databag = content(&[("foo", "bar")]);
     let secret = Secret::new(contents.clone());
     assert_eq!(secret.latest_content, contents);
     assert_eq!(secret.tracked_content, contents);

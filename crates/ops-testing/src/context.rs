@@ -498,7 +498,11 @@ impl<C: Charm> Context<C> {
         output
             .deferred
             .sort_by(|a, b| a.handle_path.cmp(&b.handle_path));
-        output.stored_states = stored_states_out(stored_in, owner, outcome.persisted.stored);
+        let mut stored = outcome.persisted.stored;
+        for handle in &outcome.untouched_stored {
+            stored.remove(handle);
+        }
+        output.stored_states = stored_states_out(stored_in, owner, stored);
         match failure {
             Some(message) => Err(Error::ActionFailed {
                 message,

@@ -71,9 +71,9 @@ pub use ops::{
 };
 #[doc(inline)]
 pub use state::{
-    AnyRelation, Databag, DeferredEvent, IcmpPort, JujuLogLine, Model, ModelType, PeerRelation,
-    Relation, Secret, State, StoredState, SubordinateRelation, TcpPort, UdpPort,
-    default_unit_databag, peek_next_relation_id,
+    AnyRelation, Config, Databag, DeferredEvent, IcmpPort, JujuLogLine, Model, ModelType,
+    PeerRelation, Relation, Secret, State, StoredState, StoredStateError, SubordinateRelation,
+    TcpPort, UdpPort, default_unit_databag, peek_next_relation_id,
 };
 
 /// The harness's names that do not clash with the `ops` crate's, for a test
@@ -123,8 +123,8 @@ pub mod prelude {
     pub use crate::{
         ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents,
         CloudCredential, CloudSpec, Context, Databag, DeferredEvent, EmitKind, EmittedEvent,
-        ErrorStatus, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, ModelType, Network, PeerRelation,
-        Port, Problem, SecretOwner, SecretRotate, State, Status, SubordinateRelation, TcpPort,
-        UdpPort, UnknownStatus, WaitingStatus,
+        ErrorStatus, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, ModelType, Network,
+        PeerRelation, Port, Problem, SecretOwner, SecretRotate, State, Status, SubordinateRelation,
+        TcpPort, UdpPort, UnknownStatus, WaitingStatus,
     };
 }

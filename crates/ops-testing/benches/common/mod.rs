@@ -205,7 +205,7 @@ pub fn full_state() -> State {
         ],
         networks: [("admin-net".to_owned(), ops::Network::default())].into(),
         opened_ports: [TcpPort(22).into(), IcmpPort.into(), UdpPort(8000).into()].into(),
-        secrets: vec![Secret::new([("password".into(), "admin".into())].into())],
+        secrets: vec![Secret::new([("password", "admin")].into())],
         stored_states: vec![StoredState {
             owner_path: Some("SomeObject".to_owned()),
             ..StoredState::new("_stored", [("n".to_owned(), 1.into())].into())

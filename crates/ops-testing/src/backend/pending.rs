@@ -15,7 +15,7 @@
 //! be searched by id); a moved secret's placeholder keeps only its id.
 
 use crate::juju::{Actor, ModelStore, relation_record, secret_record};
-use crate::state::{AnyRelation, PeerRelation, Secret, State};
+use crate::state::{AnyRelation, Databag, PeerRelation, Secret, State};
 use ops::RelationId;
 use std::collections::{BTreeMap, HashMap};
 
@@ -57,8 +57,8 @@ fn relation_placeholder(id: RelationId) -> AnyRelation {
         endpoint: String::new(),
         interface: None,
         id,
-        local_app_data: BTreeMap::new(),
-        local_unit_data: BTreeMap::new(),
+        local_app_data: Databag::new(),
+        local_unit_data: Databag::new(),
         peers_data: BTreeMap::new(),
     })
 }
@@ -67,8 +67,8 @@ fn relation_placeholder(id: RelationId) -> AnyRelation {
 fn secret_placeholder(id: String) -> Secret {
     Secret {
         id,
-        tracked_content: BTreeMap::new(),
-        latest_content: BTreeMap::new(),
+        tracked_content: Databag::new(),
+        latest_content: Databag::new(),
         owner: None,
         remote_grants: BTreeMap::new(),
         label: None,

@@ -91,7 +91,7 @@ impl ModelStore {
         // Values that equal what a missing entry means are not stored, so an
         // empty State costs no map entries.
         if !config.is_empty() {
-            store.config.insert(app.clone(), config);
+            store.config.insert(app.clone(), config.into_inner());
         }
         store.relations = relations
             .into_iter()
@@ -157,7 +157,7 @@ impl ModelStore {
             .get(actor.app())
             .is_some_and(|app| app.leader == Some(actor.unit_id()));
         State {
-            config: config.remove(actor.app()).unwrap_or_default(),
+            config: config.remove(actor.app()).unwrap_or_default().into(),
             relations: relations
                 .take_all()
                 .into_iter()
@@ -354,11 +354,11 @@ pub(crate) fn secret_record(secret: Secret, actor: &Actor) -> SecretRecord {
     let mut earlier = Vec::new();
     if tracked_revision == latest_revision {
         // The unit's own copy, so that projecting back moves it out again.
-        consumer.content = Some(SecretContent(tracked_content));
+        consumer.content = Some(SecretContent(tracked_content.into_inner()));
     } else {
         earlier.push(SecretRevision {
             revision: tracked_revision,
-            content: SecretContent(tracked_content),
+            content: SecretContent(tracked_content.into_inner()),
         });
     }
     SecretRecord {
@@ -366,7 +366,7 @@ pub(crate) fn secret_record(secret: Secret, actor: &Actor) -> SecretRecord {
         owner,
         latest: SecretRevision {
             revision: latest_revision,
-            content: SecretContent(latest_content),
+            content: SecretContent(latest_content.into_inner()),
         },
         earlier,
         owner_label,
@@ -416,8 +416,8 @@ fn project_secret(secret: SecretRecord, actor: &Actor) -> Secret {
     };
     Secret {
         id,
-        tracked_content,
-        latest_content: latest.content.0,
+        tracked_content: tracked_content.into(),
+        latest_content: latest.content.0.into(),
         owner,
         remote_grants: grants,
         label: if owned { owner_label } else { consumer_label },

@@ -319,7 +319,7 @@ impl ModelStore {
         let remote = relation.remote_index(local);
         if is_app {
             let side = if member == actor.app() { local } else { remote };
-            return Ok(relation.sides[side].app_data.clone());
+            return Ok(relation.sides[side].app_data.clone().into_inner());
         }
         let bag = if member == actor.unit() {
             relation.sides[local].units.get(&actor.unit_id())
@@ -331,7 +331,7 @@ impl ModelStore {
                 .and_then(|(_, number)| number.parse().ok())
                 .and_then(|number: u32| side.units.get(&number))
         };
-        bag.cloned().ok_or_else(|| {
+        bag.cloned().map(Databag::into_inner).ok_or_else(|| {
             let endpoint = relation.sides[local].endpoint.as_deref().unwrap_or_default();
             juju_error(
                 "relation-get",

@@ -2,14 +2,16 @@
 //! round trip from a State to the store and back.
 
 use super::*;
-use crate::state::{PeerRelation, Relation, Secret, State, StoredState, SubordinateRelation};
+use crate::state::{
+    Databag, PeerRelation, Relation, Secret, State, StoredState, SubordinateRelation,
+};
 use ops::{
     ActiveStatus, BlockedStatus, MaintenanceStatus, Network, SecretMetadata, SecretOwner,
     SecretRotate, WaitingStatus,
 };
 use serde_json::json;
 
-fn map(pairs: &[(&str, &str)]) -> StringMap {
+fn map<M: FromIterator<(String, String)>>(pairs: &[(&str, &str)]) -> M {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -527,7 +529,7 @@ fn many_relations_are_found_through_the_index() {
     let actor = Actor::new("me", 0);
     for id in 1..=20 {
         let mut local = RelationSide::new("me", Some("db".to_owned()));
-        local.units.insert(0, StringMap::new());
+        local.units.insert(0, Databag::new());
         store.relations.push(RelationRecord {
             id,
             kind: RelationKind::Regular,
@@ -557,7 +559,7 @@ fn a_secret_is_found_by_each_form_of_its_id() {
     let (mut store, leader, _) = two_units();
     store.model_uuid = "f00d".to_owned();
     let metadata = SecretMetadata::default();
-    let content = map(&[("key", "v")]);
+    let content: ops::StringMap = map(&[("key", "v")]);
     let id = store
         .secret_add(
             &leader,

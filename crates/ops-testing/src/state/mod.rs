@@ -2,16 +2,19 @@
 //! and `PartialEq`. Nothing here refers to a `Context` or runs a charm.
 
 pub(crate) mod ids;
+mod maps;
 mod relation;
 mod secret;
 
 pub use ids::peek_next_relation_id;
+pub use maps::Config;
 pub use relation::{
     AnyRelation, Databag, PeerRelation, Relation, SubordinateRelation, default_unit_databag,
 };
 pub use secret::Secret;
 
 use ops::{CloudSpec, LogLevel, Network, Port, RelationId, Snapshot, Status};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -33,8 +36,9 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct State {
-    /// Config values explicitly set (defaults from metadata are added when the charm reads config).
-    pub config: BTreeMap<String, Value>,
+    /// Config values explicitly set (defaults from metadata are added when
+    /// the charm reads config): `[("port", 9000.into())].into()`.
+    pub config: Config,
     /// Every relation the unit is in.
     pub relations: Vec<AnyRelation>,
     /// `network-get` answers by binding name; unlisted bindings get the default network.
@@ -64,7 +68,7 @@ pub struct State {
 impl Default for State {
     fn default() -> Self {
         State {
-            config: BTreeMap::new(),
+            config: Config::new(),
             relations: Vec::new(),
             networks: BTreeMap::new(),
             leader: false,
@@ -103,6 +107,40 @@ impl State {
         self.relations.iter().find(|r| r.id() == id)
     }
 
+    /// The regular relation (with another application) with this id;
+    /// `None` if there is none, or the relation with that id is a peer or
+    /// subordinate one.
+    ///
+    /// ```
+    /// use ops_testing::{PeerRelation, Relation, State};
+    /// let db = Relation::new("db");
+    /// let peers = PeerRelation::new("replicas");
+    /// let state = State { relations: vec![db.clone().into(), peers.clone().into()], ..State::default() };
+    /// assert_eq!(state.get_regular_relation(db.id).map(|r| &r.remote_app_name), Some(&"remote".to_owned()));
+    /// assert_eq!(state.get_peer_relation(peers.id).map(|p| p.peers_data.len()), Some(0));
+    /// assert!(state.get_peer_relation(db.id).is_none());
+    /// ```
+    pub fn get_regular_relation(&self, id: RelationId) -> Option<&Relation> {
+        self.get_relation(id).and_then(AnyRelation::as_regular)
+    }
+
+    /// The peer relation with this id; `None` if there is none or it is of another kind.
+    pub fn get_peer_relation(&self, id: RelationId) -> Option<&PeerRelation> {
+        self.get_relation(id).and_then(AnyRelation::as_peer)
+    }
+
+    /// The subordinate relation with this id; `None` if there is none or it is of another kind.
+    ///
+    /// ```
+    /// use ops_testing::{State, SubordinateRelation};
+    /// let juju_info = SubordinateRelation::new("juju-info");
+    /// let state = State { relations: vec![juju_info.clone().into()], ..State::default() };
+    /// assert_eq!(state.get_subordinate_relation(juju_info.id).unwrap().remote_unit_name(), "remote/0");
+    /// ```
+    pub fn get_subordinate_relation(&self, id: RelationId) -> Option<&SubordinateRelation> {
+        self.get_relation(id).and_then(AnyRelation::as_subordinate)
+    }
+
     /// Every relation on an endpoint.
     pub fn get_relations(&self, endpoint: &str) -> Vec<&AnyRelation> {
         self.relations
@@ -129,6 +167,113 @@ impl State {
             .iter()
             .find(|s| s.name == name && s.owner_path.as_deref() == owner_path)
     }
+
+    /// The charm's stored state called `name`, read back as the charm's own
+    /// serde type (what `framework.stored_state::<T>(name)` holds).
+    ///
+    /// ```
+    /// use ops::{on, Charm, Framework, HandlerResult, StartEvent, StoredState};
+    /// use ops_testing::{Context, State};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+    /// #[serde(default)]
+    /// struct Counters { starts: u32 }
+    ///
+    /// struct MyCharm { stored: StoredState<Counters> }
+    /// impl Charm for MyCharm {
+    ///     fn new(framework: &mut Framework<Self>) -> Self {
+    ///         framework.observe(on::start(), |c: &mut Self, _: &mut StartEvent| -> HandlerResult {
+    ///             c.stored.borrow_mut().starts += 1;
+    ///             Ok(())
+    ///         });
+    ///         MyCharm { stored: framework.stored_state("_stored") }
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<MyCharm>::new(ops::CharmMeta::new("foo"));
+    /// let out = ctx.run(ctx.on.start(), &State::default()).unwrap();
+    /// assert_eq!(out.stored_state::<Counters>("_stored").unwrap(), Counters { starts: 1 });
+    /// ```
+    pub fn stored_state<T: DeserializeOwned>(&self, name: &str) -> Result<T, StoredStateError> {
+        self.read_stored_state(name, None)
+    }
+
+    /// The stored state called `name` of the object at `owner_path` (a
+    /// library object: `MyCharm/DatabaseRequires[db]`), as its serde type.
+    pub fn stored_state_of<T: DeserializeOwned>(
+        &self,
+        owner_path: &str,
+        name: &str,
+    ) -> Result<T, StoredStateError> {
+        self.read_stored_state(name, Some(owner_path))
+    }
+
+    fn read_stored_state<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        owner_path: Option<&str>,
+    ) -> Result<T, StoredStateError> {
+        let Some(stored) = self.get_stored_state(name, owner_path) else {
+            return Err(StoredStateError::NotFound {
+                name: name.to_owned(),
+                owner_path: owner_path.map(str::to_owned),
+                present: self
+                    .stored_states
+                    .iter()
+                    .map(|s| match &s.owner_path {
+                        None => s.name.clone(),
+                        Some(owner) => format!("{owner}/{}", s.name),
+                    })
+                    .collect(),
+            });
+        };
+        let content: serde_json::Map<String, Value> = stored
+            .content
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        serde_json::from_value(Value::Object(content)).map_err(|e| StoredStateError::Shape {
+            name: name.to_owned(),
+            target: std::any::type_name::<T>().to_owned(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Why [`State::stored_state`] could not read a stored state back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoredStateError {
+    /// The State has no stored state of that name and owner. A run leaves
+    /// out a state that was not in its input and that the charm never used.
+    #[error(
+        "no stored state {name:?}{} in the State (present: {}); \
+         check the name given to `framework.stored_state`, and that the run used it",
+        owner_path.as_ref().map(|o| format!(" of {o}")).unwrap_or_default(),
+        if present.is_empty() { "none".to_owned() } else { present.join(", ") }
+    )]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The owner asked for; `None` for the charm.
+        owner_path: Option<String>,
+        /// The stored states the State has (`name`, or `owner/name`).
+        present: Vec<String>,
+    },
+    /// The content does not fit the type asked for.
+    #[error(
+        "stored state {name:?} does not fit `{target}`: {reason}; \
+         read it with the type the charm stores"
+    )]
+    Shape {
+        /// The stored state's name.
+        name: String,
+        /// The Rust type asked for.
+        target: String,
+        /// What serde reported.
+        reason: String,
+    },
 }
 
 /// The kind of model.

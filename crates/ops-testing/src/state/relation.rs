@@ -5,8 +5,7 @@ use ops::RelationId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A databag: string keys to string values.
-pub type Databag = BTreeMap<String, String>;
+pub use super::maps::Databag;
 
 /// A unit number used as a map key: JSON writes it as a string (`"0"`).
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -47,14 +46,11 @@ fn unit_keyed<'de, D: serde::Deserializer<'de>>(
 
 /// The databag Juju fills in for every unit: its addresses.
 pub fn default_unit_databag() -> Databag {
-    [
+    Databag::from([
         ("egress-subnets", "192.0.2.0"),
         ("ingress-address", "192.0.2.0"),
         ("private-address", "192.0.2.0"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+    ])
 }
 
 /// A relation with another application.
@@ -65,7 +61,7 @@ pub fn default_unit_databag() -> Databag {
 /// use ops_testing::Relation;
 /// let db = Relation {
 ///     remote_app_name: "postgresql".into(),
-///     remote_app_data: [("host".to_string(), "db.local".to_string())].into(),
+///     remote_app_data: [("host", "db.local")].into(),
 ///     ..Relation::new("db")
 /// };
 /// assert_eq!(db.remote_units_data.len(), 1); // one remote unit, id 0, by default
@@ -309,6 +305,30 @@ impl AnyRelation {
             AnyRelation::Subordinate(r) => {
                 (r.remote_unit_id == unit_id).then_some(&r.remote_unit_data)
             }
+        }
+    }
+
+    /// The regular relation, if this is one.
+    pub fn as_regular(&self) -> Option<&Relation> {
+        match self {
+            AnyRelation::Regular(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The peer relation, if this is one.
+    pub fn as_peer(&self) -> Option<&PeerRelation> {
+        match self {
+            AnyRelation::Peer(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The subordinate relation, if this is one.
+    pub fn as_subordinate(&self) -> Option<&SubordinateRelation> {
+        match self {
+            AnyRelation::Subordinate(r) => Some(r),
+            _ => None,
         }
     }
 

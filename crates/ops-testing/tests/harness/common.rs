@@ -49,7 +49,7 @@ pub fn uncaught(result: Result<State, Error>) -> (String, bool) {
 }
 
 /// A string map from pairs, for databags and secret content.
-pub fn map(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+pub fn map<M: FromIterator<(String, String)>>(pairs: &[(&str, &str)]) -> M {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -71,7 +71,7 @@ impl BusyCharm {
 #[test]
 fn the_input_state_is_unchanged_by_a_run_that_changes_much() {
     let mut ctx = Context::<BusyCharm>::from_yaml(META).unwrap();
-    let stale = map(&[("stale", "x")]);
+    let stale: ops_testing::Databag = map(&[("stale", "x")]);
     let state = State {
         leader: true,
         config: [("port".to_owned(), 9000.into())].into(),

@@ -19,6 +19,7 @@ mod failures;
 mod handles;
 mod immutability;
 mod leadership;
+mod literals;
 mod logging;
 mod model;
 mod observe_names;

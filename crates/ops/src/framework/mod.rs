@@ -37,7 +37,7 @@ use crate::model::Model;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -58,7 +58,9 @@ struct Observer<C> {
     call: Call<C>,
 }
 
-type SaveFn = Box<dyn Fn() -> Result<Value, String>>;
+/// Saves one stored state: its value, and whether it is fresh and untouched
+/// (not stored before, and never used by the dispatch).
+type SaveFn = Box<dyn Fn() -> Result<(Value, bool), String>>;
 
 /// Registers a charm's observers, custom events, library objects and stored
 /// state, then runs one dispatch.
@@ -352,18 +354,23 @@ impl<C: Charm> Framework<C> {
                 }
             },
         };
+        // Whether the state is new and the dispatch never used it, for
+        // the harness's output (see `DispatchOutcome::untouched_stored`).
+        let stored_before = self.stored_in.contains_key(&handle);
         let cell = Rc::new(RefCell::new(value));
-        let saved = cell.clone();
+        let used = Rc::new(Cell::new(false));
+        let (saved, was_used) = (cell.clone(), used.clone());
         let save: SaveFn = Box::new(move || {
+            let untouched = !stored_before && !was_used.get();
             let value = serde_json::to_value(&*saved.borrow()).map_err(|e| e.to_string())?;
             if value.is_object() {
-                Ok(value)
+                Ok((value, untouched))
             } else {
                 Err("stored state must serialise to a map of fields (use a struct)".to_owned())
             }
         });
         self.stored.push((handle, save));
-        StoredState::new(cell)
+        StoredState::new(cell, used)
     }
 
     /// A custom event on the charm's own `on` (`MyCharm/on/<name>`): observe

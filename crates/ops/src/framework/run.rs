@@ -49,6 +49,11 @@ pub struct DispatchOutcome {
     pub persisted: Persisted,
     /// Every event that went through the framework, in order.
     pub emitted: Vec<EmittedEvent>,
+    /// Handles of the stored states that were not stored before and that
+    /// the dispatch never used: they hold their type's default. They are
+    /// persisted all the same; the harness leaves them out of its output
+    /// State.
+    pub untouched_stored: Vec<String>,
 }
 
 /// Settings of one dispatch.
@@ -558,11 +563,16 @@ impl<C: Charm> Run<C> {
 
     fn finish(mut self) -> Result<DispatchOutcome, DispatchError> {
         let mut stored = std::mem::take(&mut self.framework.stored_in);
+        let mut untouched_stored = Vec::new();
         for (handle, save) in &self.framework.stored {
             let value = save().map_err(|reason| DispatchError::StoredState {
                 handle: handle.clone(),
                 reason,
             })?;
+            let (value, untouched) = value;
+            if untouched {
+                untouched_stored.push(handle.clone());
+            }
             stored.insert(handle.clone(), value);
         }
         let mut queue = self.queue;
@@ -573,6 +583,7 @@ impl<C: Charm> Run<C> {
                 stored,
             },
             emitted: self.emitted,
+            untouched_stored,
         })
     }
 }

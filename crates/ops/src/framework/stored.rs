@@ -1,6 +1,6 @@
 //! Typed stored state that survives between dispatches.
 
-use std::cell::{Ref, RefCell, RefMut};
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::rc::Rc;
 
 /// Charm state kept between dispatches (ops' `StoredState`), typed with serde.
@@ -10,6 +10,11 @@ use std::rc::Rc;
 /// runs and saves it after every handler succeeded; a failed dispatch saves
 /// nothing. Fields missing from what was stored take their `Default` value,
 /// so put `#[serde(default)]` on the type to add fields later.
+///
+/// The framework notes whether the dispatch used the state (`borrow`,
+/// `borrow_mut`, `set` or `get`): the testing harness leaves a state that
+/// was not in its input and that the run never touched out of the output
+/// State, so whole-State comparisons do not see it.
 ///
 /// ```
 /// use ops::{Charm, Framework, StoredState};
@@ -34,33 +39,38 @@ use std::rc::Rc;
 #[derive(Debug)]
 pub struct StoredState<T> {
     inner: Rc<RefCell<T>>,
+    used: Rc<Cell<bool>>,
 }
 
 impl<T> Clone for StoredState<T> {
     fn clone(&self) -> Self {
         StoredState {
             inner: self.inner.clone(),
+            used: self.used.clone(),
         }
     }
 }
 
 impl<T> StoredState<T> {
-    pub(crate) fn new(inner: Rc<RefCell<T>>) -> Self {
-        StoredState { inner }
+    pub(crate) fn new(inner: Rc<RefCell<T>>, used: Rc<Cell<bool>>) -> Self {
+        StoredState { inner, used }
     }
 
     /// Reads the state.
     pub fn borrow(&self) -> Ref<'_, T> {
+        self.used.set(true);
         self.inner.borrow()
     }
 
     /// Changes the state in place.
     pub fn borrow_mut(&self) -> RefMut<'_, T> {
+        self.used.set(true);
         self.inner.borrow_mut()
     }
 
     /// Replaces the state.
     pub fn set(&self, value: T) {
+        self.used.set(true);
         *self.inner.borrow_mut() = value;
     }
 
@@ -69,6 +79,7 @@ impl<T> StoredState<T> {
     where
         T: Clone,
     {
+        self.used.set(true);
         self.inner.borrow().clone()
     }
 }

@@ -16,6 +16,7 @@
 //! `src/main.rs`), here inside the test's directory.
 
 use ops::{ActiveStatus, Status, StringMap};
+use ops_testing::Databag;
 use ops_testing::juju::{
     Actor, ModelStore, RelationKind, RelationRecord, RelationSide, SecretOwnerRef, SecretRecord,
 };
@@ -159,7 +160,7 @@ fn world(leader: bool) -> Value {
     store.set_config(APP, "port", Some(json!(8080)));
     store.set_config(APP, "username", Some(json!(USERNAME)));
     let mut peers = RelationSide::new(APP, Some("replicas".to_owned()));
-    peers.units = [(0, StringMap::new()), (1, StringMap::new())].into();
+    peers.units = [(0, Databag::new()), (1, Databag::new())].into();
     store.relations.push(RelationRecord {
         id: 0,
         kind: RelationKind::Peer,
@@ -257,13 +258,14 @@ impl Juju {
         self.store().relations.get(0).unwrap().sides[0]
             .app_data
             .clone()
+            .into_inner()
     }
 
     /// Whether nothing was written to the peer relation (app or unit bags).
     fn peer_data_is_empty(&self) -> bool {
         let store = self.store();
         let side = &store.relations.get(0).unwrap().sides[0];
-        side.app_data.is_empty() && side.units.values().all(StringMap::is_empty)
+        side.app_data.is_empty() && side.units.values().all(|bag| bag.is_empty())
     }
 
     /// The unit the next dispatch runs for.

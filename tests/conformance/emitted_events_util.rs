@@ -15,10 +15,10 @@ struct MyCharm {
 
 impl Charm for MyCharm {
     fn new(framework: &mut Framework<Self>) -> Self {
-        let foo = framework.event_source::<()>("foo");
+        let source = framework.event_source::<()>("foo");
         framework.observe(on::start(), Self::on_start);
-        framework.observe(foo.on(), Self::on_foo);
-        MyCharm { foo }
+        framework.observe(source.on(), Self::on_foo);
+        MyCharm { foo: source }
     }
 }
 

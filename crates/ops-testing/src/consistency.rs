@@ -370,19 +370,22 @@ fn check_event(
     // a relation or action event without its relation or action, and for
     // a name that does not match them).
     let scope = event.kind.scope();
-    let carried = match &event.source {
-        EventSource::Plain => matches!(scope, Scope::Unit | Scope::Framework),
-        EventSource::Relation { .. } => scope == Scope::Relation,
-        EventSource::Secret { .. } => scope == Scope::Secret,
-        EventSource::Action { .. } => scope == Scope::Action,
+    let (fits, carried) = match &event.source {
+        EventSource::Plain => (
+            matches!(scope, Scope::Unit | Scope::Framework),
+            "no relation, secret or action",
+        ),
+        EventSource::Relation { .. } => (scope == Scope::Relation, "a relation"),
+        EventSource::Secret { .. } => (scope == Scope::Secret, "a secret"),
+        EventSource::Action { .. } => (scope == Scope::Action, "an action"),
     };
-    if !carried {
+    if !fits {
         report.add(
             field(),
             format!(
-                "a {:?} event does not carry what this event was built with (kind {:?}); build it \
-                 with the matching ctx.on constructor and leave `kind` as it is",
-                scope, event.kind
+                "kind {:?} does not carry what the event holds ({carried}); build the event \
+                 with the ctx.on constructor for that kind and leave `kind` as it is",
+                event.kind
             ),
         );
         return;

@@ -295,3 +295,36 @@ fn scope_is_typed() {
     assert_eq!(meta.requires["r"].scope, Some(RelationScope::Container));
     assert!(meta.requires["r"].is_container_scoped());
 }
+
+// Given in code, config (or actions) both inside the document and
+// separately is refused, as ops.testing refuses `Context(meta=..., config=...)`;
+// a charm directory's legacy files are read as ops.testing's autoload reads
+// them, the separate file winning.
+#[test]
+fn legacy_yaml_refuses_config_and_actions_given_twice() {
+    let doc = "name: x\nconfig:\n  options:\n    a: {type: string}\nactions:\n  go: {}\n";
+    let config = "options:\n  b: {type: int}\n";
+    let actions = "stop: {}\n";
+    for (config, actions, key) in [
+        (Some(config), None, "config"),
+        (None, Some(actions), "actions"),
+    ] {
+        let err = CharmMeta::from_legacy_yaml(doc, config, actions).unwrap_err();
+        assert!(matches!(err, ops::MetadataError::Invalid { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(&format!("`{key}`")), "{text}");
+    }
+    let meta = CharmMeta::from_legacy_yaml("name: x\n", Some(config), Some(actions)).unwrap();
+    assert!(meta.config.options.contains_key("b"));
+    assert!(meta.actions.contains_key("stop"));
+
+    let dir = std::env::temp_dir().join(format!("ops-meta-legacy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("metadata.yaml"), doc).unwrap();
+    std::fs::write(dir.join("config.yaml"), config).unwrap();
+    let loaded = CharmMeta::load(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let loaded = loaded.unwrap();
+    assert_eq!(loaded.config.options.keys().collect::<Vec<_>>(), vec!["b"]);
+    assert!(loaded.actions.contains_key("go"));
+}

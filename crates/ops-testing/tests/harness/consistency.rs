@@ -217,3 +217,34 @@ fn version_gates_order_pre_releases_as_juju_does() {
     assert_eq!(problems.len(), 1, "{text}");
     assert_eq!(problems[0].field, "model.cloud_spec");
 }
+
+// `Event::name` and `Event::kind` are public: an event changed after
+// `ctx.on` built it is refused when it no longer fits what it carries.
+#[test]
+fn an_event_changed_to_no_longer_fit_its_data_is_refused() {
+    let (mut ctx, seen) = context();
+    let mut action = ctx.on.start();
+    action.kind = ops::event::EventKind::Action;
+    action.name = "backup_action".into();
+    let (found, _) = problems(ctx.run(action, &State::default()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].field, "event backup_action");
+    assert!(found[0].message.contains("does not carry"), "{found:?}");
+
+    let mut renamed = ctx.on.start();
+    renamed.name = "stop".into();
+    let (found, _) = problems(ctx.run(renamed, &State::default()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("expected \"start\""), "{found:?}");
+
+    let db = Relation::new("db");
+    let mut relation_as_start = ctx.on.relation_changed(&db);
+    relation_as_start.kind = ops::event::EventKind::Start;
+    let state = State {
+        relations: vec![db.into()],
+        ..State::default()
+    };
+    let (found, _) = problems(ctx.run(relation_as_start, &state));
+    assert!(found[0].message.contains("does not carry"), "{found:?}");
+    assert!(seen.all().is_empty(), "nothing ran");
+}

@@ -7,7 +7,11 @@
 //!
 //! Failures map to [`ModelError`] the way ops maps them (`_ModelBackend`):
 //! "relation not found" from a `relation-*` or `network-*` tool is
-//! [`ModelError::RelationNotFound`], "not found" from a `secret-*` tool is
+//! [`ModelError::RelationNotFound`], and so is "permission denied" from a
+//! `relation-*` tool, which is how Juju answers for a relation gone from its
+//! state, except for the refusals Juju makes on a live relation (a follower
+//! reading its own application's bag of a non-peer relation, or writing
+//! application data); "not found" from a `secret-*` tool is
 //! [`ModelError::SecretNotFound`], and anything else goes through
 //! [`ModelError::hook_tool`]: an authorisation failure ("permission denied",
 //! "not the leader", ...) is [`ModelError::PermissionDenied`] (ops raises a

@@ -465,3 +465,94 @@ fn refusals_for_lack_of_rights_are_permission_denied_errors() {
         "hook tool `secret-set` failed: ERROR Permission Denied"
     );
 }
+
+/// The tools of one relation (id 4, remote application `remote`) where every
+/// `relation-*` call is refused with `stderr`; `is-leader` answers `leader`,
+/// and `relation-list --app` names `remote_app`.
+fn refused_relation(test: &str, stderr: &str, leader: bool, remote_app: &str) -> Tools {
+    let tools = Tools::new(test);
+    let refuse = format!("echo '{stderr}' >&2; exit 1");
+    tools.script(
+        &["relation-get", "relation-set", "relation-model-get"],
+        &refuse,
+    );
+    tools.script(
+        &["relation-list"],
+        &format!("case \" $* \" in *' --app '*) echo '\"{remote_app}\"';; *) {refuse};; esac"),
+    );
+    tools.script(&["is-leader"], &format!("echo {leader}"));
+    tools
+}
+
+#[rstest::rstest]
+fn permission_denied_on_a_relation_tool_means_the_relation_is_gone(
+    #[values(true, false)] leader: bool,
+    #[values(
+        "ERROR permission denied",
+        "ERROR cannot read relation application settings: permission denied (unauthorized access)"
+    )]
+    stderr: &str,
+) {
+    let tools = refused_relation(
+        &format!("gone-{leader}-{}", stderr.len()),
+        stderr,
+        leader,
+        "remote",
+    );
+    let backend = tools.backend();
+    let gone = ModelError::RelationNotFound {
+        relation: "4".into(),
+    };
+    // Remote unit and application bags, and this unit's bag.
+    assert_eq!(
+        backend.relation_get(4, "remote/0", false),
+        Err(gone.clone())
+    );
+    assert_eq!(backend.relation_get(4, "remote", true), Err(gone.clone()));
+    assert_eq!(backend.relation_get(4, "mine/0", false), Err(gone.clone()));
+    assert_eq!(
+        backend.relation_set(4, &map(&[("k", "v")]), false),
+        Err(gone.clone())
+    );
+    assert_eq!(backend.relation_list(4), Err(gone.clone()));
+    assert_eq!(backend.relation_model_get(4), Err(gone.clone()));
+    // This application's bag: gone for the leader, a genuine refusal for a follower.
+    let own = backend.relation_get(4, "mine", true);
+    if leader {
+        assert_eq!(own, Err(gone));
+    } else {
+        assert!(
+            matches!(own, Err(ModelError::PermissionDenied { .. })),
+            "{own:?}"
+        );
+    }
+}
+
+#[test]
+fn a_follower_reading_its_own_peer_app_bag_is_never_refused_while_the_relation_lives() {
+    // In a peer relation the remote application is this one.
+    let tools = refused_relation("gone-peer", "ERROR permission denied", false, "mine");
+    let err = tools.backend().relation_get(4, "mine", true).unwrap_err();
+    assert!(err.is_relation_not_found(), "{err:?}");
+}
+
+#[test]
+fn writing_application_data_keeps_its_refusal() {
+    let tools = refused_relation("gone-app-write", "ERROR permission denied", true, "remote");
+    let err = tools
+        .backend()
+        .relation_set(4, &map(&[("k", "v")]), true)
+        .unwrap_err();
+    assert!(err.is_permission_denied(), "{err:?}");
+}
+
+#[test]
+fn network_get_words_a_missing_relation_with_its_number() {
+    let tools = Tools::new("network-gone");
+    tools.script(
+        &["network-get"],
+        "echo 'ERROR relation 2 not found' >&2; exit 1",
+    );
+    let err = tools.backend().network_get("db", Some(2)).unwrap_err();
+    assert!(err.is_relation_not_found(), "{err:?}");
+}

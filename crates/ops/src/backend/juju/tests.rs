@@ -6,6 +6,7 @@ use super::*;
 use crate::error::ModelError;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
 
 /// A directory of fake hook tools (shell scripts), removed on drop.
 struct Tools {
@@ -555,4 +556,82 @@ fn network_get_words_a_missing_relation_with_its_number() {
     );
     let err = tools.backend().network_get("db", Some(2)).unwrap_err();
     assert!(err.is_relation_not_found(), "{err:?}");
+}
+
+#[test]
+fn a_hung_tool_is_killed_at_its_deadline_and_fails_every_later_call() {
+    let tools = Tools::new("hung");
+    // `sleep` runs as a child of the shell, which keeps the pipes open after
+    // the shell is killed: the deadline holds all the same.
+    tools.script(&["secret-add"], "sleep 30");
+    tools.script(&["is-leader"], "echo true");
+    let backend = tools
+        .backend()
+        .with_tool_timeout(Some(Duration::from_millis(300)));
+    assert_eq!(backend.fatal_error(), None);
+    let started = Instant::now();
+    let err = backend
+        .secret_add(
+            &map(&[("password", "hunter2")]),
+            SecretOwner::App,
+            &SecretMetadata::default(),
+        )
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let ModelError::HookToolTimeout {
+        tool,
+        command,
+        timeout,
+    } = &err
+    else {
+        panic!("expected a timeout, got {err:?}");
+    };
+    assert_eq!(tool, "secret-add");
+    assert_eq!(*timeout, Duration::from_millis(300));
+    // The command line names the content's file, never the content.
+    assert!(
+        command.starts_with("secret-add --owner application password#file=/"),
+        "{command}"
+    );
+    let message = err.to_string();
+    assert!(
+        !message.contains("hunter2") && message.contains("JUJU_OPS_TOOL_TIMEOUT"),
+        "{message}"
+    );
+    // Every later call fails at once, and the dispatch is told.
+    assert_eq!(backend.is_leader(), Err(err.clone()));
+    assert_eq!(backend.fatal_error(), Some(err));
+}
+
+#[test]
+fn without_a_deadline_a_slow_tool_is_waited_for() {
+    let tools = Tools::new("slow");
+    tools.script(&["is-leader"], "sleep 0.3; echo true");
+    let backend = tools.backend().with_tool_timeout(None);
+    assert_eq!(backend.is_leader(), Ok(true));
+    let backend = tools
+        .backend()
+        .with_tool_timeout(Some(Duration::from_secs(20)));
+    assert_eq!(backend.is_leader(), Ok(true));
+}
+
+#[test]
+fn action_results_stay_out_of_a_timed_out_command_line() {
+    let tools = Tools::new("hung-action");
+    tools.script(&["action-set"], "exec sleep 30");
+    let backend = tools
+        .backend()
+        .with_tool_timeout(Some(Duration::from_millis(200)));
+    let mut results = serde_json::Map::new();
+    results.insert("token".into(), Value::from("s3cr3t value"));
+    let err = backend.action_set(&results).unwrap_err();
+    assert!(
+        err.to_string().contains("token=<12 bytes, not shown>"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
 }

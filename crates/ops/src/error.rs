@@ -83,6 +83,24 @@ pub enum ModelError {
         /// Juju's error text, for example `ERROR permission denied`.
         stderr: String,
     },
+    /// A hook tool did not finish within its deadline and was killed. The
+    /// dispatch fails and saves nothing, even if the charm handles this
+    /// error, and Juju retries the hook.
+    #[error(
+        "hook tool `{tool}` did not finish within {:.1} s and was killed (`{command}`); \
+         the Juju agent may be hung or overloaded, so this dispatch fails, saves nothing, and \
+         Juju will retry the hook; if the tool is just slow here, allow it more time with \
+         JUJU_OPS_TOOL_TIMEOUT=<seconds> in the charm's dispatch file",
+        timeout.as_secs_f64()
+    )]
+    HookToolTimeout {
+        /// The hook tool, for example `relation-get`.
+        tool: String,
+        /// Its command line (without action results; secret content is never on it).
+        command: String,
+        /// The deadline it missed.
+        timeout: std::time::Duration,
+    },
     /// Content given to a secret is not valid (Python's `ValueError`/`TypeError`).
     #[error("invalid secret content: {reason}")]
     InvalidSecretContent {

@@ -316,3 +316,28 @@ fn a_deferred_event_takes_an_event_id() {
         deferred
     );
 }
+
+/// A queued notice holding the last sequence number, deferred again, then
+/// another event deferred behind it: a typed error, not an overflow (a panic in
+/// debug builds, a wrap to 0 in release ones).
+#[test]
+fn deferring_past_the_last_sequence_number_is_a_typed_error() {
+    let (mut ctx, _) = context(true);
+    let mut last = ctx
+        .on
+        .update_status()
+        .deferred(DeferringCharm::on_update_status);
+    last.handle_path = format!("DeferringCharm/on/update_status[{}]", u64::MAX);
+    let db = Relation::new("db");
+    let state = State {
+        relations: vec![db.clone().into()],
+        deferred: vec![last],
+        ..State::default()
+    };
+    let err = ctx.run(ctx.on.relation_changed(&db), &state).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("no number is left") && !message.contains("panicked"),
+        "{message}"
+    );
+}

@@ -34,6 +34,13 @@ pub type BackendResult<T> = Result<T, ModelError>;
 /// The trait is `Send + Sync` so that a log subscriber can forward lines to
 /// `juju-log` from wherever `tracing` calls it.
 pub trait Backend: Send + Sync {
+    /// A failure that fails the whole dispatch even if the charm handled the
+    /// error it got: the production backend reports a hook tool it killed at
+    /// its deadline. The dispatch then saves nothing. `None` by default.
+    fn fatal_error(&self) -> Option<ModelError> {
+        None
+    }
+
     /// `is-leader`.
     fn is_leader(&self) -> BackendResult<bool>;
 

@@ -20,6 +20,10 @@
 //! 7. persists stored state and the deferred queue (`state-set`), only when
 //!    every handler succeeded and only if they changed.
 //!
+//! Every hook tool has a deadline ([`TOOL_TIMEOUT_VAR`]): a tool still
+//! running then is killed, logged on stderr with its command line, and fails
+//! the dispatch even if the charm handled the error.
+//!
 //! A failure anywhere, including a panic in the charm, commits nothing, is
 //! logged through `juju-log` at ERROR and on stderr, and exits 1: Juju then
 //! marks the hook failed (and retries it) and discards the hook's buffered
@@ -45,7 +49,7 @@
 mod check;
 mod persist;
 
-use crate::backend::juju::JujuBackend;
+use crate::backend::juju::{DEFAULT_TOOL_TIMEOUT, JujuBackend};
 use crate::backend::{Backend, LogLevel};
 use crate::error::ModelError;
 use crate::event::RESTRICTED_HOOKS;
@@ -58,6 +62,7 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The unit-state key holding the framework's persisted data (JSON).
 pub const STATE_KEY: &str = "juju-ops.framework";
@@ -67,6 +72,17 @@ pub const STATE_KEY: &str = "juju-ops.framework";
 /// `CRITICAL`. Juju passes no operator-defined variables to hooks, so set it
 /// in the charm's `dispatch` file, or in a `juju debug-hooks` session.
 pub const LOG_LEVEL_VAR: &str = "JUJU_OPS_LOG_LEVEL";
+
+/// The variable that sets how long one hook tool may run before it is
+/// killed and the dispatch fails: a number of seconds (fractions allowed),
+/// or `off` to wait forever as Python ops does. The default is
+/// [`DEFAULT_TOOL_TIMEOUT`] (five minutes); `resource-get`, which may
+/// download a large resource, always gets at least [`RESOURCE_GET_TIMEOUT`]
+/// (an hour). Set it in the charm's `dispatch` file.
+///
+/// [`DEFAULT_TOOL_TIMEOUT`]: crate::backend::juju::DEFAULT_TOOL_TIMEOUT
+/// [`RESOURCE_GET_TIMEOUT`]: crate::backend::juju::RESOURCE_GET_TIMEOUT
+pub const TOOL_TIMEOUT_VAR: &str = "JUJU_OPS_TOOL_TIMEOUT";
 
 /// Why [`main`] could not dispatch an event. Each message names what is wrong
 /// and how to fix it; nothing was persisted.
@@ -135,6 +151,15 @@ pub enum MainError {
         /// The panic's message.
         message: String,
     },
+    /// The backend failed in a way that fails the whole dispatch, even
+    /// though the charm handled the error it got (a hook tool killed at its
+    /// deadline).
+    #[error("{source}; nothing from this dispatch was saved")]
+    Fatal {
+        /// What failed.
+        #[source]
+        source: ModelError,
+    },
     /// Stored state and the deferred queue could not be saved.
     #[error(
         "cannot save the charm's state (unit state key {STATE_KEY}, {bytes} bytes): {source}; \
@@ -178,8 +203,15 @@ pub fn main_with<C: Charm>(build: impl FnOnce(&mut Framework<C>) -> C) -> i32 {
     let env: BTreeMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    let backend: Arc<dyn Backend> = Arc::new(JujuBackend::new());
-    match run_with::<C>(&env, backend.clone(), build) {
+    let result = tool_timeout(&env).map(|timeout| {
+        let backend: Arc<dyn Backend> = Arc::new(JujuBackend::new().with_tool_timeout(timeout));
+        (backend.clone(), run_with::<C>(&env, backend, build))
+    });
+    let (backend, result) = match result {
+        Ok((backend, result)) => (backend, result),
+        Err(error) => (Arc::new(JujuBackend::new()) as Arc<dyn Backend>, Err(error)),
+    };
+    match result {
         Ok(()) => 0,
         Err(error) => {
             let message = error.to_string();
@@ -244,6 +276,13 @@ pub fn run_with<C: Charm>(
     let result = catch_unwind(AssertUnwindSafe(|| {
         dispatch::<C>(&model, persisted.clone(), &options, build)
     }));
+    // A hook tool killed at its deadline fails the dispatch even if the
+    // charm carried on, and is the first thing to report if it did not.
+    if result.is_ok()
+        && let Some(source) = model.shared().backend.fatal_error()
+    {
+        return Err(MainError::Fatal { source });
+    }
     let outcome = match result {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(source)) => return Err(MainError::Charm { source }),
@@ -260,6 +299,31 @@ pub fn run_with<C: Charm>(
         persist::save_persisted(backend.as_ref(), &outcome.persisted)?;
     }
     Ok(())
+}
+
+/// The deadline of one hook tool, from [`TOOL_TIMEOUT_VAR`].
+fn tool_timeout(env: &BTreeMap<String, String>) -> Result<Option<Duration>, MainError> {
+    let Some(value) = env
+        .get(TOOL_TIMEOUT_VAR)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(Some(DEFAULT_TOOL_TIMEOUT));
+    };
+    if value.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| *seconds > 0.0)
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .map(Some)
+        .ok_or_else(|| MainError::Setting {
+            var: TOOL_TIMEOUT_VAR,
+            value: value.to_owned(),
+            expected: "a positive number of seconds (such as 600), or `off` to wait forever",
+        })
 }
 
 /// The most verbose level sent to `juju-log`.
@@ -325,5 +389,91 @@ mod tests {
             err.to_string().contains("JUJU_OPS_LOG_LEVEL=\"loud\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_tool_deadline_is_five_minutes_unless_set() {
+        let env = |value: &str| -> BTreeMap<String, String> {
+            [(TOOL_TIMEOUT_VAR.to_owned(), value.to_owned())].into()
+        };
+        assert_eq!(
+            tool_timeout(&BTreeMap::new()).unwrap(),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            tool_timeout(&env("2.5")).unwrap(),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(tool_timeout(&env("OFF")).unwrap(), None);
+        for bad in ["0", "-1", "soon", "NaN", "inf"] {
+            let err = tool_timeout(&env(bad)).unwrap_err();
+            assert!(
+                err.to_string().contains("JUJU_OPS_TOOL_TIMEOUT="),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    /// Swallows every error, as a careless charm would.
+    struct Careless {
+        model: Model,
+    }
+
+    impl Charm for Careless {
+        fn new(framework: &mut Framework<Self>) -> Self {
+            framework.observe(crate::on::start(), Self::on_start);
+            Careless {
+                model: framework.model().clone(),
+            }
+        }
+    }
+
+    impl Careless {
+        fn on_start(&mut self, _: &mut crate::StartEvent) -> crate::HandlerResult {
+            let unit = self.model.unit();
+            let _ = unit.is_leader();
+            let _ = unit.set_status(crate::ActiveStatus::new("up"));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_hung_tool_fails_the_dispatch_even_when_the_charm_swallows_its_error() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = std::env::temp_dir().join(format!("juju-ops-careless-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let tools = root.join("tools");
+        std::fs::create_dir_all(&tools).unwrap();
+        for (tool, body) in [
+            ("state-get", "echo null"),
+            ("is-leader", "echo false"),
+            ("juju-log", "true"),
+            ("status-set", "exec sleep 30"),
+        ] {
+            let path = tools.join(tool);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::write(root.join("metadata.yaml"), "name: careless\n").unwrap();
+        let env: BTreeMap<String, String> = [
+            ("JUJU_DISPATCH_PATH", "hooks/start"),
+            ("JUJU_UNIT_NAME", "careless/0"),
+            ("JUJU_MODEL_NAME", "m"),
+            ("JUJU_VERSION", "3.6.14"),
+            ("JUJU_CHARM_DIR", root.to_str().unwrap()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let backend =
+            JujuBackend::with_tools_dir(&tools).with_tool_timeout(Some(Duration::from_millis(300)));
+        let result = run::<Careless>(&env, Arc::new(backend));
+        let _ = std::fs::remove_dir_all(&root);
+        match result {
+            Err(MainError::Fatal {
+                source: ModelError::HookToolTimeout { tool, .. },
+            }) => assert_eq!(tool, "status-set"),
+            other => panic!("expected the dispatch to fail, got {other:?}"),
+        }
     }
 }

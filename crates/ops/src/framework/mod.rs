@@ -27,6 +27,7 @@ mod stored;
 
 pub use charm::Charm;
 pub use log::CRITICAL_TARGET;
+pub use notice::SequenceExhausted;
 pub use run::{DispatchError, EmitKind, EmittedEvent};
 pub use stored::StoredState;
 

@@ -50,6 +50,41 @@ impl DeferredNotice {
     }
 }
 
+/// The sequence number for the next deferred notice: one more than the
+/// largest in `queue` (1 for an empty queue), or an error when the largest is
+/// already `u64::MAX`. Only a hand-edited or corrupt queue gets there: a real
+/// charm would need to defer an event every nanosecond for 584 years.
+pub(crate) fn next_sequence(
+    queue: &[DeferredNotice],
+    event: &str,
+) -> Result<u64, SequenceExhausted> {
+    let Some(last) = queue.iter().max_by_key(|n| n.sequence()) else {
+        return Ok(1);
+    };
+    last.sequence()
+        .checked_add(1)
+        .ok_or_else(|| SequenceExhausted {
+            event: event.to_owned(),
+            last: last.handle_path.clone(),
+        })
+}
+
+/// A deferral that would need a sequence number past `u64::MAX`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot defer {event}: the deferred-event queue already holds {last}, the largest sequence \
+     number there is ({}), so no number is left for a new notice; the persisted queue was edited \
+     or is corrupt: drop that notice or give it a smaller number (in a test, the `[n]` of the \
+     DeferredEvent's handle path)",
+    u64::MAX
+)]
+pub struct SequenceExhausted {
+    /// The handle path of the event that was being deferred, without `[n]`.
+    pub event: String,
+    /// The handle path of the queued notice holding the largest number.
+    pub last: String,
+}
+
 /// The event name in a handle path: `MyCharm/on/db_relation_changed[3]` →
 /// `db_relation_changed`.
 pub fn event_name_of(handle_path: &str) -> &str {
@@ -82,5 +117,32 @@ mod tests {
         assert_eq!(notice.event_name(), "ready");
         assert_eq!(notice.event_path(), "MyCharm/Db[db]/on/ready");
         assert_eq!(notice.sequence(), 7);
+    }
+
+    fn notice(handle_path: &str) -> DeferredNotice {
+        DeferredNotice {
+            handle_path: handle_path.to_owned(),
+            owner: "MyCharm".to_owned(),
+            observer: "on_start".to_owned(),
+            snapshot: Snapshot::new(),
+        }
+    }
+
+    #[test]
+    fn sequence_numbers_follow_the_largest_and_stop_at_the_last_one() {
+        assert_eq!(next_sequence(&[], "MyCharm/on/start"), Ok(1));
+        let queue = [notice("MyCharm/on/start[3]"), notice("MyCharm/on/start[9]")];
+        assert_eq!(next_sequence(&queue, "MyCharm/on/start"), Ok(10));
+        let last = format!("MyCharm/on/start[{}]", u64::MAX);
+        let queue = [notice("MyCharm/on/start[1]"), notice(&last)];
+        let err = next_sequence(&queue, "MyCharm/on/config_changed").unwrap_err();
+        assert_eq!(err.last, last);
+        let message = err.to_string();
+        assert!(
+            message.contains("cannot defer MyCharm/on/config_changed")
+                && message.contains(&last)
+                && message.contains("drop that notice"),
+            "{message}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use super::Charm;
 use super::log::JujuLogSubscriber;
-use super::notice::{DeferredNotice, Persisted};
+use super::notice::{DeferredNotice, Persisted, SequenceExhausted, next_sequence};
 use super::{CallError, Framework};
 use crate::backend::LogLevel;
 use crate::error::{HandlerError, ModelError};
@@ -151,6 +151,9 @@ pub enum DispatchError {
         /// The event that was one too deep.
         event: String,
     },
+    /// A deferral found no sequence number left for its notice.
+    #[error(transparent)]
+    SequenceExhausted(#[from] SequenceExhausted),
     /// Setting the status chosen by collect-status failed.
     #[error("cannot set the collected status: {source}")]
     CollectStatus {
@@ -397,15 +400,6 @@ impl<C: Charm> Run<C> {
             .collect()
     }
 
-    fn next_sequence(&self) -> u64 {
-        self.queue
-            .iter()
-            .map(DeferredNotice::sequence)
-            .max()
-            .unwrap_or(0)
-            + 1
-    }
-
     /// Emits an event to every observer of `path`, delivering the custom
     /// events each handler emits before the next observer runs.
     fn emit(
@@ -442,7 +436,7 @@ impl<C: Charm> Run<C> {
             }
             if self.call(index, name, &snapshot)? {
                 let observer = &self.framework.observers[index];
-                let handle_path = format!("{path}[{}]", self.next_sequence());
+                let handle_path = format!("{path}[{}]", next_sequence(&self.queue, path)?);
                 tracing::debug!("Deferring {handle_path}.");
                 self.queue.push(DeferredNotice {
                     handle_path,

@@ -29,7 +29,9 @@
 //! symlink to itself per tool in [`TOOLS`].
 //!
 //! Failure injection: `"fail": {"<tool>": {"exit": 1, "stderr": "…", "stdout": "…"}}`
-//! in the world makes every call of that tool print these and exit with that code.
+//! in the world makes every call of that tool print these and exit with that code;
+//! `"sleep_ms": n` there makes it hang first, for up to `n` ms (less if its
+//! caller dies).
 
 #[path = "fake_hook_tool/argv.rs"]
 mod argv;
@@ -44,6 +46,7 @@ use serde_json::{Map, Value, json};
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Every tool the fake plays.
 const TOOLS: [&str; 33] = [
@@ -592,6 +595,16 @@ fn world_data_model(data: &Value) -> Value {
     data.get("model").cloned().unwrap_or_else(|| json!({}))
 }
 
+/// Blocks like a hung tool, for at most `limit`, and no longer than its
+/// caller lives (so a test that kills the caller leaves no tool behind).
+fn hang(limit: Duration) {
+    let caller = std::os::unix::process::parent_id();
+    let until = Instant::now() + limit;
+    while Instant::now() < until && std::os::unix::process::parent_id() == caller {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn main() {
     let mut argv = std::env::args();
     let argv0 = argv.next().unwrap_or_default();
@@ -673,6 +686,9 @@ fn main() {
         changed: false,
     };
     let outcome = if let Some(failure) = world.get("fail").get(&tool).cloned() {
+        if let Some(ms) = failure["sleep_ms"].as_u64() {
+            hang(Duration::from_millis(ms));
+        }
         Outcome {
             stdout: failure["stdout"].as_str().unwrap_or_default().to_owned(),
             stderr: failure["stderr"].as_str().unwrap_or_default().to_owned(),

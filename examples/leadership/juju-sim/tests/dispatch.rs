@@ -1082,3 +1082,45 @@ fn observing_an_undeclared_endpoint_fails_the_dispatch_naming_it() {
         .failed_with(want)
         .logged_error(want);
 }
+
+/// A hung hook tool is killed at the deadline (`JUJU_OPS_TOOL_TIMEOUT`), named
+/// with its command line on stderr (secret content stays in its files), and
+/// fails the dispatch: nothing is saved.
+#[test]
+fn a_hung_tool_is_killed_and_the_dispatch_saves_nothing() {
+    let juju = Juju::new("hung-tool", world(true));
+    juju.dispatch("hooks/install", &[]).succeeded();
+    juju.fail("secret-add", json!({ "sleep_ms": 60_000 }));
+    let started = std::time::Instant::now();
+    let run = juju.dispatch("hooks/leader-elected", &[("JUJU_OPS_TOOL_TIMEOUT", "1")]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    run.failed_with("hook tool `secret-add` did not finish within 1.0 s and was killed")
+        .failed_with("`secret-add --label my-label --owner application password#file=/");
+    // The content's private directory went with the call.
+    let file = run.stderr.split("password#file=").nth(1).unwrap();
+    let file = Path::new(file.split_whitespace().next().unwrap());
+    assert!(!file.parent().unwrap().exists(), "{}", file.display());
+    assert!(!run.stderr.contains(PASSWORD), "{}", run.stderr);
+    assert_eq!(juju.stored(), json!({"leader": null, "elections_won": 0}));
+}
+
+/// The charm's log lines go to `juju-log`, whose failures the framework
+/// swallows (a log line must not fail a hook); a hung `juju-log` still fails
+/// the dispatch at once (no later tool runs), and it saves nothing.
+#[test]
+fn a_hung_juju_log_fails_the_dispatch() {
+    let juju = Juju::new("hung-log", world(true));
+    juju.dispatch("hooks/install", &[]).succeeded();
+    juju.fail("juju-log", json!({ "sleep_ms": 60_000 }));
+    let run = juju.dispatch("hooks/leader-elected", &[("JUJU_OPS_TOOL_TIMEOUT", "0.5")]);
+    run.failed_with("hook tool `juju-log` did not finish within 0.5 s and was killed")
+        .failed_with("nothing from this dispatch was saved");
+    // Nothing ran after the deadline: every later call failed at once.
+    assert_eq!(run.calls_to("juju-log").len(), 1, "{:#?}", run.lines());
+    assert!(run.calls_to("secret-add").is_empty(), "{:#?}", run.lines());
+    assert_eq!(juju.stored(), json!({"leader": null, "elections_won": 0}));
+}

@@ -81,7 +81,7 @@ pub(super) fn classify(tool: &str, args: &[String], stderr: String) -> ModelErro
         tracing::trace!(target: "ops::security", "authz_fail:{tool} {}", stderr.trim());
     }
     if (tool.starts_with("relation-") || tool.starts_with("network-"))
-        && lower.contains("relation not found")
+        && (lower.contains("relation not found") || says_relation_n_not_found(&lower))
     {
         let relation = args
             .iter()
@@ -109,4 +109,51 @@ pub(super) fn classify(tool: &str, args: &[String], stderr: String) -> ModelErro
         };
     }
     ModelError::hook_tool(tool, stderr)
+}
+
+/// `network-get` words a missing relation as `relation 7 not found`.
+fn says_relation_n_not_found(lower: &str) -> bool {
+    lower.match_indices("relation ").any(|(at, word)| {
+        let rest = &lower[at + word.len()..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        digits > 0 && rest[digits..].starts_with(" not found")
+    })
+}
+
+/// Juju answers "permission denied", not "relation not found", for a
+/// relation that has gone from its state while the unit agent still offers
+/// it (a cross-model relation in teardown, `remove-saas`, a forced removal),
+/// so that the answer does not tell whether the relation ever existed.
+///
+/// On a relation tool, such a refusal (`error`, from the call on relation
+/// `relation_id`) therefore means the relation is gone, and becomes
+/// [`ModelError::RelationNotFound`] (which the model reads as a dead relation
+/// with empty databags), unless `genuine()` says it is one of the refusals
+/// Juju makes on a relation that still exists: a follower reading its own
+/// application's databag of a non-peer relation, or writing application data.
+/// This is the rule ops adopts for the same wording (canonical/operator#2748).
+/// Other refusal phrasings (`not the leader`, `cannot write relation
+/// settings`) are always genuine, and stay [`ModelError::PermissionDenied`].
+pub(super) fn gone_unless_genuine(
+    relation_id: crate::types::RelationId,
+    error: ModelError,
+    genuine: impl FnOnce() -> bool,
+) -> ModelError {
+    let says_denied = matches!(
+        &error,
+        ModelError::PermissionDenied { stderr, .. }
+            if stderr.to_lowercase().contains("permission denied")
+    );
+    if !says_denied || genuine() {
+        return error;
+    }
+    if let ModelError::PermissionDenied { tool, stderr } = &error {
+        tracing::debug!(
+            "`{tool}` was refused on relation {relation_id} ({}): the relation is gone",
+            stderr.trim()
+        );
+    }
+    ModelError::RelationNotFound {
+        relation: relation_id.to_string(),
+    }
 }

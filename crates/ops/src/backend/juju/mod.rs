@@ -7,7 +7,11 @@
 //!
 //! Failures map to [`ModelError`] the way ops maps them (`_ModelBackend`):
 //! "relation not found" from a `relation-*` or `network-*` tool is
-//! [`ModelError::RelationNotFound`], "not found" from a `secret-*` tool is
+//! [`ModelError::RelationNotFound`], and so is "permission denied" from a
+//! `relation-*` tool, which is how Juju answers for a relation gone from its
+//! state, except for the refusals Juju makes on a live relation (a follower
+//! reading its own application's bag of a non-peer relation, or writing
+//! application data); "not found" from a `secret-*` tool is
 //! [`ModelError::SecretNotFound`], and anything else goes through
 //! [`ModelError::hook_tool`]: an authorisation failure ("permission denied",
 //! "not the leader", ...) is [`ModelError::PermissionDenied`] (ops raises a
@@ -55,19 +59,45 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+pub use process::{DEFAULT_TOOL_TIMEOUT, RESOURCE_GET_TIMEOUT};
 
 /// Runs the real hook tools. Build one per dispatch: it caches the answer of
 /// `is-leader` for the 30 seconds Juju guarantees it (timed from before the
-/// call, as ops does), the charm's configuration, which cannot change while
+/// call, as ops does) and the charm's configuration, which cannot change while
 /// a hook runs, and the other answers ops keeps for a dispatch (relations,
 /// databags, statuses, networks: see `cache.rs`).
-#[derive(Debug, Default)]
+///
+/// Every tool call has a deadline ([`DEFAULT_TOOL_TIMEOUT`] unless changed
+/// with [`JujuBackend::with_tool_timeout`]); a tool still running then is
+/// killed, the call fails with [`ModelError::HookToolTimeout`], every later
+/// call fails at once with the same error, and
+/// [`Backend::fatal_error`] reports it, so the dispatch fails and saves
+/// nothing even if the charm handled the error.
+///
+/// [`ModelError::HookToolTimeout`]: crate::ModelError::HookToolTimeout
+#[derive(Debug)]
 pub struct JujuBackend {
     tools_dir: Option<PathBuf>,
+    tool_timeout: Option<Duration>,
+    fatal: Mutex<Option<crate::ModelError>>,
     leader: Mutex<Option<(Instant, bool)>>,
     config: Mutex<Option<BTreeMap<String, Value>>>,
     cache: cache::ToolCache,
+}
+
+impl Default for JujuBackend {
+    fn default() -> Self {
+        JujuBackend {
+            tools_dir: None,
+            tool_timeout: Some(DEFAULT_TOOL_TIMEOUT),
+            fatal: Mutex::new(None),
+            leader: Mutex::new(None),
+            config: Mutex::new(None),
+            cache: cache::ToolCache::default(),
+        }
+    }
 }
 
 impl JujuBackend {
@@ -83,6 +113,14 @@ impl JujuBackend {
             ..JujuBackend::default()
         }
     }
+
+    /// Sets how long one hook tool may run before it is killed: `None` waits
+    /// forever, as Python ops does. The default is [`DEFAULT_TOOL_TIMEOUT`];
+    /// `resource-get` always gets at least [`RESOURCE_GET_TIMEOUT`].
+    pub fn with_tool_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.tool_timeout = timeout;
+        self
+    }
 }
 
 fn s(text: impl Into<String>) -> String {
@@ -90,6 +128,10 @@ fn s(text: impl Into<String>) -> String {
 }
 
 impl Backend for JujuBackend {
+    fn fatal_error(&self) -> Option<crate::ModelError> {
+        self.fatal()
+    }
+
     fn is_leader(&self) -> BackendResult<bool> {
         misc::is_leader(self)
     }

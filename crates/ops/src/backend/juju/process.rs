@@ -7,10 +7,58 @@ use crate::backend::BackendResult;
 use crate::error::ModelError;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, mpsc};
+use std::time::{Duration, Instant};
+
+/// How long a hook tool may run before it is killed, unless the backend is
+/// told otherwise ([`JujuBackend::with_tool_timeout`], or the
+/// `JUJU_OPS_TOOL_TIMEOUT` variable under `ops::main`). Hook tools answer in
+/// milliseconds: one still running after five minutes waits on a hung or
+/// overloaded agent, and a hook that never ends blocks the unit's every
+/// later hook. Python ops waits forever.
+pub const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The least deadline of `resource-get`, which may download a large resource
+/// from the controller.
+pub const RESOURCE_GET_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// What a pipe thread of [`JujuBackend::run`] reports.
+enum Piece {
+    Stdout(std::io::Result<Vec<u8>>),
+    Stderr(std::io::Result<Vec<u8>>),
+    Written(std::io::Result<()>),
+}
+
+/// A tool's command line for a log line or an error: arguments quoted when
+/// they hold anything but plain characters, and `action-set` values (action
+/// results, the one place Juju forces data onto argv) left out. Secret
+/// content is never on a command line: it goes through files.
+pub(super) fn describe_command(tool: &str, args: &[String]) -> String {
+    let mut line = tool.to_owned();
+    for arg in args {
+        let arg = match arg.split_once('=') {
+            Some((key, value)) if tool == "action-set" => {
+                format!("{key}=<{} bytes, not shown>", value.len())
+            }
+            _ => arg.clone(),
+        };
+        line.push(' ');
+        let plain = !arg.is_empty()
+            && arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=#,@%+".contains(c));
+        if plain {
+            line.push_str(&arg);
+        } else {
+            line.push_str(&format!("{arg:?}"));
+        }
+    }
+    line
+}
 
 impl JujuBackend {
     pub(super) fn command(&self, tool: &str) -> Command {
@@ -21,12 +69,20 @@ impl JujuBackend {
     }
 
     /// Runs a tool; returns its stdout, or the error ops would raise.
+    ///
+    /// A tool still running at its deadline (see [`JujuBackend::with_tool_timeout`])
+    /// is killed, and then this and every later call fail with
+    /// [`ModelError::HookToolTimeout`], which also fails the dispatch.
     pub(super) fn run(
         &self,
         tool: &str,
         args: &[String],
         stdin: Option<&str>,
     ) -> BackendResult<String> {
+        if let Some(error) = self.fatal() {
+            return Err(error);
+        }
+        let timeout = self.timeout_for(tool);
         let mut command = self.command(tool);
         command
             .args(args)
@@ -37,45 +93,150 @@ impl JujuBackend {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        let started = Instant::now();
         let mut child = command.spawn().map_err(|e| spawn_error(tool, &e))?;
-        let pipe = child.stdin.take();
-        let (output, written) = std::thread::scope(|scope| {
-            // Feed stdin from another thread while this one drains stdout and
-            // stderr, so that neither side can block the other.
-            let writer = scope.spawn(move || match (stdin, pipe) {
-                (Some(input), Some(mut pipe)) => pipe.write_all(input.as_bytes()),
-                _ => Ok(()),
+        // One thread per pipe, so that no pipe can block another and the
+        // deadline is kept whatever the tool does. A tool killed at its
+        // deadline may leave children holding the pipes: their threads are
+        // left to end with them.
+        let (sender, pieces) = mpsc::channel();
+        let mut waiting = 2;
+        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            let input = input.to_owned();
+            let sender = sender.clone();
+            waiting += 1;
+            std::thread::spawn(move || {
+                let _ = sender.send(Piece::Written(pipe.write_all(input.as_bytes())));
             });
-            let output = child.wait_with_output();
-            (output, writer.join())
-        });
-        let output = output
-            .map_err(|e| ModelError::hook_tool(tool, format!("cannot wait for `{tool}`: {e}")))?;
+        }
+        for (pipe, wrap) in [
+            (
+                child
+                    .stdout
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
+                Piece::Stdout as fn(std::io::Result<Vec<u8>>) -> Piece,
+            ),
+            (
+                child
+                    .stderr
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
+                Piece::Stderr,
+            ),
+        ] {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let result = match pipe {
+                    Some(mut pipe) => pipe.read_to_end(&mut bytes).map(|_| bytes),
+                    None => Ok(bytes),
+                };
+                let _ = sender.send(wrap(result));
+            });
+        }
+        drop(sender);
+        let deadline = timeout.map(|t| started + t);
+        let (mut stdout, mut stderr, mut written) = (Vec::new(), Vec::new(), Ok(()));
+        while waiting > 0 {
+            let piece = match deadline {
+                Some(at) => pieces.recv_timeout(at.saturating_duration_since(Instant::now())),
+                None => pieces
+                    .recv()
+                    .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+            };
+            match piece {
+                Ok(Piece::Stdout(result)) => stdout = result.unwrap_or_default(),
+                Ok(Piece::Stderr(result)) => stderr = result.unwrap_or_default(),
+                Ok(Piece::Written(result)) => written = result,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    return Err(self.kill(child, tool, args, timeout));
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            waiting -= 1;
+        }
+        let status = match deadline {
+            None => child.wait(),
+            Some(at) => {
+                // The pipes are closed, so the tool is exiting: poll briefly.
+                let mut pause = Duration::from_micros(50);
+                loop {
+                    match child.try_wait() {
+                        Ok(Some(status)) => break Ok(status),
+                        Ok(None) if Instant::now() >= at => {
+                            return Err(self.kill(child, tool, args, timeout));
+                        }
+                        Ok(None) => {
+                            std::thread::sleep(pause);
+                            pause = (pause * 2).min(Duration::from_millis(10));
+                        }
+                        Err(e) => break Err(e),
+                    }
+                }
+            }
+        }
+        .map_err(|e| ModelError::hook_tool(tool, format!("cannot wait for `{tool}`: {e}")))?;
         match written {
             // A tool may exit without reading its input; its exit status says how it went.
-            Ok(Ok(())) => {}
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            Ok(Err(e)) => {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(e) => {
                 return Err(ModelError::hook_tool(
                     tool,
                     format!("cannot write the input of `{tool}`: {e}"),
                 ));
             }
-            Err(_) => {
-                return Err(ModelError::hook_tool(
-                    tool,
-                    format!("the thread writing the input of `{tool}` panicked"),
-                ));
-            }
         }
-        if output.status.success() {
-            return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
+        if status.success() {
+            return Ok(String::from_utf8_lossy(&stdout).into_owned());
         }
-        let mut stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let mut stderr = String::from_utf8_lossy(&stderr).into_owned();
         if stderr.trim().is_empty() {
-            stderr = describe_failure(tool, output.status);
+            stderr = describe_failure(tool, status);
         }
         Err(classify(tool, args, stderr))
+    }
+
+    /// The deadline of one call of `tool`, `None` for none.
+    fn timeout_for(&self, tool: &str) -> Option<Duration> {
+        let timeout = self.tool_timeout?;
+        // Resources are downloaded from the controller on first use.
+        Some(if tool == "resource-get" {
+            timeout.max(RESOURCE_GET_TIMEOUT)
+        } else {
+            timeout
+        })
+    }
+
+    /// The first fatal failure of this backend, if any.
+    pub(super) fn fatal(&self) -> Option<ModelError> {
+        self.fatal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Kills a tool past its deadline, says so on stderr (which Juju puts
+    /// in `juju debug-log`, and which works even if `juju-log` hangs too),
+    /// and makes the failure fatal for the dispatch.
+    fn kill(
+        &self,
+        mut child: Child,
+        tool: &str,
+        args: &[String],
+        timeout: Option<Duration>,
+    ) -> ModelError {
+        let _ = child.kill();
+        let _ = child.wait();
+        let error = ModelError::HookToolTimeout {
+            tool: tool.to_owned(),
+            command: describe_command(tool, args),
+            timeout: timeout.unwrap_or_default(),
+        };
+        eprintln!("juju-ops: {error}");
+        let mut fatal = self.fatal.lock().unwrap_or_else(PoisonError::into_inner);
+        fatal.get_or_insert(error).clone()
     }
 
     /// Runs a tool and parses its JSON output.

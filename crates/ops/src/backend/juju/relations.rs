@@ -1,6 +1,7 @@
 //! The relation tools: `relation-ids`, `relation-list`, `relation-get`,
 //! `relation-set` and `relation-model-get`.
 
+use super::errors::gone_unless_genuine;
 use super::{JujuBackend, s};
 use crate::backend::BackendResult;
 use crate::error::ModelError;
@@ -33,12 +34,18 @@ pub(super) fn relation_list(
     let mut args = vec![s("--format=json")];
     args.extend(relation_flag(relation_id));
     juju.run_json_or_default("relation-list", &args, "a list of unit names")
+        .map_err(|e| gone_unless_genuine(relation_id, e, || false))
 }
 
 pub(super) fn relation_remote_app_name(
     juju: &JujuBackend,
     relation_id: RelationId,
 ) -> BackendResult<Option<String>> {
+    remote_app_name(juju, relation_id).map_err(|e| gone_unless_genuine(relation_id, e, || false))
+}
+
+/// `relation-list --app`, its failures as the tool gave them.
+fn remote_app_name(juju: &JujuBackend, relation_id: RelationId) -> BackendResult<Option<String>> {
     let mut args = vec![s("--format=json"), s("--app")];
     args.extend(relation_flag(relation_id));
     let name: Option<String> =
@@ -59,6 +66,38 @@ pub(super) fn relation_get(
     }
     args.extend([s("-"), s(member)]);
     juju.run_json_or_default("relation-get", &args, "a map of strings to strings")
+        .map_err(|e| {
+            gone_unless_genuine(relation_id, e, || {
+                is_app && reads_own_app_bag_as_follower(juju, relation_id, member)
+            })
+        })
+}
+
+/// Whether an application-bag read of `member` on relation `relation_id` is
+/// a follower reading its own application's bag of a non-peer relation, the
+/// one read Juju refuses on a relation that still exists. Asked only after a
+/// refusal: a bag of a relation is either the remote application's or this
+/// one's, and in a peer relation the remote application is this one, so the
+/// read is of this application's non-peer bag exactly when `member` is not
+/// the remote application. When that cannot be told (the tools fail, or no
+/// remote application is known) the refusal is taken as genuine, so the
+/// charm sees the error rather than a silently empty bag.
+fn reads_own_app_bag_as_follower(
+    juju: &JujuBackend,
+    relation_id: RelationId,
+    member: &str,
+) -> bool {
+    match super::misc::is_leader(juju) {
+        Ok(true) => return false,
+        Ok(false) => {}
+        Err(_) => return true,
+    }
+    match remote_app_name(juju, relation_id) {
+        Ok(Some(remote)) => remote != member,
+        Ok(None) => true,
+        // The relation itself is refused or gone: this is no genuine refusal.
+        Err(e) => !(e.is_relation_not_found() || e.is_permission_denied()),
+    }
 }
 
 pub(super) fn relation_set(
@@ -75,7 +114,9 @@ pub(super) fn relation_set(
     // JSON is YAML, which is what `--file` reads; the data never touches argv.
     let body = serde_json::to_string(data)
         .map_err(|e| ModelError::hook_tool("relation-set", e.to_string()))?;
-    juju.run("relation-set", &args, Some(&body)).map(drop)
+    juju.run("relation-set", &args, Some(&body))
+        .map(drop)
+        .map_err(|e| gone_unless_genuine(relation_id, e, || is_app))
 }
 
 pub(super) fn relation_model_get(
@@ -88,10 +129,12 @@ pub(super) fn relation_model_get(
     }
     let mut args = vec![s("--format=json")];
     args.extend(relation_flag(relation_id));
-    let wire: Wire = juju.run_json(
-        "relation-model-get",
-        &args,
-        "an object with a `uuid` string",
-    )?;
+    let wire: Wire = juju
+        .run_json(
+            "relation-model-get",
+            &args,
+            "an object with a `uuid` string",
+        )
+        .map_err(|e| gone_unless_genuine(relation_id, e, || false))?;
     Ok(wire.uuid)
 }

@@ -6,6 +6,7 @@ use super::*;
 use crate::error::ModelError;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
 
 /// A directory of fake hook tools (shell scripts), removed on drop.
 struct Tools {
@@ -462,4 +463,173 @@ fn refusals_for_lack_of_rights_are_permission_denied_errors() {
         err.to_string(),
         "hook tool `secret-set` failed: ERROR Permission Denied"
     );
+}
+
+/// The tools of one relation (id 4, remote application `remote`) where every
+/// `relation-*` call is refused with `stderr`; `is-leader` answers `leader`,
+/// and `relation-list --app` names `remote_app`.
+fn refused_relation(test: &str, stderr: &str, leader: bool, remote_app: &str) -> Tools {
+    let tools = Tools::new(test);
+    let refuse = format!("echo '{stderr}' >&2; exit 1");
+    tools.script(
+        &["relation-get", "relation-set", "relation-model-get"],
+        &refuse,
+    );
+    tools.script(
+        &["relation-list"],
+        &format!("case \" $* \" in *' --app '*) echo '\"{remote_app}\"';; *) {refuse};; esac"),
+    );
+    tools.script(&["is-leader"], &format!("echo {leader}"));
+    tools
+}
+
+#[rstest::rstest]
+fn permission_denied_on_a_relation_tool_means_the_relation_is_gone(
+    #[values(true, false)] leader: bool,
+    #[values(
+        "ERROR permission denied",
+        "ERROR cannot read relation application settings: permission denied (unauthorized access)"
+    )]
+    stderr: &str,
+) {
+    let tools = refused_relation(
+        &format!("gone-{leader}-{}", stderr.len()),
+        stderr,
+        leader,
+        "remote",
+    );
+    let backend = tools.backend();
+    let gone = ModelError::RelationNotFound {
+        relation: "4".into(),
+    };
+    // Remote unit and application bags, and this unit's bag.
+    assert_eq!(
+        backend.relation_get(4, "remote/0", false),
+        Err(gone.clone())
+    );
+    assert_eq!(backend.relation_get(4, "remote", true), Err(gone.clone()));
+    assert_eq!(backend.relation_get(4, "mine/0", false), Err(gone.clone()));
+    assert_eq!(
+        backend.relation_set(4, &map(&[("k", "v")]), false),
+        Err(gone.clone())
+    );
+    assert_eq!(backend.relation_list(4), Err(gone.clone()));
+    assert_eq!(backend.relation_model_get(4), Err(gone.clone()));
+    // This application's bag: gone for the leader, a genuine refusal for a follower.
+    let own = backend.relation_get(4, "mine", true);
+    if leader {
+        assert_eq!(own, Err(gone));
+    } else {
+        assert!(
+            matches!(own, Err(ModelError::PermissionDenied { .. })),
+            "{own:?}"
+        );
+    }
+}
+
+#[test]
+fn a_follower_reading_its_own_peer_app_bag_is_never_refused_while_the_relation_lives() {
+    // In a peer relation the remote application is this one.
+    let tools = refused_relation("gone-peer", "ERROR permission denied", false, "mine");
+    let err = tools.backend().relation_get(4, "mine", true).unwrap_err();
+    assert!(err.is_relation_not_found(), "{err:?}");
+}
+
+#[test]
+fn writing_application_data_keeps_its_refusal() {
+    let tools = refused_relation("gone-app-write", "ERROR permission denied", true, "remote");
+    let err = tools
+        .backend()
+        .relation_set(4, &map(&[("k", "v")]), true)
+        .unwrap_err();
+    assert!(err.is_permission_denied(), "{err:?}");
+}
+
+#[test]
+fn network_get_words_a_missing_relation_with_its_number() {
+    let tools = Tools::new("network-gone");
+    tools.script(
+        &["network-get"],
+        "echo 'ERROR relation 2 not found' >&2; exit 1",
+    );
+    let err = tools.backend().network_get("db", Some(2)).unwrap_err();
+    assert!(err.is_relation_not_found(), "{err:?}");
+}
+
+#[test]
+fn a_hung_tool_is_killed_at_its_deadline_and_fails_every_later_call() {
+    let tools = Tools::new("hung");
+    // `sleep` runs as a child of the shell, which keeps the pipes open after
+    // the shell is killed: the deadline holds all the same.
+    tools.script(&["secret-add"], "sleep 30");
+    tools.script(&["is-leader"], "echo true");
+    let backend = tools
+        .backend()
+        .with_tool_timeout(Some(Duration::from_millis(300)));
+    assert_eq!(backend.fatal_error(), None);
+    let started = Instant::now();
+    let err = backend
+        .secret_add(
+            &map(&[("password", "hunter2")]),
+            SecretOwner::App,
+            &SecretMetadata::default(),
+        )
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let ModelError::HookToolTimeout {
+        tool,
+        command,
+        timeout,
+    } = &err
+    else {
+        panic!("expected a timeout, got {err:?}");
+    };
+    assert_eq!(tool, "secret-add");
+    assert_eq!(*timeout, Duration::from_millis(300));
+    // The command line names the content's file, never the content.
+    assert!(
+        command.starts_with("secret-add --owner application password#file=/"),
+        "{command}"
+    );
+    let message = err.to_string();
+    assert!(
+        !message.contains("hunter2") && message.contains("JUJU_OPS_TOOL_TIMEOUT"),
+        "{message}"
+    );
+    // Every later call fails at once, and the dispatch is told.
+    assert_eq!(backend.is_leader(), Err(err.clone()));
+    assert_eq!(backend.fatal_error(), Some(err));
+}
+
+#[test]
+fn without_a_deadline_a_slow_tool_is_waited_for() {
+    let tools = Tools::new("slow");
+    tools.script(&["is-leader"], "sleep 0.3; echo true");
+    let backend = tools.backend().with_tool_timeout(None);
+    assert_eq!(backend.is_leader(), Ok(true));
+    let backend = tools
+        .backend()
+        .with_tool_timeout(Some(Duration::from_secs(20)));
+    assert_eq!(backend.is_leader(), Ok(true));
+}
+
+#[test]
+fn action_results_stay_out_of_a_timed_out_command_line() {
+    let tools = Tools::new("hung-action");
+    tools.script(&["action-set"], "exec sleep 30");
+    let backend = tools
+        .backend()
+        .with_tool_timeout(Some(Duration::from_millis(200)));
+    let mut results = serde_json::Map::new();
+    results.insert("token".into(), Value::from("s3cr3t value"));
+    let err = backend.action_set(&results).unwrap_err();
+    assert!(
+        err.to_string().contains("token=<12 bytes, not shown>"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
 }

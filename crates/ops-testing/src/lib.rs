@@ -62,7 +62,7 @@ pub use ops::{
     WaitingStatus,
 };
 pub use state::{
-    AnyRelation, Databag, DeferredEvent, IcmpPort, JujuLogLine, Model, ModelType, PeerRelation,
-    Relation, Secret, State, StoredState, SubordinateRelation, TcpPort, UdpPort,
-    default_unit_databag, peek_next_relation_id,
+    AnyRelation, Databag, DeferredEvent, IcmpPort, JujuLogLine, MAX_PLANNED_UNITS, Model,
+    ModelType, PeerRelation, Relation, Secret, State, StoredState, SubordinateRelation, TcpPort,
+    UdpPort, default_unit_databag, peek_next_relation_id,
 };

@@ -102,3 +102,29 @@ fn each_action_run_starts_with_fresh_results_and_logs() {
     assert_eq!(ctx.action_logs, vec!["backing up to b", "done"]);
     assert_eq!(ctx.action_results.unwrap()["target"], "b");
 }
+
+#[test]
+fn a_failed_actions_debug_output_names_secret_keys_but_not_their_values() {
+    let mut ctx = Context::<ArchivistCharm>::from_yaml(META).unwrap();
+    let secret = ops_testing::Secret::new(
+        [("password".to_owned(), "hunter2-do-not-print".to_owned())].into(),
+    );
+    let state = State {
+        secrets: vec![secret.clone()],
+        ..State::default()
+    };
+    let event = ctx.on.action("backup").params(json!({"target": "nowhere"}));
+    let error = ctx.run(event, &state).unwrap_err();
+    let debug = format!("{error:?}");
+    assert!(debug.contains("ActionFailed"), "{debug}");
+    assert!(debug.contains("\"password\": <redacted>"), "{debug}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    let debug = format!("{state:#?}");
+    assert!(debug.contains("\"password\": <redacted>"), "{debug}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    // The output state still holds the content, for assertions.
+    let Error::ActionFailed { state: out, .. } = error else {
+        unreachable!()
+    };
+    assert_eq!(out.secrets, vec![secret]);
+}

@@ -18,6 +18,8 @@ mod leadership;
 mod logging;
 mod model;
 mod ports;
+mod probe_charm;
+mod properties;
 mod relations;
 mod secrets;
 mod serde_state;

@@ -59,12 +59,18 @@ pub(super) fn too_large(file: &str, bytes: usize) -> MetadataError {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Seq,
+    Map,
+}
+
 #[derive(Default)]
 struct Scan {
     /// Open flow collections (`[`, `{`).
     flow: usize,
-    /// Indentation of the open block collections.
-    indents: Vec<usize>,
+    /// The open block collections: the column of their entries and their kind.
+    blocks: Vec<(usize, Kind)>,
     /// Inside a block scalar: lines indented more than this belong to it.
     block_scalar: Option<usize>,
 }
@@ -74,8 +80,29 @@ fn is_blank(b: u8) -> bool {
 }
 
 impl Scan {
-    fn depth(&self, compact: usize) -> usize {
-        self.indents.len() + compact + self.flow
+    fn depth(&self) -> usize {
+        self.blocks.len() + self.flow
+    }
+
+    /// A block collection of `kind` has an entry at `column`: the same
+    /// collection as the innermost open one there, or a new one inside it.
+    fn block_entry(&mut self, column: usize, kind: Kind) -> Result<(), usize> {
+        while self.blocks.last().is_some_and(|&(c, _)| c > column) {
+            self.blocks.pop();
+        }
+        // A mapping's key after a sequence at the same column ends the
+        // sequence (`k:` then `- a` at the same indentation, then `k2:`).
+        if kind == Kind::Map && self.blocks.last() == Some(&(column, Kind::Seq)) {
+            self.blocks.pop();
+        }
+        if self.blocks.last() != Some(&(column, kind)) {
+            self.blocks.push((column, kind));
+        }
+        if self.depth() > MAX_METADATA_DEPTH {
+            Err(self.depth())
+        } else {
+            Ok(())
+        }
     }
 
     /// Scans one line; `Err(depth)` when it nests too deep.
@@ -94,38 +121,27 @@ impl Scan {
         }
         let mut i = indent;
         if self.flow == 0 {
-            while self.indents.last().is_some_and(|&top| top > indent) {
-                self.indents.pop();
-            }
-            if self.indents.last() != Some(&indent) {
-                self.indents.push(indent);
+            while self.blocks.last().is_some_and(|&(c, _)| c > indent) {
+                self.blocks.pop();
             }
             let marker = rest.starts_with(b"---") || rest.starts_with(b"...");
             if indent == 0 && marker && rest.get(3).is_none_or(|&b| is_blank(b)) {
-                self.indents.clear();
+                self.blocks.clear();
                 i = 3;
             }
         }
-        // Block collections begun on this line by `- ` and `? `.
-        let mut compact = 0;
         // Whether the next character starts a node (where a quote, a
         // bracket, an anchor or a block scalar means what it says).
         let mut at_node = true;
         // Whether the last token was a quoted scalar or a closed collection
         // (after which `:` is a value indicator even without a space).
         let mut after_close = false;
+        // In block context, where the node that may be a mapping key began.
+        let mut key_col: Option<usize> = None;
         // The column of the last node begun on this line: a block scalar's
         // content is indented more than its parent, which starts there or
         // before.
         let mut node_col = indent;
-        let check = |depth: usize| {
-            if depth > MAX_METADATA_DEPTH {
-                Err(depth)
-            } else {
-                Ok(())
-            }
-        };
-        check(self.depth(0))?;
         while i < bytes.len() {
             let b = bytes[i];
             let blank_next = bytes.get(i + 1).is_none_or(|&n| is_blank(n));
@@ -136,9 +152,12 @@ impl Scan {
                 b'[' | b'{' if self.flow > 0 || at_node => {
                     if self.flow == 0 {
                         node_col = i;
+                        key_col = Some(i);
                     }
                     self.flow += 1;
-                    check(self.depth(compact))?;
+                    if self.depth() > MAX_METADATA_DEPTH {
+                        return Err(self.depth());
+                    }
                     at_node = true;
                     after_close = false;
                 }
@@ -154,6 +173,7 @@ impl Scan {
                 b'\'' | b'"' if at_node => {
                     if self.flow == 0 {
                         node_col = i;
+                        key_col = Some(i);
                     }
                     // To the closing quote, or the end of the line: a quote
                     // running on is scanned as text from the next line on,
@@ -164,11 +184,17 @@ impl Scan {
                 }
                 b'-' | b'?' if self.flow == 0 && at_node && blank_next => {
                     node_col = i;
-                    compact += 1;
-                    check(self.depth(compact))?;
+                    key_col = None;
+                    let kind = if b == b'-' { Kind::Seq } else { Kind::Map };
+                    self.block_entry(i, kind)?;
                 }
                 b'?' if at_node && blank_next => {}
                 b':' if blank_next || (self.flow > 0 && after_close) => {
+                    if self.flow == 0
+                        && let Some(column) = key_col.take()
+                    {
+                        self.block_entry(column, Kind::Map)?;
+                    }
                     at_node = true;
                     after_close = false;
                 }
@@ -189,6 +215,7 @@ impl Scan {
                 _ => {
                     if at_node && self.flow == 0 {
                         node_col = i;
+                        key_col = Some(i);
                     }
                     at_node = false;
                     after_close = false;

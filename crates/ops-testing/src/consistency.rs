@@ -8,7 +8,7 @@
 use crate::backend::Identity;
 use crate::error::Problem;
 use crate::events::{Event, EventSource};
-use crate::state::{AnyRelation, State};
+use crate::state::{AnyRelation, MAX_PLANNED_UNITS, State};
 use ops::JujuVersion;
 use ops::event::{EventKind, Scope};
 use ops::meta::{CharmMeta, ConfigType, RelationRole};
@@ -49,6 +49,7 @@ pub(crate) fn check(
     check_networks(meta, state, &mut report);
     check_ports(state, &mut report);
     check_stored_states(state, &mut report);
+    check_planned_units(state, &mut report);
     check_cloud_spec(state, identity, &mut report);
     check_event(meta, state, event, identity, &mut report);
     if report.0.is_empty() {
@@ -340,10 +341,26 @@ fn check_cloud_spec(state: &State, identity: &Identity, report: &mut Report) {
     }
 }
 
+fn check_planned_units(state: &State, report: &mut Report) {
+    if state.planned_units > MAX_PLANNED_UNITS {
+        report.add(
+            "planned_units",
+            format!(
+                "{} planned units is more than the harness models (at most {MAX_PLANNED_UNITS}, \
+                 as goal-state lists each one); plan fewer units",
+                state.planned_units
+            ),
+        );
+    }
+}
+
 fn check_stored_states(state: &State, report: &mut Report) {
     // A State holds a few stored states: comparing with the earlier ones
     // allocates nothing.
     for (i, stored) in state.stored_states.iter().enumerate() {
+        if let Err(reason) = ops::internal::check_stored_state_name(&stored.name) {
+            report.add(format!("stored_states[{i}].name"), reason);
+        }
         let earlier = &state.stored_states[..i];
         if earlier
             .iter()

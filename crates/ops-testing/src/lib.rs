@@ -71,9 +71,9 @@ pub use ops::{
 };
 #[doc(inline)]
 pub use state::{
-    AnyRelation, Config, Databag, DeferredEvent, IcmpPort, JujuLogLine, Model, ModelType,
-    PeerRelation, Relation, Secret, State, StoredState, StoredStateError, SubordinateRelation,
-    TcpPort, UdpPort, default_unit_databag, peek_next_relation_id,
+    AnyRelation, Config, Databag, DeferredEvent, IcmpPort, JujuLogLine, MAX_PLANNED_UNITS, Model,
+    ModelType, PeerRelation, Relation, Secret, State, StoredState, StoredStateError,
+    SubordinateRelation, TcpPort, UdpPort, default_unit_databag, peek_next_relation_id,
 };
 
 /// The harness's names that do not clash with the `ops` crate's, for a test

@@ -6,6 +6,7 @@
 use super::Identity;
 use super::records::Records;
 use crate::juju::UnitExtras;
+use crate::state::MAX_PLANNED_UNITS;
 use ops::backend::{BackendResult, GoalUnit};
 use ops::meta::CharmMeta;
 use ops::{CloudSpec, GoalState, ModelError, Network};
@@ -51,9 +52,11 @@ pub(super) fn credential_get(identity: &Identity, extras: &UnitExtras) -> Backen
     })
 }
 
-/// `goal-state`: the planned units of the application, all active.
+/// `goal-state`: the planned units of the application, all active. The
+/// consistency check keeps them to [`MAX_PLANNED_UNITS`]; the bound here
+/// holds for a store built another way too.
 pub(super) fn goal_state(identity: &Identity, extras: &UnitExtras) -> GoalState {
-    let units = (0..extras.planned_units)
+    let units = (0..extras.planned_units.min(MAX_PLANNED_UNITS))
         .map(|n| {
             let unit = GoalUnit {
                 status: "active".to_owned(),

@@ -443,10 +443,20 @@ impl ModelStore {
         metadata: &SecretMetadata,
     ) -> Result<bool, ModelError> {
         let secret = self.managed_secret(actor, "secret-set", Some(id), None)?;
+        let Some(revision) = secret.latest.revision.checked_add(1) else {
+            return Err(juju_error(
+                "secret-set",
+                format!(
+                    "ERROR secret {} is at revision {}, the highest there is, so it can take no new \
+                     revision; give it a lower latest_revision in the input State",
+                    secret.id, secret.latest.revision
+                ),
+            ));
+        };
         let latest = &secret.latest.content.0;
         let unchanged = content.is_some_and(|c| c == latest);
         let next = SecretRevision {
-            revision: secret.latest.revision + 1,
+            revision,
             content: SecretContent(content.unwrap_or(latest).clone()),
         };
         let previous = std::mem::replace(&mut secret.latest, next);

@@ -20,6 +20,11 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The most units [`State::planned_units`] may plan: `goal-state` lists
+/// one entry per planned unit, so the harness bounds the list instead of
+/// building millions of entries. No real application comes near it.
+pub const MAX_PLANNED_UNITS: u32 = 10_000;
+
 /// Everything Juju knows about the unit before (or after) one event.
 ///
 /// Build it with struct update syntax; compare output states with `assert_eq!`.
@@ -49,7 +54,9 @@ pub struct State {
     pub model: Model,
     /// Secrets the unit owns or was granted.
     pub secrets: Vec<Secret>,
-    /// How many units Juju plans for the application.
+    /// How many units Juju plans for the application, at most
+    /// [`MAX_PLANNED_UNITS`] (the consistency check refuses more: `goal-state`
+    /// lists every planned unit).
     pub planned_units: u32,
     /// Events deferred by earlier runs, re-emitted before the next event.
     pub deferred: Vec<DeferredEvent>,

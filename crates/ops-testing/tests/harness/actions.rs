@@ -118,3 +118,29 @@ fn an_action_run_empties_earlier_results() {
     ctx.run(ctx.on.action("noop"), &State::default()).unwrap();
     assert_eq!(ctx.action_results, Some(serde_json::Map::new()));
 }
+
+#[test]
+fn a_failed_actions_debug_output_names_secret_keys_but_not_their_values() {
+    let mut ctx = Context::<ArchivistCharm>::from_yaml(META).unwrap();
+    let secret = ops_testing::Secret::new(
+        [("password".to_owned(), "hunter2-do-not-print".to_owned())].into(),
+    );
+    let state = State {
+        secrets: vec![secret.clone()],
+        ..State::default()
+    };
+    let event = ctx.on.action("backup").params(json!({"target": "nowhere"}));
+    let error = ctx.run(event, &state).unwrap_err();
+    let debug = format!("{error:?}");
+    assert!(debug.contains("ActionFailed"), "{debug}");
+    assert!(debug.contains("\"password\": <redacted>"), "{debug}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    let debug = format!("{state:#?}");
+    assert!(debug.contains("\"password\": <redacted>"), "{debug}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    // The output state still holds the content, for assertions.
+    let Error::ActionFailed { state: out, .. } = error else {
+        unreachable!()
+    };
+    assert_eq!(out.secrets, vec![secret]);
+}

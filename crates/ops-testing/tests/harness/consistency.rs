@@ -248,3 +248,30 @@ fn an_event_changed_to_no_longer_fit_its_data_is_refused() {
     assert!(found[0].message.contains("does not carry"), "{found:?}");
     assert!(seen.all().is_empty(), "nothing ran");
 }
+
+#[test]
+fn too_many_planned_units_are_a_problem_not_an_abort() {
+    use ops_testing::MAX_PLANNED_UNITS;
+    let (mut ctx, seen) = context();
+    for planned_units in [MAX_PLANNED_UNITS + 1, u32::MAX] {
+        let state = State {
+            planned_units,
+            ..State::default()
+        };
+        let (problems, text) = problems(ctx.run(ctx.on.start(), &state));
+        assert_eq!(problems.len(), 1, "{text}");
+        assert_eq!(problems[0].field, "planned_units");
+        assert!(
+            problems[0].message.contains(&MAX_PLANNED_UNITS.to_string()),
+            "{text}"
+        );
+    }
+    assert!(seen.take().is_empty());
+    // The limit itself runs.
+    let state = State {
+        planned_units: MAX_PLANNED_UNITS,
+        ..State::default()
+    };
+    ctx.run(ctx.on.start(), &state).unwrap();
+    assert_eq!(seen.take(), ["start"]);
+}

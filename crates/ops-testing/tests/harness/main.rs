@@ -24,6 +24,8 @@ mod logging;
 mod model;
 mod observe_names;
 mod ports;
+mod probe_charm;
+mod properties;
 mod relations;
 mod secrets;
 mod serde_state;

@@ -637,3 +637,30 @@ fn setting_unchanged_content_warns_and_still_makes_a_revision() {
         ctx.juju_log
     );
 }
+
+#[test]
+fn a_secret_at_the_last_revision_refuses_a_new_one_with_a_typed_error() {
+    let Setup {
+        mut ctx,
+        seen,
+        mut state,
+        secret,
+        ..
+    } = setup(Some(SecretOwner::App), true, Some(Op::SetContent));
+    state.secrets[0].latest_revision = u32::MAX;
+    let out = ctx.run(ctx.on.update_status(), &state).unwrap();
+    let [result] = seen.take().try_into().unwrap();
+    let error = result.unwrap_err();
+    assert!(
+        matches!(error, ModelError::HookTool { ref tool, .. } if tool == "secret-set"),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains(&secret.id), "{message}");
+    assert!(message.contains("latest_revision"), "{message}");
+    // Nothing changed: the refused call made no revision.
+    assert_eq!(
+        out.get_secret(&secret.id).unwrap().latest_revision,
+        u32::MAX
+    );
+}

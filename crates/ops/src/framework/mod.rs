@@ -23,7 +23,7 @@ mod charm;
 mod log;
 pub(crate) mod notice;
 pub(crate) mod run;
-mod stored;
+pub(crate) mod stored;
 
 pub use charm::Charm;
 pub use log::CRITICAL_TARGET;
@@ -342,16 +342,22 @@ impl<C: Charm> Framework<C> {
         T: Serialize + DeserializeOwned + Default + 'static,
     {
         let handle = format!("{owner}/StoredStateData[{name}]");
-        let value = match self.stored_in.get(&handle) {
-            None => T::default(),
-            Some(content) => match serde_json::from_value::<T>(content.clone()) {
-                Ok(value) => value,
+        if let Err(reason) = stored::check_name(name) {
+            self.setup_errors.push(DispatchError::Registration {
+                item: format!("stored state {name:?} of {owner}"),
+                reason,
+            });
+        }
+        let (value, unknown) = match self.stored_in.get(&handle) {
+            None => (T::default(), Vec::new()),
+            Some(content) => match stored::load::<T>(content) {
+                Ok(loaded) => loaded,
                 Err(e) => {
                     self.setup_errors.push(DispatchError::StoredState {
                         handle: handle.clone(),
                         reason: e.to_string(),
                     });
-                    T::default()
+                    (T::default(), Vec::new())
                 }
             },
         };
@@ -363,12 +369,14 @@ impl<C: Charm> Framework<C> {
         let (saved, was_used) = (cell.clone(), used.clone());
         let save: SaveFn = Box::new(move || {
             let untouched = !stored_before && !was_used.get();
-            let value = serde_json::to_value(&*saved.borrow()).map_err(|e| e.to_string())?;
-            if value.is_object() {
-                Ok((value, untouched))
-            } else {
-                Err("stored state must serialise to a map of fields (use a struct)".to_owned())
+            let mut value = serde_json::to_value(&*saved.borrow()).map_err(|e| e.to_string())?;
+            if !value.is_object() {
+                return Err(
+                    "stored state must serialise to a map of fields (use a struct)".to_owned(),
+                );
             }
+            stored::keep_unknown(&mut value, &unknown);
+            Ok((value, untouched))
         });
         self.stored.push((handle, save));
         StoredState::new(cell, used)

@@ -4,9 +4,14 @@
 //! The production entry point and the testing harness both load metadata
 //! through [`CharmMeta`], so they cannot disagree about what a charm declares.
 
+mod limits;
+
+pub use limits::{MAX_METADATA_BYTES, MAX_METADATA_DEPTH};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Everything a charm declares about itself: identity, relations, config
@@ -676,24 +681,118 @@ pub enum MetadataError {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// A metadata document is larger than [`MAX_METADATA_BYTES`]; it is
+    /// refused before it is parsed.
+    #[error(
+        "{file} is {bytes} bytes, more than the {limit} bytes charm metadata may have; \
+         make it smaller (is it the right file?)"
+    )]
+    TooLarge {
+        /// The file (or `<string>`).
+        file: String,
+        /// Its size, or the limit plus one when it was read from disk.
+        bytes: usize,
+        /// [`MAX_METADATA_BYTES`].
+        limit: usize,
+    },
+    /// A metadata document nests mappings and sequences deeper than
+    /// [`MAX_METADATA_DEPTH`]; it is refused before it is parsed.
+    #[error(
+        "{file} nests more than {limit} levels deep at line {line}; \
+         charm metadata needs far fewer, so flatten the structure there"
+    )]
+    TooDeep {
+        /// The file (or `<string>`).
+        file: String,
+        /// The line where the nesting passed the limit (from 1).
+        line: usize,
+        /// [`MAX_METADATA_DEPTH`].
+        limit: usize,
+    },
 }
 
-fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, MetadataError> {
-    serde_norway::from_str(text).map_err(|e| MetadataError::Parse {
+/// The one way a metadata document is read, whichever loader asks: the
+/// size and depth bounds first, then the YAML into a generic value (which
+/// refuses a duplicate key at any level) for the rules `check` applies to
+/// the document as written, then the typed form from the text (whose errors
+/// name the key path and the line).
+fn parse_document<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    check: fn(&serde_norway::Value, &str) -> Result<(), MetadataError>,
+) -> Result<T, MetadataError> {
+    limits::check(text, file)?;
+    let parse_error = |e: serde_norway::Error| MetadataError::Parse {
         file: file.to_owned(),
         reason: e.to_string(),
-    })
+    };
+    let raw: serde_norway::Value = serde_norway::from_str(text).map_err(parse_error)?;
+    check(&raw, file)?;
+    serde_norway::from_str(text).map_err(parse_error)
 }
 
-fn read_optional(path: &Path) -> Result<Option<String>, MetadataError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(MetadataError::Read {
-            path: path.to_owned(),
-            source,
-        }),
+/// No rules beyond the typed form's.
+fn no_raw_rules(_: &serde_norway::Value, _: &str) -> Result<(), MetadataError> {
+    Ok(())
+}
+
+/// Rules on a charm's metadata as written that the typed form cannot see:
+/// `name` is a string (YAML would turn `name: 5` into the name "5").
+fn check_raw(raw: &serde_norway::Value, file: &str) -> Result<(), MetadataError> {
+    let invalid = |reason: String| MetadataError::Invalid {
+        file: file.to_owned(),
+        reason,
+    };
+    match raw.get("name") {
+        None | Some(serde_norway::Value::String(_)) => {}
+        Some(other) => {
+            return Err(invalid(format!(
+                "`name` is {}, not a string; write the charm's name, for example `name: my-charm`",
+                describe(other)
+            )));
+        }
     }
+    Ok(())
+}
+
+/// What kind of YAML value this is, for messages.
+fn describe(value: &serde_norway::Value) -> String {
+    use serde_norway::Value as V;
+    match value {
+        V::Null => "null".to_owned(),
+        V::Bool(b) => format!("the boolean {b}"),
+        V::Number(n) => format!("the number {n}"),
+        V::String(s) => format!("the string {s:?}"),
+        V::Sequence(_) => "a list".to_owned(),
+        V::Mapping(_) => "a mapping".to_owned(),
+        V::Tagged(t) => format!("a value tagged {}", t.tag),
+    }
+}
+
+/// Reads a file of at most [`MAX_METADATA_BYTES`]; `None` when it does not exist.
+fn read_optional(path: &Path) -> Result<Option<String>, MetadataError> {
+    let read_error = |source| MetadataError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(read_error(source)),
+    };
+    let mut text = String::new();
+    let limit = MAX_METADATA_BYTES as u64 + 1;
+    file.take(limit)
+        .read_to_string(&mut text)
+        .map_err(read_error)?;
+    if text.len() > MAX_METADATA_BYTES {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        return Err(limits::too_large(&name, text.len()));
+    }
+    Ok(Some(text))
 }
 
 impl CharmMeta {
@@ -712,7 +811,7 @@ impl CharmMeta {
     }
 
     fn from_yaml_named(text: &str, file: &str) -> Result<Self, MetadataError> {
-        let meta: CharmMeta = parse_yaml(text, file)?;
+        let meta: CharmMeta = parse_document(text, file, check_raw)?;
         meta.validated(file)
     }
 
@@ -730,7 +829,8 @@ impl CharmMeta {
         actions: Option<&str>,
     ) -> Result<Self, MetadataError> {
         if config.is_some() || actions.is_some() {
-            let raw: serde_norway::Value = parse_yaml(metadata, "metadata.yaml")?;
+            let raw: serde_norway::Value =
+                parse_document(metadata, "metadata.yaml", no_raw_rules)?;
             for (key, given) in [("config", config.is_some()), ("actions", actions.is_some())] {
                 if given && raw.get(key).is_some() {
                     return Err(MetadataError::Invalid {
@@ -754,15 +854,15 @@ impl CharmMeta {
         config: Option<&str>,
         actions: Option<&str>,
     ) -> Result<Self, MetadataError> {
-        let mut meta: CharmMeta = parse_yaml(metadata, "metadata.yaml")?;
+        let mut meta: CharmMeta = parse_document(metadata, "metadata.yaml", check_raw)?;
         if let Some(config) = config {
-            meta.config =
-                parse_yaml::<Option<ConfigMeta>>(config, "config.yaml")?.unwrap_or_default();
+            let parsed: Option<ConfigMeta> = parse_document(config, "config.yaml", no_raw_rules)?;
+            meta.config = parsed.unwrap_or_default();
         }
         if let Some(actions) = actions {
-            meta.actions =
-                parse_yaml::<Option<BTreeMap<String, ActionMeta>>>(actions, "actions.yaml")?
-                    .unwrap_or_default();
+            let parsed: Option<BTreeMap<String, ActionMeta>> =
+                parse_document(actions, "actions.yaml", no_raw_rules)?;
+            meta.actions = parsed.unwrap_or_default();
         }
         meta.validated("metadata.yaml")
     }
@@ -790,19 +890,17 @@ impl CharmMeta {
             Ok(content)
         };
         if let Some(text) = read("charmcraft.yaml")? {
-            // Parsed once: the decision and the metadata come from the same value.
-            let raw: serde_norway::Value = parse_yaml(&text, "charmcraft.yaml")?;
+            // A charmcraft.yaml of a charm with a name holds the metadata;
+            // one without is only a build file, and the legacy files count.
+            limits::check(&text, "charmcraft.yaml")?;
+            let raw: serde_norway::Value =
+                serde_norway::from_str(&text).map_err(|e| MetadataError::Parse {
+                    file: "charmcraft.yaml".to_owned(),
+                    reason: e.to_string(),
+                })?;
             let is_charm = raw.get("type").and_then(serde_norway::Value::as_str) == Some("charm");
-            let has_name = raw
-                .get("name")
-                .and_then(serde_norway::Value::as_str)
-                .is_some();
-            if is_charm && has_name {
-                let meta = match serde_norway::from_value::<CharmMeta>(raw) {
-                    Ok(meta) => meta.validated("charmcraft.yaml")?,
-                    // Parse the text again only to report the error with its position.
-                    Err(_) => Self::from_yaml_named(&text, "charmcraft.yaml")?,
-                };
+            if is_charm && raw.get("name").is_some() {
+                let meta = Self::from_yaml_named(&text, "charmcraft.yaml")?;
                 return Ok((meta, sources));
             }
         }

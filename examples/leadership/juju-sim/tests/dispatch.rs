@@ -1124,3 +1124,27 @@ fn a_hung_juju_log_fails_the_dispatch() {
     assert!(run.calls_to("secret-add").is_empty(), "{:#?}", run.lines());
     assert_eq!(juju.stored(), json!({"leader": null, "elections_won": 0}));
 }
+
+#[test]
+fn stored_fields_the_charm_does_not_know_are_saved_again() {
+    let juju = Juju::new("unknown-stored-fields", world(true));
+    let me = Actor::from_unit_name(UNIT).unwrap();
+    // As a newer revision of the charm left it before a rollback.
+    let saved = json!({
+        "deferred": [],
+        "stored": {"LeadershipCharm/StoredStateData[_stored]": {
+            "elections_won": 2,
+            "added_by_a_newer_revision": {"replicas": [1, 2]},
+        }},
+    });
+    juju.update_store(|store| {
+        store.state_set(&me, &[(STATE_KEY.to_owned(), saved.to_string())].into());
+    });
+    juju.dispatch("hooks/leader-elected", &[]).succeeded();
+    let stored = juju.stored();
+    assert_eq!(stored["elections_won"], json!(3));
+    assert_eq!(
+        stored["added_by_a_newer_revision"],
+        json!({"replicas": [1, 2]})
+    );
+}

@@ -3,8 +3,8 @@
 
 use crate::state::JujuLogLine;
 use ops::LogLevel;
-use std::sync::OnceLock;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Every line the charm (and ops) logged, in order: what
 /// [`Context::juju_log`](crate::Context::juju_log) holds.

@@ -829,8 +829,7 @@ impl CharmMeta {
         actions: Option<&str>,
     ) -> Result<Self, MetadataError> {
         if config.is_some() || actions.is_some() {
-            let raw: serde_norway::Value =
-                parse_document(metadata, "metadata.yaml", no_raw_rules)?;
+            let raw: serde_norway::Value = parse_document(metadata, "metadata.yaml", no_raw_rules)?;
             for (key, given) in [("config", config.is_some()), ("actions", actions.is_some())] {
                 if given && raw.get(key).is_some() {
                     return Err(MetadataError::Invalid {

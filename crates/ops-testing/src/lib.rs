@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use ops::{on, ActiveStatus, Charm, Framework, HandlerResult, Model, StartEvent};
-//! use ops_testing::{Context, State};
+//! use ops_testing as testing;
 //!
 //! struct MyCharm { model: Model }
 //!
@@ -34,8 +34,8 @@
 //!
 //! // In a test file: #[rstest] fn status_leader(#[values(true, false)] leader: bool)
 //! fn status_leader(leader: bool) {
-//!     let mut ctx = Context::<MyCharm>::new(ops::CharmMeta::new("foo"));
-//!     let out = ctx.run(ctx.on.start(), &State { leader, ..State::default() }).unwrap();
+//!     let mut ctx = testing::Context::<MyCharm>::new(ops::CharmMeta::new("foo"));
+//!     let out = ctx.run(ctx.on.start(), testing::State { leader, ..Default::default() }).unwrap();
 //!     let want = if leader { "I rule" } else { "I am ruled" };
 //!     assert_eq!(out.unit_status, ActiveStatus::new(want));
 //! }

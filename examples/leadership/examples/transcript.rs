@@ -7,7 +7,7 @@
 //! ```
 
 use leadership::{LEADER_KEY, LeadershipCharm, PEER, SECRET_LABEL};
-use ops_testing::{Context, PeerRelation, State};
+use ops_testing as testing;
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -20,24 +20,24 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("=== leadership/0 as the {role} ===");
         let config_file = scratch.join(role).join("leadership.conf");
         let path = config_file.clone();
-        let mut ctx = Context::<LeadershipCharm>::from_charm_root(env!("CARGO_MANIFEST_DIR"))?
+        let mut ctx = testing::Context::<LeadershipCharm>::from_charm_root(env!("CARGO_MANIFEST_DIR"))?
             .with_charm(move |framework| {
                 LeadershipCharm::with_config_file(framework, path.clone())
             });
 
-        let peers = PeerRelation {
+        let peers = testing::PeerRelation {
             local_app_data: if leader {
                 Default::default()
             } else {
                 [(LEADER_KEY.to_owned(), "leadership/1".to_owned())].into()
             },
             peers_data: [(1, Default::default())].into(),
-            ..PeerRelation::new(PEER)
+            ..testing::PeerRelation::new(PEER)
         };
-        let mut state = State {
+        let mut state = testing::State {
             leader,
             relations: vec![peers.clone().into()],
-            ..State::default()
+            ..testing::State::default()
         };
 
         let steps = if leader {

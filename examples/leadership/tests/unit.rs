@@ -2,21 +2,21 @@
 
 use leadership::{LEADER_KEY, LeadershipCharm, PEER, SECRET_LABEL};
 use ops::{ActiveStatus, SecretOwner};
-use ops_testing::{Context, Error, PeerRelation, Secret, State};
+use ops_testing as testing;
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 use std::path::PathBuf;
 
 /// A Context over the charm's own charmcraft.yaml, writing its config file
 /// into a temporary directory of its own, removed when the Context is dropped.
-fn context() -> (Context<LeadershipCharm>, PathBuf) {
+fn context() -> (testing::Context<LeadershipCharm>, PathBuf) {
     let dir = tempfile::Builder::new()
         .prefix("leadership-unit-")
         .tempdir()
         .expect("a temporary directory");
     let file = dir.path().join("leadership.conf");
     let path = file.clone();
-    let ctx = Context::from_charm_root(env!("CARGO_MANIFEST_DIR"))
+    let ctx = testing::Context::from_charm_root(env!("CARGO_MANIFEST_DIR"))
         .expect("charmcraft.yaml loads")
         .with_charm(move |framework| {
             // The charm factory owns the directory, so it lives as long as the Context.
@@ -26,11 +26,11 @@ fn context() -> (Context<LeadershipCharm>, PathBuf) {
     (ctx, file)
 }
 
-fn app_secret(content: &[(&str, &str)]) -> Secret {
-    Secret {
+fn app_secret(content: &[(&str, &str)]) -> testing::Secret {
+    testing::Secret {
         label: Some(SECRET_LABEL.to_owned()),
         owner: Some(SecretOwner::App),
-        ..Secret::new(
+        ..testing::Secret::new(
             content
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -46,9 +46,9 @@ fn status_leader(#[values(true, false)] leader: bool) {
     let out = ctx
         .run(
             ctx.on.start(),
-            &State {
+            &testing::State {
                 leader,
-                ..State::default()
+                ..testing::State::default()
             },
         )
         .unwrap();
@@ -61,11 +61,11 @@ fn status_leader(#[values(true, false)] leader: bool) {
 #[test]
 fn leader_elected_renders_config_and_tells_the_peers() {
     let (mut ctx, file) = context();
-    let peers = PeerRelation::new(PEER);
-    let state = State {
+    let peers = testing::PeerRelation::new(PEER);
+    let state = testing::State {
         leader: true,
         relations: vec![peers.clone().into()],
-        ..State::default()
+        ..testing::State::default()
     };
     let out = ctx.run(ctx.on.leader_elected(), &state).unwrap();
 
@@ -93,14 +93,14 @@ fn leader_elected_renders_config_and_tells_the_peers() {
 #[test]
 fn followers_learn_the_leader_from_peer_data() {
     let (mut ctx, file) = context();
-    let peers = PeerRelation {
+    let peers = testing::PeerRelation {
         local_app_data: [(LEADER_KEY.to_string(), "leadership/1".to_string())].into(),
         peers_data: [(1, Default::default())].into(),
-        ..PeerRelation::new(PEER)
+        ..testing::PeerRelation::new(PEER)
     };
-    let state = State {
+    let state = testing::State {
         relations: vec![peers.clone().into()],
-        ..State::default()
+        ..testing::State::default()
     };
     let out = ctx.run(ctx.on.relation_changed(&peers), &state).unwrap();
     assert!(
@@ -118,11 +118,11 @@ fn followers_learn_the_leader_from_peer_data() {
 fn only_the_leader_changes_the_app_secret(#[values(true, false)] leader: bool) {
     let (mut ctx, _) = context();
     let secret = app_secret(&[("username", "old"), ("password", "old")]);
-    let state = State {
+    let state = testing::State {
         leader,
         config: [("username".to_string(), "user".into())].into(),
         secrets: vec![secret.clone()],
-        ..State::default()
+        ..testing::State::default()
     };
     let out = ctx.run(ctx.on.config_changed(), &state).unwrap();
     let after = out.get_secret(&secret.id).unwrap();
@@ -142,16 +142,16 @@ fn show_leader_reports_what_the_unit_knows(#[values(true, false)] knows: bool) {
         "_stored",
         [("leader".to_string(), "leadership/3".into())].into(),
     );
-    let state = State {
+    let state = testing::State {
         stored_states: if knows { vec![stored] } else { vec![] },
-        ..State::default()
+        ..testing::State::default()
     };
     let result = ctx.run(ctx.on.action("show-leader"), &state);
     if knows {
         result.unwrap();
         assert_eq!(ctx.action_results.unwrap()["leader"], "leadership/3");
     } else {
-        let Err(Error::ActionFailed { message, .. }) = result else {
+        let Err(testing::Error::ActionFailed { message, .. }) = result else {
             panic!("expected the action to fail")
         };
         assert_eq!(message, "this unit does not know the leader yet");
@@ -165,10 +165,10 @@ fn config_changed_rerenders_for_the_known_leader() {
         "_stored",
         [("leader".to_string(), "leadership/2".into())].into(),
     );
-    let state = State {
+    let state = testing::State {
         config: [("port".to_string(), 9090.into())].into(),
         stored_states: vec![stored],
-        ..State::default()
+        ..testing::State::default()
     };
     let out = ctx.run(ctx.on.config_changed(), &state).unwrap();
     let rendered = std::fs::read_to_string(&file).unwrap();
@@ -186,10 +186,10 @@ fn config_changed_rerenders_for_the_known_leader() {
 #[test]
 fn the_config_directory_is_removed_with_the_context() {
     let (mut ctx, file) = context();
-    let state = State {
+    let state = testing::State {
         leader: true,
-        relations: vec![PeerRelation::new(PEER).into()],
-        ..State::default()
+        relations: vec![testing::PeerRelation::new(PEER).into()],
+        ..testing::State::default()
     };
     ctx.run(ctx.on.leader_elected(), &state).unwrap();
     assert!(file.exists());

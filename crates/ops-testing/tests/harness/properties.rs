@@ -156,3 +156,18 @@ fn the_seed_state_runs_the_probe_charm() {
     assert_eq!(stored.content["runs"], json!(2));
     assert_eq!(stored.content["extra"], json!([1]));
 }
+
+#[test]
+fn the_fuzz_seed_state_runs_the_probe_charm() {
+    let text = include_str!("../../../../fuzz/seeds/state_json/rich.json");
+    let state: State = serde_json::from_str(text).unwrap();
+    let ids: Vec<String> = state.secrets.iter().map(|s| s.id.clone()).collect();
+    let mut ctx = Context::<ProbeCharm>::from_yaml(PROBE_META)
+        .unwrap()
+        .with_charm(move |fw| ProbeCharm::build(fw, ids.clone()));
+    let out = ctx.run(ctx.on.start(), &state).unwrap();
+    assert_eq!(
+        out.unit_status,
+        ops::Status::from(ops::ActiveStatus::new("probed"))
+    );
+}

@@ -20,10 +20,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("=== leadership/0 as the {role} ===");
         let config_file = scratch.join(role).join("leadership.conf");
         let path = config_file.clone();
-        let mut ctx = testing::Context::<LeadershipCharm>::from_charm_root(env!("CARGO_MANIFEST_DIR"))?
-            .with_charm(move |framework| {
-                LeadershipCharm::with_config_file(framework, path.clone())
-            });
+        let mut ctx =
+            testing::Context::<LeadershipCharm>::from_charm_root(env!("CARGO_MANIFEST_DIR"))?
+                .with_charm(move |framework| {
+                    LeadershipCharm::with_config_file(framework, path.clone())
+                });
 
         let peers = testing::PeerRelation {
             local_app_data: if leader {

@@ -1,0 +1,21 @@
+//! `GET /v1/system-info`.
+
+use serde::{Deserialize, Serialize};
+
+/// The daemon's version and boot, from `GET /v1/system-info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub struct SystemInfo {
+    /// Pebble's version, such as `v1.32.1`.
+    pub version: String,
+    /// An ID that changes on each boot of the machine.
+    #[serde(default)]
+    pub boot_id: String,
+    /// The HTTP listen address, if the daemon has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_address: Option<String>,
+    /// The HTTPS listen address, if the daemon has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https_address: Option<String>,
+}

@@ -29,10 +29,14 @@
 
 mod client;
 mod error;
+mod exec;
 mod http;
 mod multipart;
 pub mod types;
 
 pub use client::{Client, DEFAULT_SOCKET, MakeDirOptions, PushOptions};
-pub use error::{ApiError, ChangeError, ConnectionError, Error, ExecError, PathError, Result};
+pub use error::{
+    ApiError, ChangeError, ConnectionError, Error, ExecError, ExecTimeoutError, PathError, Result,
+};
+pub use exec::{ExecOptions, ExecOutput, ExecProcess, ExecReader, ExecStdin, ExecStdinWriter};
 pub use types::*;

@@ -908,6 +908,15 @@ mod tests {
     }
 
     #[test]
+    fn handles_can_move_to_threads() {
+        fn send<T: Send>() {}
+        send::<ExecProcess>();
+        send::<ExecReader>();
+        send::<ExecStdinWriter>();
+        send::<ExecOptions>();
+    }
+
+    #[test]
     fn stdin_debug_hides_content() {
         let s = format!("{:?}", ExecStdin::from("secret"));
         assert_eq!(s, "Bytes(6 bytes)");

@@ -4,7 +4,9 @@
 //!
 //! The [`types`] module holds Pebble's data types (layers with their
 //! merge/replace rules, the plan, service and check status, changes, notices,
-//! file info, identities); [`Client`] makes the calls.
+//! file info, identities); [`Client`] makes the calls, including
+//! [`Client::exec`], which runs a command in the workload with its stdin,
+//! stdout and stderr streamed over websockets ([`ExecProcess`]).
 //!
 //! ```no_run
 //! use pebble::{Client, Layer, Service, ServiceStartup};
@@ -23,6 +25,10 @@
 //! client.push_bytes("/etc/web.conf", b"port = 8080\n", &pebble::PushOptions::new().make_dirs(true))?;
 //! let conf = client.pull("/etc/web.conf")?;
 //! assert_eq!(conf, b"port = 8080\n");
+//! let out = client
+//!     .exec(pebble::ExecOptions::new(["web", "--check-config"]).env("PORT", "8080"))?
+//!     .wait_output()?;
+//! println!("{}", out.stdout_text());
 //! # Ok(())
 //! # }
 //! ```

@@ -500,6 +500,51 @@ impl<C: Charm> Context<C> {
         ))
     }
 
+    /// The stored states the charm registers when it is built, as
+    /// (owner path, name): the charm is built once, over an empty State,
+    /// and dropped. Empty when it cannot be built (the run reports why).
+    pub(crate) fn registered_stored_states(&self) -> Vec<(String, String)> {
+        let Ok(identity) = self.identity() else {
+            return Vec::new();
+        };
+        let actor = Actor::new(&identity.app_name, identity.unit_id)
+            .with_juju_version(identity.juju_version.clone());
+        let juju_context = JujuContext {
+            charm_dir: self.charm_dir().map(Path::to_owned).unwrap_or_default(),
+            unit_name: actor.unit().to_owned(),
+            version: identity.juju_version.clone(),
+            ..JujuContext::default()
+        };
+        let backend = Arc::new(MockBackend::new(
+            State::default(),
+            false,
+            identity,
+            actor,
+            self.meta.clone(),
+            None,
+            JujuLog::default(),
+        ));
+        let model = ops::Model::new(backend, self.meta.clone(), juju_context);
+        let factory = &self.factory;
+        let built = catch_unwind(AssertUnwindSafe(|| {
+            ops::internal::Dispatch::<C>::start(
+                &model,
+                Persisted::default(),
+                &DISPATCH_OPTIONS,
+                |fw| factory(fw),
+            )
+        }));
+        let Ok(Ok(dispatch)) = built else {
+            return Vec::new();
+        };
+        dispatch
+            .stored_handles()
+            .into_iter()
+            .filter_map(parse_handle)
+            .map(|(owner, name)| (owner.to_owned(), name.to_owned()))
+            .collect()
+    }
+
     /// The charm factory, for the Manager flow.
     pub(crate) fn factory(&self) -> &CharmFactory<C> {
         &self.factory

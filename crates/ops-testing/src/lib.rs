@@ -48,6 +48,7 @@ mod consistency;
 mod context;
 mod error;
 mod events;
+mod from_context;
 pub mod juju;
 mod log;
 mod manager;

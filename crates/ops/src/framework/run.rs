@@ -382,6 +382,17 @@ impl<C: Charm> Dispatch<C> {
         &mut self.run.charm
     }
 
+    /// The handle paths of the stored states the charm (and its library
+    /// objects) registered while it was built, in registration order.
+    pub fn stored_handles(&self) -> Vec<&str> {
+        self.run
+            .framework
+            .stored
+            .iter()
+            .map(|(handle, _)| handle.as_str())
+            .collect()
+    }
+
     /// Whether [`Dispatch::run`] was called.
     pub fn has_run(&self) -> bool {
         self.deferred.is_none()

@@ -22,6 +22,7 @@ mod deferred;
 mod emitted_events_util;
 mod event;
 mod juju_log;
+mod manager;
 mod network;
 mod play_assertions;
 mod ports;

@@ -10,7 +10,7 @@ use crate::log::JujuLog;
 use crate::meta_cache;
 use crate::state::{DeferredEvent, State, StoredState};
 use ops::framework::{DispatchError, EmitKind, EmittedEvent};
-use ops::internal::{DispatchOptions, Persisted, charm_handle};
+use ops::internal::{DispatchOptions, DispatchOutcome, Persisted, charm_handle};
 use ops::{Charm, CharmMeta, Framework, JujuContext, JujuVersion, LogLevel, Status};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -19,7 +19,23 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-type CharmFactory<C> = Box<dyn Fn(&mut Framework<C>) -> C>;
+pub(crate) type CharmFactory<C> = Box<dyn Fn(&mut Framework<C>) -> C>;
+
+/// The settings of every harness dispatch: charm log lines down to DEBUG.
+pub(crate) const DISPATCH_OPTIONS: DispatchOptions = DispatchOptions {
+    log_level: LogLevel::Debug,
+};
+
+/// A run between its two halves ([`Context::begin`] and [`Context::end`]).
+pub(crate) struct Begun {
+    event: Event,
+    backend: Arc<MockBackend>,
+    /// The model the charm is built over.
+    pub(crate) model: ops::Model,
+    /// The input's stored states (content moved into the persisted data),
+    /// to give the output its form.
+    stored_in: Vec<StoredState>,
+}
 
 /// Where a Context's runs put the charm (`JUJU_CHARM_DIR`).
 enum CharmRoot {
@@ -383,7 +399,24 @@ impl<C: Charm> Context<C> {
         event: Event,
         state: impl Into<Cow<'s, State>>,
     ) -> Result<State, Error> {
-        let state = state.into();
+        let (begun, persisted) = self.begin(event, state.into())?;
+        let factory = &self.factory;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            ops::internal::dispatch::<C>(&begun.model, persisted, &DISPATCH_OPTIONS, |fw| {
+                factory(fw)
+            })
+        }));
+        self.end(begun, result)
+    }
+
+    /// The first half of a run: checks the input, sets up the backend and
+    /// model over the working copy of the State, and returns them with what
+    /// the framework loads (deferred notices and stored state).
+    pub(crate) fn begin(
+        &mut self,
+        event: Event,
+        state: Cow<'_, State>,
+    ) -> Result<(Begun, Persisted), Error> {
         let (identity, actor) = self.resolved().map_err(|problem| Error::Inconsistent {
             problems: vec![problem],
         })?;
@@ -456,30 +489,82 @@ impl<C: Charm> Context<C> {
             std::mem::take(&mut self.juju_log),
         ));
         let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
-        let options = DispatchOptions {
-            log_level: LogLevel::Debug,
-        };
-        let factory = &self.factory;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            ops::internal::dispatch::<C>(&model, persisted, &options, |fw| factory(fw))
-        }));
-        drop(model);
-        let (mut output, records) = backend.finish();
-        let failure = records.action_failure.clone();
-        self.absorb(records);
+        Ok((
+            Begun {
+                event,
+                backend,
+                model,
+                stored_in,
+            },
+            persisted,
+        ))
+    }
 
+    /// The stored states the charm registers when it is built, as
+    /// (owner path, name): the charm is built once, over an empty State,
+    /// and dropped. Empty when it cannot be built (the run reports why).
+    pub(crate) fn registered_stored_states(&self) -> Vec<(String, String)> {
+        let Ok(identity) = self.identity() else {
+            return Vec::new();
+        };
+        let actor = Actor::new(&identity.app_name, identity.unit_id)
+            .with_juju_version(identity.juju_version.clone());
+        let juju_context = JujuContext {
+            charm_dir: self.charm_dir().map(Path::to_owned).unwrap_or_default(),
+            unit_name: actor.unit().to_owned(),
+            version: identity.juju_version.clone(),
+            ..JujuContext::default()
+        };
+        let backend = Arc::new(MockBackend::new(
+            State::default(),
+            false,
+            identity,
+            actor,
+            self.meta.clone(),
+            None,
+            JujuLog::default(),
+        ));
+        let model = ops::Model::new(backend, self.meta.clone(), juju_context);
+        let factory = &self.factory;
+        let built = catch_unwind(AssertUnwindSafe(|| {
+            ops::internal::Dispatch::<C>::start(
+                &model,
+                Persisted::default(),
+                &DISPATCH_OPTIONS,
+                |fw| factory(fw),
+            )
+        }));
+        let Ok(Ok(dispatch)) = built else {
+            return Vec::new();
+        };
+        dispatch
+            .stored_handles()
+            .into_iter()
+            .filter_map(parse_handle)
+            .map(|(owner, name)| (owner.to_owned(), name.to_owned()))
+            .collect()
+    }
+
+    /// The charm factory, for the Manager flow.
+    pub(crate) fn factory(&self) -> &CharmFactory<C> {
+        &self.factory
+    }
+
+    /// The second half of a run: takes the output State and the records
+    /// out of the backend, and turns the dispatch's result (or panic) into
+    /// the output State or the run's error.
+    pub(crate) fn end(
+        &mut self,
+        begun: Begun,
+        result: std::thread::Result<Result<DispatchOutcome, DispatchError>>,
+    ) -> Result<State, Error> {
         let outcome = match result {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(error)) => return Err(uncaught(&event, error)),
-            Err(panic) => {
-                return Err(Error::UncaughtCharmError {
-                    event: event.name.clone(),
-                    message: panic_message(panic.as_ref()),
-                    panicked: true,
-                    source: None,
-                });
-            }
+            Ok(Err(error)) => return Err(self.end_failed(begun, Err(error))),
+            Err(panic) => return Err(self.end_failed(begun, Ok(panic))),
         };
+        let owner = charm_handle::<C>();
+        let (mut output, failure, stored_in) = self.close(begun);
         self.emitted_events
             .extend(outcome.emitted.into_iter().filter(|e| match e.kind {
                 EmitKind::Dispatched | EmitKind::Custom => true,
@@ -510,6 +595,43 @@ impl<C: Charm> Context<C> {
             }),
             None => Ok(output),
         }
+    }
+
+    /// Ends a run whose dispatch failed (`Err`) or panicked (`Ok` with the
+    /// payload): the records are kept, and the error says what happened.
+    pub(crate) fn end_failed(
+        &mut self,
+        begun: Begun,
+        failure: Result<Box<dyn std::any::Any + Send>, DispatchError>,
+    ) -> Error {
+        let event = begun.event.name.clone();
+        self.close(begun);
+        match failure {
+            Err(error) => uncaught(&event, error),
+            Ok(panic) => Error::UncaughtCharmError {
+                event,
+                message: panic_message(panic.as_ref()),
+                panicked: true,
+                source: None,
+            },
+        }
+    }
+
+    /// Takes the output State and the records out of the backend (keeping
+    /// the records on the Context); returns the State, the action's
+    /// failure message, and the input's stored states.
+    pub(crate) fn close(&mut self, begun: Begun) -> (State, Option<String>, Vec<StoredState>) {
+        let Begun {
+            backend,
+            model,
+            stored_in,
+            ..
+        } = begun;
+        drop(model);
+        let (output, records) = backend.finish();
+        let failure = records.action_failure.clone();
+        self.absorb(records);
+        (output, failure, stored_in)
     }
 
     fn absorb(&mut self, records: Records) {
@@ -552,9 +674,9 @@ fn working_copy(state: &State) -> State {
     }
 }
 
-fn uncaught(event: &Event, error: DispatchError) -> Error {
+fn uncaught(event: &str, error: DispatchError) -> Error {
     Error::UncaughtCharmError {
-        event: event.name.clone(),
+        event: event.to_owned(),
         message: error.to_string(),
         panicked: false,
         source: Some(Box::new(error)),

@@ -106,6 +106,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// [`Manager::run`](crate::Manager::run) was called a second time
+    /// (ops.testing's `AlreadyEmittedError`): a Manager runs its event once.
+    #[error(
+        "the Manager already ran its event: `Manager::run` can be called once per \
+         `Context::run_with`; start another `run_with` (with the output State) to run another event"
+    )]
+    AlreadyEmitted,
     /// Metadata could not be loaded (ops.testing's `ContextSetupError`).
     #[error(transparent)]
     Metadata(#[from] ops::MetadataError),

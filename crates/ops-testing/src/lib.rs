@@ -48,8 +48,10 @@ mod consistency;
 mod context;
 mod error;
 mod events;
+mod from_context;
 pub mod juju;
 mod log;
+mod manager;
 mod meta_cache;
 mod state;
 
@@ -61,6 +63,8 @@ pub use error::{Error, Problem};
 pub use events::{CharmEvents, Event};
 #[doc(inline)]
 pub use log::JujuLog;
+#[doc(inline)]
+pub use manager::Manager;
 #[doc(inline)]
 pub use ops::framework::{EmitKind, EmittedEvent};
 #[doc(inline)]
@@ -123,8 +127,8 @@ pub mod prelude {
     pub use crate::{
         ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents,
         CloudCredential, CloudSpec, Context, Databag, DeferredEvent, EmitKind, EmittedEvent,
-        ErrorStatus, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, ModelType, Network,
-        PeerRelation, Port, Problem, SecretOwner, SecretRotate, State, Status, SubordinateRelation,
-        TcpPort, UdpPort, UnknownStatus, WaitingStatus,
+        ErrorStatus, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, Manager, ModelType,
+        Network, PeerRelation, Port, Problem, SecretOwner, SecretRotate, State, Status,
+        SubordinateRelation, TcpPort, UdpPort, UnknownStatus, WaitingStatus,
     };
 }

@@ -16,6 +16,7 @@ use ops::{
     SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, StartEvent, StopEvent,
     UpdateStatusEvent, UpgradeCharmEvent, on,
 };
+use ops::{StorageAttachedEvent, StorageDetachingEvent};
 use ops_testing::{CharmEvents, Context, Error, Event, State};
 use serde_json::{Value, json};
 use std::any::Any;
@@ -78,6 +79,8 @@ any_event!(
     SecretRemoveEvent,
     SecretExpiredEvent,
     ActionEvent,
+    StorageAttachedEvent,
+    StorageDetachingEvent,
 );
 
 impl AnyEvent for CollectStatusEvent {
@@ -197,6 +200,16 @@ impl CatchAll {
         }
         for action in meta.actions.keys() {
             framework.observe(on::action(action), Self::on_event::<ActionEvent>);
+        }
+        for storage in meta.storage.keys() {
+            framework.observe(
+                on::storage_attached(storage),
+                Self::on_event::<StorageAttachedEvent>,
+            );
+            framework.observe(
+                on::storage_detaching(storage),
+                Self::on_event::<StorageDetachingEvent>,
+            );
         }
         framework.observe(
             on::collect_app_status(),

@@ -282,6 +282,48 @@ fn test_relation_endpoint_name_invalid(
     );
 }
 
+#[rstest]
+fn test_storage_name_valid(#[values("store", "store-a", "s", "store-a1", "s0")] name: &str) {
+    assert_eq!(ops_testing::Storage::new(name).name, name);
+    // Declared and in the State, the name passes the consistency check.
+    let storage = ops_testing::Storage::new(name);
+    let mut ctx = crate::helpers::catch_all(
+        &format!("name: foo\nstorage:\n  {name}: {{type: filesystem}}\n"),
+        &Probe::default(),
+    );
+    let state = State {
+        storages: vec![storage.clone()],
+        ..State::default()
+    };
+    ctx.run(ctx.on.storage_attached(&storage), &state).unwrap();
+}
+
+// Upstream refuses these names when the Storage is built; here the
+// consistency check refuses them (even when the metadata declares them).
+#[rstest]
+fn test_storage_name_invalid(
+    #[values("store_a", "Store", "0store", "-store", "store-", "store-1", "")] name: &str,
+) {
+    let mut ctx = crate::helpers::catch_all(
+        &format!("name: foo\nstorage:\n  {name:?}: {{type: filesystem}}\n"),
+        &Probe::default(),
+    );
+    let state = State {
+        storages: vec![ops_testing::Storage::new(name)],
+        ..State::default()
+    };
+    let err = ctx.run(ctx.on.start(), &state).unwrap_err();
+    let ops_testing::Error::Inconsistent { problems } = &err else {
+        panic!("expected an inconsistent scenario, got {err:?}");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("not a valid storage name")),
+        "{err}"
+    );
+}
+
 #[test]
 fn test_state_default_values() {
     let state = State::default();
@@ -292,6 +334,8 @@ fn test_state_default_values() {
     assert!(state.secrets.is_empty());
     assert!(state.deferred.is_empty());
     assert!(state.stored_states.is_empty());
+    assert!(state.storages.is_empty());
+    assert!(state.resources.is_empty());
     assert_eq!(state.model, ModelState::default());
     assert!(!state.leader);
     assert_eq!(state.planned_units, 1);

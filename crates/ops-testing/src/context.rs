@@ -46,6 +46,42 @@ enum CharmRoot {
     Temporary(Option<tempfile::TempDir>),
 }
 
+/// The Context's storage directory: one directory per storage instance
+/// (`<name>-<index>`), made when first needed and removed with the Context
+/// unless kept.
+#[derive(Default)]
+struct StorageDirs {
+    root: std::cell::OnceCell<tempfile::TempDir>,
+    keep: bool,
+}
+
+impl StorageDirs {
+    fn root(&self) -> Result<&Path, Error> {
+        if let Some(dir) = self.root.get() {
+            return Ok(dir.path());
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("ops-testing-storage-")
+            .tempdir()
+            .map_err(|source| Error::StorageDir {
+                path: String::new(),
+                source,
+            })?;
+        Ok(self.root.get_or_init(|| dir).path())
+    }
+}
+
+impl Drop for StorageDirs {
+    fn drop(&mut self) {
+        if self.keep
+            && let Some(dir) = self.root.take()
+        {
+            // Kept for inspection: the directory outlives the Context.
+            let _ = dir.keep();
+        }
+    }
+}
+
 /// Runs a charm against States, in-process, and records what happened.
 ///
 /// ```
@@ -88,6 +124,7 @@ pub struct Context<C: Charm> {
     principal_unit: Option<String>,
     factory: CharmFactory<C>,
     charm_root: CharmRoot,
+    storage_dirs: StorageDirs,
     /// Who runs the charm, worked out from the settings above on the first
     /// run after they change rather than on every run.
     resolved: Option<Result<(Identity, Actor), Problem>>,
@@ -157,6 +194,7 @@ impl<C: Charm> Context<C> {
             principal_unit: None,
             factory: Box::new(C::new),
             charm_root: CharmRoot::Temporary(None),
+            storage_dirs: StorageDirs::default(),
             resolved: None,
             juju_log: JujuLog::default(),
             unit_status_history: Vec::new(),
@@ -226,6 +264,48 @@ impl<C: Charm> Context<C> {
                 Ok(slot.insert(dir).path().to_owned())
             }
         }
+    }
+
+    /// Keep the storage directory (see [`Context::storage_location`]) on
+    /// disk after the Context is dropped, for inspection (default false:
+    /// it is removed with the Context). [`Context::storage_root`] names it.
+    pub fn keep_storage_dirs(mut self, keep: bool) -> Self {
+        self.storage_dirs.keep = keep;
+        self
+    }
+
+    /// The directory holding every storage instance's directory, once a
+    /// run or [`Context::storage_location`] has made it (`None` before).
+    pub fn storage_root(&self) -> Option<&Path> {
+        self.storage_dirs.root.get().map(tempfile::TempDir::path)
+    }
+
+    /// Where the charm finds `storage` (what `storage.location()` answers
+    /// in the charm): `<storage root>/<name>-<index>`, made now if it does
+    /// not exist yet (ops.testing's `storage.get_filesystem(ctx)`). The
+    /// directory belongs to this Context: what a test writes there before a
+    /// run, the charm reads, and what the charm writes, the test reads
+    /// after it. It is removed with the Context unless
+    /// [`keep_storage_dirs`](Context::keep_storage_dirs) is set.
+    ///
+    /// ```
+    /// # use ops::{Charm, Framework};
+    /// # use ops_testing::{Context, Storage};
+    /// # struct MyCharm;
+    /// # impl Charm for MyCharm { fn new(_: &mut Framework<Self>) -> Self { MyCharm } }
+    /// let ctx = Context::<MyCharm>::from_yaml("name: foo\nstorage: {data: {type: filesystem}}").unwrap();
+    /// let data = Storage::new("data");
+    /// let dir = ctx.storage_location(&data).unwrap();
+    /// assert!(dir.is_dir());
+    /// assert!(dir.ends_with(format!("data-{}", data.index)));
+    /// ```
+    pub fn storage_location(&self, storage: &crate::state::Storage) -> Result<PathBuf, Error> {
+        let dir = self.storage_dirs.root()?.join(storage.dir_name());
+        std::fs::create_dir_all(&dir).map_err(|source| Error::StorageDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        Ok(dir)
     }
 
     /// The application name (default: the charm's name).
@@ -423,6 +503,12 @@ impl<C: Charm> Context<C> {
         let checked = consistency::check(&self.meta, &state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
         let charm_dir = self.run_charm_dir()?;
+        // Only a State with storage makes the storage directory.
+        let storage_root = if state.storages.is_empty() {
+            None
+        } else {
+            Some(self.storage_dirs.root()?.to_owned())
+        };
         let juju_context = self.juju_context(&event, &state, &identity, charm_dir, &actor);
         // The working copy: the input itself when given by value. The
         // framework's persisted data replaces `deferred` and `stored_states`
@@ -479,15 +565,18 @@ impl<C: Charm> Context<C> {
                 })
                 .collect(),
         };
-        let backend = Arc::new(MockBackend::new(
-            working,
-            checked.relation_ids_ascending,
-            identity,
-            actor,
-            self.meta.clone(),
-            action_params,
-            std::mem::take(&mut self.juju_log),
-        ));
+        let backend = Arc::new(
+            MockBackend::new(
+                working,
+                checked.relation_ids_ascending,
+                identity,
+                actor,
+                self.meta.clone(),
+                action_params,
+                std::mem::take(&mut self.juju_log),
+            )
+            .with_storage_root(storage_root),
+        );
         let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
         Ok((
             Begun {
@@ -652,6 +741,15 @@ impl<C: Charm> Context<C> {
     }
 }
 
+impl crate::state::Storage {
+    /// Where the charm finds this instance in `ctx`'s runs, made now if
+    /// needed: ops.testing's `storage.get_filesystem(ctx)`, the same as
+    /// [`Context::storage_location`].
+    pub fn get_filesystem<C: Charm>(&self, ctx: &Context<C>) -> Result<PathBuf, Error> {
+        ctx.storage_location(self)
+    }
+}
+
 /// The working copy of a State given by reference: a copy of the input
 /// without `deferred` and `stored_states`, which the framework's persisted
 /// data replaces after the run (copying them would be wasted work).
@@ -671,6 +769,8 @@ fn working_copy(state: &State) -> State {
         unit_status: state.unit_status.clone(),
         workload_version: state.workload_version.clone(),
         opened_ports: state.opened_ports.clone(),
+        storages: state.storages.clone(),
+        resources: state.resources.clone(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `ctx.on.*`: the events a test can run, named as in ops.testing.
 
 use crate::state::ids::next_action_id;
-use crate::state::{AnyRelation, DeferredEvent, Secret};
+use crate::state::{AnyRelation, DeferredEvent, Secret, Storage};
 use ops::event::EventKind;
 use ops::internal::{charm_handle, event_snapshot, handler_parts};
 use ops::{Charm, JujuContext};
@@ -38,6 +38,9 @@ pub(crate) enum EventSource {
         params: serde_json::Map<String, Value>,
         id: String,
     },
+    Storage {
+        storage: Storage,
+    },
 }
 
 impl Event {
@@ -57,6 +60,7 @@ impl Event {
         match &self.source {
             EventSource::Relation { relation, .. } => Some(relation.endpoint()),
             EventSource::Action { action, .. } => Some(action.as_str()),
+            EventSource::Storage { storage } => Some(storage.name.as_str()),
             EventSource::Plain | EventSource::Secret { .. } => None,
         }
     }
@@ -151,6 +155,9 @@ impl Event {
             EventSource::Action { action, id, .. } => {
                 ctx.action_name = Some(action.clone());
                 ctx.action_uuid = Some(id.clone());
+            }
+            EventSource::Storage { storage } => {
+                ctx.storage_id = Some(storage.full_id());
             }
         }
         ctx
@@ -280,6 +287,25 @@ impl CharmEvents {
     /// `secret_remove` for a revision of an owned secret.
     pub fn secret_remove(&self, secret: &Secret, revision: u32) -> Event {
         self.secret_event(EventKind::SecretRemove, secret, Some(revision))
+    }
+
+    fn storage_event(&self, kind: EventKind, storage: &Storage) -> Event {
+        let source = EventSource::Storage {
+            storage: storage.clone(),
+        };
+        Event::new(kind, source, &self.app_name)
+    }
+
+    /// `<storage>_storage_attached` for this instance (`JUJU_STORAGE_ID` is
+    /// `<name>/<index>`); the instance must be in `State::storages`.
+    pub fn storage_attached(&self, storage: &Storage) -> Event {
+        self.storage_event(EventKind::StorageAttached, storage)
+    }
+
+    /// `<storage>_storage_detaching` for this instance; the instance must
+    /// be in `State::storages`.
+    pub fn storage_detaching(&self, storage: &Storage) -> Event {
+        self.storage_event(EventKind::StorageDetaching, storage)
     }
 
     /// The action called `name`; add parameters with `.params(json!({..}))`.

@@ -76,17 +76,18 @@ pub use ops::{
 #[doc(inline)]
 pub use state::{
     AnyRelation, Config, Databag, DeferredEvent, IcmpPort, JujuLogLine, MAX_PLANNED_UNITS, Model,
-    ModelType, PeerRelation, Relation, Secret, State, StoredState, StoredStateError,
-    SubordinateRelation, TcpPort, UdpPort, default_unit_databag, peek_next_relation_id,
+    ModelType, PeerRelation, Relation, Resource, Secret, State, Storage, StoredState,
+    StoredStateError, SubordinateRelation, TcpPort, UdpPort, default_unit_databag,
+    peek_next_relation_id, peek_next_storage_index,
 };
 
 /// The harness's names that do not clash with the `ops` crate's, for a test
 /// that glob-imports both: `use ops::*; use ops_testing::prelude::*;`.
 ///
 /// `ops` and the harness both have a `Model`, `Relation`, `Secret`,
-/// `StoredState` and `Event` (the charm's view and the test's input, as in
-/// Python's `ops.Relation` and `ops.testing.Relation`). The prelude leaves
-/// those five out and brings the crate itself in as `testing`, so a test
+/// `Storage`, `StoredState` and `Event` (the charm's view and the test's
+/// input, as in Python's `ops.Relation` and `ops.testing.Relation`). The
+/// prelude leaves those six out and brings the crate itself in as `testing`, so a test
 /// writes them as `testing::Relation`, the way a Python test writes
 /// `testing.Relation`. Everything else is here under its own name; the
 /// statuses and other types shared with `ops` are the same items, so they do
@@ -128,7 +129,7 @@ pub mod prelude {
         ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents,
         CloudCredential, CloudSpec, Context, Databag, DeferredEvent, EmitKind, EmittedEvent,
         ErrorStatus, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, Manager, ModelType,
-        Network, PeerRelation, Port, Problem, SecretOwner, SecretRotate, State, Status,
+        Network, PeerRelation, Port, Problem, Resource, SecretOwner, SecretRotate, State, Status,
         SubordinateRelation, TcpPort, UdpPort, UnknownStatus, WaitingStatus,
     };
 }

@@ -84,7 +84,8 @@ pub use event::{
     PostSeriesUpgradeEvent, PreSeriesUpgradeEvent, RelationBrokenEvent, RelationChangedEvent,
     RelationCreatedEvent, RelationDepartedEvent, RelationJoinedEvent, RemoveEvent,
     SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, Snapshot,
-    StartEvent, StopEvent, UpdateStatusEvent, UpgradeCharmEvent, on,
+    StartEvent, StopEvent, StorageAttachedEvent, StorageDetachingEvent, UpdateStatusEvent,
+    UpgradeCharmEvent, on,
 };
 #[doc(inline)]
 pub use framework::{Charm, Framework, ObjectScope, StoredState};
@@ -94,7 +95,8 @@ pub use juju_context::{ContextError, JujuContext};
 pub use meta::{CharmMeta, MetadataError};
 #[doc(inline)]
 pub use model::{
-    Application, DataOwner, Model, Relation, RelationDataContent, Secret, SecretQuery, Unit,
+    Application, DataOwner, Model, Relation, RelationDataContent, Resources, Secret, SecretQuery,
+    Storage, StorageMapping, Unit,
 };
 #[doc(inline)]
 pub use types::{

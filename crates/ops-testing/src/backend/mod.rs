@@ -63,6 +63,8 @@ pub(crate) struct MockBackend {
     identity: Identity,
     actor: Actor,
     meta: Arc<CharmMeta>,
+    /// The Context's storage directory, when the State has storage.
+    storage_root: Option<PathBuf>,
 }
 
 impl MockBackend {
@@ -95,7 +97,15 @@ impl MockBackend {
             identity,
             actor,
             meta,
+            storage_root: None,
         }
+    }
+
+    /// The directory under which each storage instance gets its own
+    /// directory (`<name>-<index>`), made when the charm first asks for it.
+    pub(crate) fn with_storage_root(mut self, root: Option<PathBuf>) -> Self {
+        self.storage_root = root;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -413,13 +423,17 @@ impl Backend for MockBackend {
         harness::network_get(&self.meta, &self.lock().extras, binding)
     }
 
-    fn storage_get(&self, storage_id: &str, _attribute: &str) -> BackendResult<String> {
-        harness::storage_get(storage_id)
+    fn storage_get(&self, storage_id: &str, attribute: &str) -> BackendResult<String> {
+        harness::storage_get(
+            &self.lock().extras,
+            self.storage_root.as_deref(),
+            storage_id,
+            attribute,
+        )
     }
 
-    fn storage_list(&self, _name: &str) -> BackendResult<Vec<String>> {
-        // The State holds no storage yet, so none is attached.
-        Ok(Vec::new())
+    fn storage_list(&self, name: &str) -> BackendResult<Vec<String>> {
+        Ok(harness::storage_list(&self.lock().extras, name))
     }
 
     fn storage_add(&self, name: &str, count: u32) -> BackendResult<()> {
@@ -441,7 +455,7 @@ impl Backend for MockBackend {
     }
 
     fn resource_get(&self, name: &str) -> BackendResult<PathBuf> {
-        harness::resource_get(name)
+        harness::resource_get(&self.lock().extras, name)
     }
 
     fn credential_get(&self) -> BackendResult<CloudSpec> {

@@ -12,6 +12,7 @@ pub mod custom;
 mod kind;
 mod relation;
 mod secret;
+mod storage;
 
 pub use action::ActionEvent;
 pub use core::{
@@ -26,6 +27,7 @@ pub use relation::{
     RelationJoinedEvent,
 };
 pub use secret::{SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent};
+pub use storage::{StorageAttachedEvent, StorageDetachingEvent};
 
 use crate::error::ModelError;
 use crate::model::Model;
@@ -190,6 +192,12 @@ pub mod on {
         relation_broken(endpoint) => RelationBroken, RelationBrokenEvent;
         /// `<name>_action`: the action called `name` in the charm's metadata.
         action(name) => Action, ActionEvent;
+        /// `<storage>_storage_attached`: an instance of the storage called
+        /// `storage` in the charm's metadata was attached.
+        storage_attached(storage) => StorageAttached, StorageAttachedEvent;
+        /// `<storage>_storage_detaching`: an instance of the storage called
+        /// `storage` is about to be detached.
+        storage_detaching(storage) => StorageDetaching, StorageDetachingEvent;
     }
 }
 

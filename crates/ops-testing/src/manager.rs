@@ -52,6 +52,13 @@ impl<C: Charm> Manager<'_, C> {
         self.dispatch.charm_mut()
     }
 
+    /// The Context of the run, to read its records in the closure: they
+    /// hold this run's lines, statuses and events once [`Manager::run`]
+    /// has returned (before it, only earlier runs').
+    pub fn context(&self) -> &Context<C> {
+        self.ctx
+    }
+
     /// Whether the event was emitted (ops.testing's `manager._emitted`).
     pub fn emitted(&self) -> bool {
         self.dispatch.has_run()

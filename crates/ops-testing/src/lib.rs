@@ -53,6 +53,8 @@ pub mod juju;
 mod log;
 mod manager;
 mod meta_cache;
+#[cfg(feature = "schema")]
+mod schema;
 mod state;
 
 #[doc(inline)]

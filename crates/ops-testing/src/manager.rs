@@ -52,6 +52,13 @@ impl<C: Charm> Manager<'_, C> {
         self.dispatch.charm_mut()
     }
 
+    /// The Context of the run, to read its records in the closure: they
+    /// hold this run's lines, statuses and events once [`Manager::run`]
+    /// has returned (before it, only earlier runs').
+    pub fn context(&self) -> &Context<C> {
+        self.ctx
+    }
+
     /// Whether the event was emitted (ops.testing's `manager._emitted`).
     pub fn emitted(&self) -> bool {
         self.dispatch.has_run()
@@ -62,9 +69,10 @@ impl<C: Charm> Manager<'_, C> {
     /// does; the charm stays reachable afterwards.
     ///
     /// A second call returns [`Error::AlreadyEmitted`] and runs nothing.
-    /// After the run, the charm's own fields are what the run left; the
-    /// model it holds answers no more hook-tool calls from the State (read
-    /// the output State instead).
+    /// After the run, the charm's own fields are what the run left. The
+    /// model it holds no longer sees the run's State (the output State has
+    /// moved out of it, and hook tools answer as for an empty model), so
+    /// read the model's side from the returned State.
     pub fn run(&mut self) -> Result<State, Error> {
         let Some(begun) = self.begun.take() else {
             return Err(Error::AlreadyEmitted);

@@ -48,7 +48,7 @@ pub use error::{CliError, Error};
 #[doc(inline)]
 pub use juju::{DEFAULT_WAIT_TIMEOUT, Juju};
 #[doc(inline)]
-pub use secrets::{SecretContent, SecretInfo};
+pub use secrets::{SecretContent, SecretInfo, UpdateSecret};
 #[doc(inline)]
 pub use status::Status;
 #[doc(inline)]

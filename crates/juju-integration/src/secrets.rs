@@ -40,6 +40,17 @@ impl<K: Into<String>, V: Into<String>, const N: usize> From<[(K, V); N]> for Sec
     }
 }
 
+/// Options of [`Juju::update_secret`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateSecret {
+    /// `--info`: a new description.
+    pub info: Option<String>,
+    /// `--name`: a new name.
+    pub name: Option<String>,
+    /// `--auto-prune`: remove revisions no one uses any more.
+    pub auto_prune: bool,
+}
+
 /// What `juju secrets` and `juju show-secret` say about a secret.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecretInfo {
@@ -113,15 +124,26 @@ impl Juju {
         Ok(self.checked(args, true)?.trim().to_owned())
     }
 
-    /// `juju update-secret <id> --file <file>`: a new revision with this content.
-    pub fn update_secret(&self, id: &str, content: impl Into<SecretContent>) -> Result<(), Error> {
+    /// `juju update-secret <id> [--info I] [--name N] [--auto-prune] --file
+    /// <file>`: a new revision with this content.
+    pub fn update_secret(
+        &self,
+        id: &str,
+        content: impl Into<SecretContent>,
+        options: &UpdateSecret,
+    ) -> Result<(), Error> {
         let file = self.content_file(&content.into())?;
-        let args = vec![
-            "update-secret".to_owned(),
-            id.to_owned(),
-            "--file".to_owned(),
-            file.path().display().to_string(),
-        ];
+        let mut args = vec!["update-secret".to_owned(), id.to_owned()];
+        if let Some(info) = &options.info {
+            args.extend(["--info".to_owned(), info.clone()]);
+        }
+        if let Some(name) = &options.name {
+            args.extend(["--name".to_owned(), name.clone()]);
+        }
+        if options.auto_prune {
+            args.push("--auto-prune".to_owned());
+        }
+        args.extend(["--file".to_owned(), file.path().display().to_string()]);
         self.checked(args, true).map(drop)
     }
 
@@ -169,12 +191,18 @@ impl Juju {
         if reveal {
             args.push("--reveal".to_owned());
         }
-        let output = self.output(args, true)?;
+        let mut output = self.output(args, true)?;
+        // What `--reveal` prints holds the content: keep it out of errors.
+        let printed = std::mem::take(&mut output.stdout);
         if !output.success() {
             return Err(output.into_error());
         }
-        let entries: BTreeMap<String, BTreeMap<String, Value>> =
-            serde_json::from_str(&output.stdout).map_err(|e| output.parse_error(e))?;
+        let entries: BTreeMap<String, BTreeMap<String, Value>> = serde_json::from_str(&printed)
+            .map_err(|_| {
+                output.parse_error(
+                    "not a JSON object of secrets (output withheld: it may hold content)",
+                )
+            })?;
         let (key, entry) = entries
             .into_iter()
             .next()

@@ -4,7 +4,7 @@
 
 use juju_integration::{
     AddModel, AddUnit, ConfigValue, Deploy, DestroyModel, Error, ExecTarget, RemoveUnit,
-    SecretContent, Ssh,
+    SecretContent, Ssh, UpdateSecret,
 };
 use pretty_assertions::assert_eq;
 use serde_json::{Map, Value, json};
@@ -603,6 +603,22 @@ fn secrets_go_through_a_private_file_never_argv() {
     );
     fake.on(
         &[
+            "update-secret",
+            "--model",
+            "m",
+            "secret:d1b2c3",
+            "--info",
+            "rotated",
+            "--name",
+            "db-pw",
+            "--auto-prune",
+            "--file",
+            "<any>",
+        ],
+        &[Reply::ok("")],
+    );
+    fake.on(
+        &[
             "grant-secret",
             "--model",
             "m",
@@ -647,7 +663,18 @@ fn secrets_go_through_a_private_file_never_argv() {
         .add_secret("db-password", [("password", "hunter2")], Some("for tests"))
         .unwrap();
     assert_eq!(uri, "secret:d1b2c3");
-    juju.update_secret(&uri, [("password", "correct horse")])
+    juju.update_secret(
+        &uri,
+        [("password", "correct horse")],
+        &UpdateSecret::default(),
+    )
+    .unwrap();
+    let rotate = UpdateSecret {
+        info: Some("rotated".into()),
+        name: Some("db-pw".into()),
+        auto_prune: true,
+    };
+    juju.update_secret(&uri, [("password", "battery staple")], &rotate)
         .unwrap();
     juju.grant_secret("db-password", &["leadership", "webapp"])
         .unwrap();
@@ -665,7 +692,9 @@ fn secrets_go_through_a_private_file_never_argv() {
     for call in fake.calls() {
         for arg in call {
             assert!(
-                !arg.contains("hunter2") && !arg.contains("correct horse"),
+                !arg.contains("hunter2")
+                    && !arg.contains("correct horse")
+                    && !arg.contains("battery"),
                 "{arg}"
             );
         }
@@ -673,7 +702,7 @@ fn secrets_go_through_a_private_file_never_argv() {
     assert!(!format!("{revealed:?}").contains("hunter2"));
     assert_eq!(format!("{content:?}"), "{\"password\": \"<redacted>\"}");
     let files = fake.files();
-    assert_eq!(files.len(), 2);
+    assert_eq!(files.len(), 3);
     assert_eq!(
         serde_json::from_str::<Value>(&files[0].0).unwrap(),
         json!({"password": "hunter2"})
@@ -691,6 +720,36 @@ fn secrets_go_through_a_private_file_never_argv() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
     let _ = SecretContent::default();
+}
+
+#[test]
+fn revealed_content_stays_out_of_errors() {
+    let mut fake = FakeJuju::new();
+    fake.on(
+        &[
+            "show-secret",
+            "--model",
+            "m",
+            "s1",
+            "--format",
+            "json",
+            "--reveal",
+        ],
+        &[
+            Reply::with(
+                1,
+                "{\"s1\": {\"content\": {\"Data\": {\"pw\": \"hunter2\"}}}}",
+                "ERROR boom\n",
+            ),
+            Reply::ok("\"hunter2\""),
+        ],
+    );
+    let juju = fake.juju();
+    for _ in 0..2 {
+        let error = juju.show_secret("s1", true).unwrap_err();
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(!format!("{error:?}").contains("hunter2"), "{error:?}");
+    }
 }
 
 #[test]

@@ -37,6 +37,13 @@ impl Task {
         self.status == "completed" && self.return_code == 0
     }
 
+    /// The action's results read into your own type with serde. Values an
+    /// action sets with `action-set` come back from Juju as strings (dotted
+    /// keys as nested maps), so declare such fields as `String`.
+    pub fn results_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_value(Value::Object(self.results.clone()))
+    }
+
     /// Parses the output of `juju run --format json` or `juju exec --format
     /// json` for one unit: `{"app/0": {"id", "status", "results", …}}`.
     pub fn from_json(json: &str) -> Result<Task, String> {

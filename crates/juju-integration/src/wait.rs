@@ -121,6 +121,17 @@ impl<'a> WaitOptions<'a> {
         self
     }
 
+    /// Prints each change on stderr as it is seen, with the time since the
+    /// wait began (`[12.0s] leadership/2: is now leader`). The test harness
+    /// shows it for failing tests, or always with `--nocapture`.
+    pub fn print_progress(self) -> Self {
+        self.progress(|progress: &WaitProgress<'_>| {
+            for change in progress.changes {
+                eprintln!("[{:.1?}] {change}", progress.elapsed);
+            }
+        })
+    }
+
     /// Sets [`what`](Self::what).
     pub fn what(mut self, what: impl Into<String>) -> Self {
         self.what = what.into();

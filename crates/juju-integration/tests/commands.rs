@@ -239,6 +239,16 @@ fn run_action_passes_params_in_a_file_and_types_the_results() {
     assert_eq!(task.results["leader"], "leadership/1");
     assert_eq!(task.results["nested"]["n"], 1);
     assert!(!task.results.contains_key("return-code"));
+    #[derive(serde::Deserialize)]
+    struct ShowLeader {
+        leader: String,
+        nested: BTreeMap<String, u32>,
+    }
+    let typed: ShowLeader = task.results_as().unwrap();
+    assert_eq!(
+        (typed.leader.as_str(), typed.nested["n"]),
+        ("leadership/1", 1)
+    );
     assert_eq!(task.log, ["2026-12-03 12:00:00 +0000 UTC hello"]);
     assert_eq!(
         fake.calls_redacted(),

@@ -52,6 +52,7 @@ fn deploy(juju: &Juju) {
         WaitOptions::new()
             .interval(Duration::from_secs(5))
             .successes(3)
+            .print_progress()
             .what("the leadership charm active and idle"),
     )
     .expect("the charm settles");

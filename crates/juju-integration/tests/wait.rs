@@ -472,3 +472,14 @@ fn stopping_needs_exactly_one_leader_first() {
     // Nothing was stopped.
     assert!(fake.calls().iter().all(|argv| argv[0] == "status"));
 }
+
+#[test]
+fn print_progress_sets_a_callback() {
+    let options = WaitOptions::new().print_progress();
+    assert!(options.progress.is_some());
+    assert!(format!("{options:?}").contains("<callback>"));
+    let mut fake = FakeJuju::new();
+    fake.statuses(&[three(Some(0), "active")]);
+    let (juju, _) = handle(&fake);
+    juju.wait_with(predicate::has_leader(APP), options).unwrap();
+}

@@ -549,8 +549,24 @@ impl<C: Charm> Context<C> {
             log_level: LogLevel::Debug,
         };
         let factory = &self.factory;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            ops::internal::dispatch::<C>(&model, persisted, &options, |fw| factory(fw))
+        let custom = match &event.source {
+            EventSource::Custom {
+                owner,
+                data: Ok(snapshot),
+            } => Some(ops::internal::CustomDispatch {
+                owner: owner.clone(),
+                name: event.name.clone(),
+                snapshot: snapshot.clone(),
+            }),
+            _ => None,
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| match custom {
+            Some(custom) => {
+                ops::internal::dispatch_custom::<C>(&model, persisted, &options, custom, |fw| {
+                    factory(fw)
+                })
+            }
+            None => ops::internal::dispatch::<C>(&model, persisted, &options, |fw| factory(fw)),
         }));
         drop(model);
         let (mut output, records) = backend.finish();
@@ -653,6 +669,23 @@ fn working_copy(state: &State) -> State {
 }
 
 fn uncaught(event: &Event, error: DispatchError) -> Error {
+    // As in ops.testing, a custom event the charm does not define is not
+    // wrapped as a charm error.
+    match &error {
+        DispatchError::NoCustomEvent { .. } => {
+            return Error::NoObserver {
+                event: event.name.clone(),
+                message: error.to_string(),
+            };
+        }
+        DispatchError::BadOwnerPath { .. } => {
+            return Error::BadOwnerPath {
+                event: event.name.clone(),
+                message: error.to_string(),
+            };
+        }
+        _ => {}
+    }
     Error::UncaughtCharmError {
         event: event.name.clone(),
         message: error.to_string(),

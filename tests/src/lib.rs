@@ -36,3 +36,9 @@ pub mod design {}
 
 #[doc = include_str!("../../docs/parity.md")]
 pub mod parity {}
+
+#[doc = include_str!("../../docs/storage.md")]
+pub mod storage {}
+
+#[doc = include_str!("../../docs/resources.md")]
+pub mod resources {}

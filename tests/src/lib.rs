@@ -46,3 +46,9 @@ pub mod parity {}
 
 #[doc = include_str!("../../docs/manager.md")]
 pub mod manager {}
+
+#[doc = include_str!("../../docs/storage.md")]
+pub mod storage {}
+
+#[doc = include_str!("../../docs/resources.md")]
+pub mod resources {}

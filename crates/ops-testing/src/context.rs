@@ -37,6 +37,24 @@ pub(crate) struct Begun {
     stored_in: Vec<StoredState>,
 }
 
+impl Begun {
+    /// The custom event to dispatch instead of a Juju event, when the run's
+    /// event is one (`ctx.on.custom`).
+    pub(crate) fn custom_dispatch(&self) -> Option<ops::internal::CustomDispatch> {
+        match &self.event.source {
+            EventSource::Custom {
+                owner,
+                data: Ok(snapshot),
+            } => Some(ops::internal::CustomDispatch {
+                owner: owner.clone(),
+                name: self.event.name.clone(),
+                snapshot: snapshot.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// Where a Context's runs put the charm (`JUJU_CHARM_DIR`).
 enum CharmRoot {
     /// A directory the test chose (or the metadata came from); never written.
@@ -481,10 +499,20 @@ impl<C: Charm> Context<C> {
     ) -> Result<State, Error> {
         let (begun, persisted) = self.begin(event, state.into())?;
         let factory = &self.factory;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            ops::internal::dispatch::<C>(&begun.model, persisted, &DISPATCH_OPTIONS, |fw| {
-                factory(fw)
-            })
+        let custom = begun.custom_dispatch();
+        let result = catch_unwind(AssertUnwindSafe(|| match custom {
+            Some(custom) => ops::internal::dispatch_custom::<C>(
+                &begun.model,
+                persisted,
+                &DISPATCH_OPTIONS,
+                custom,
+                |fw| factory(fw),
+            ),
+            None => {
+                ops::internal::dispatch::<C>(&begun.model, persisted, &DISPATCH_OPTIONS, |fw| {
+                    factory(fw)
+                })
+            }
         }));
         self.end(begun, result)
     }
@@ -775,6 +803,23 @@ fn working_copy(state: &State) -> State {
 }
 
 fn uncaught(event: &str, error: DispatchError) -> Error {
+    // As in ops.testing, a custom event the charm does not define is not
+    // wrapped as a charm error.
+    match &error {
+        DispatchError::NoCustomEvent { .. } => {
+            return Error::NoObserver {
+                event: event.to_owned(),
+                message: error.to_string(),
+            };
+        }
+        DispatchError::BadOwnerPath { .. } => {
+            return Error::BadOwnerPath {
+                event: event.to_owned(),
+                message: error.to_string(),
+            };
+        }
+        _ => {}
+    }
     Error::UncaughtCharmError {
         event: event.to_owned(),
         message: error.to_string(),

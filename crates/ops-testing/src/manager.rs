@@ -151,8 +151,11 @@ impl<C: Charm> Context<C> {
     ) -> Result<R, Error> {
         let (begun, persisted) = self.begin(event, state.into())?;
         let factory = self.factory();
+        let custom = begun.custom_dispatch();
         let started = catch_unwind(AssertUnwindSafe(|| {
-            Dispatch::start(&begun.model, persisted, &DISPATCH_OPTIONS, |fw| factory(fw))
+            Dispatch::start_with(&begun.model, persisted, &DISPATCH_OPTIONS, custom, |fw| {
+                factory(fw)
+            })
         }));
         let dispatch = match started {
             Ok(Ok(dispatch)) => dispatch,

@@ -79,6 +79,11 @@ pub struct Framework<C> {
     closures: BTreeMap<String, usize>,
     emitted: EmitQueue,
     setup_errors: Vec<DispatchError>,
+    /// Library objects, by handle path, with their type's short name: how
+    /// a directly dispatched custom event finds its emitter.
+    objects: Vec<(String, &'static str)>,
+    /// The paths of every custom event defined (`<owner>/on/<name>`).
+    sources: Vec<String>,
 }
 
 /// The last path segment of a type name, without generics: `my_charm::MyCharm<T>` → `MyCharm`.
@@ -200,6 +205,8 @@ impl<C: Charm> Framework<C> {
             closures: BTreeMap::new(),
             emitted: Rc::new(RefCell::new(Vec::new())),
             setup_errors: Vec::new(),
+            objects: Vec::new(),
+            sources: Vec::new(),
         }
     }
 
@@ -422,6 +429,8 @@ impl<C: Charm> Framework<C> {
                 item: format!("event {path}"),
                 reason: "it is defined twice; define each event once".to_owned(),
             });
+        } else {
+            self.sources.push(path);
         }
         EventSource::new(owner, name.to_owned(), self.emitted.clone())
     }
@@ -467,7 +476,8 @@ impl<C: Charm> Framework<C> {
         ObjectScope::new(self, &parent, key, Rc::new(access))
     }
 
-    fn claim_object_path(&mut self, path: &str) {
+    fn claim_object_path(&mut self, path: &str, type_name: &'static str) {
+        self.objects.push((path.to_owned(), type_name));
         if !self.paths.insert(path.to_owned()) {
             self.setup_errors.push(DispatchError::Registration {
                 item: format!("object {path}"),
@@ -492,11 +502,9 @@ pub struct ObjectScope<'a, C: Charm, L> {
 
 impl<'a, C: Charm, L: 'static> ObjectScope<'a, C, L> {
     fn new(framework: &'a mut Framework<C>, parent: &str, key: &str, access: Access<C, L>) -> Self {
-        let path = format!(
-            "{parent}/{}[{key}]",
-            short_type_name(std::any::type_name::<L>())
-        );
-        framework.claim_object_path(&path);
+        let type_name = short_type_name(std::any::type_name::<L>());
+        let path = format!("{parent}/{type_name}[{key}]");
+        framework.claim_object_path(&path, type_name);
         ObjectScope {
             framework,
             path,

@@ -19,6 +19,7 @@ mod records;
 pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
 
+use crate::charm_dir::LazyDir;
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
 use crate::log::JujuLog;
 use crate::state::{State, ids::next_secret_id};
@@ -63,6 +64,8 @@ pub(crate) struct MockBackend {
     identity: Identity,
     actor: Actor,
     meta: Arc<CharmMeta>,
+    /// The Context's temporary charm directory, made when the charm looks.
+    charm_dir: Option<Arc<LazyDir>>,
 }
 
 impl MockBackend {
@@ -95,7 +98,15 @@ impl MockBackend {
             identity,
             actor,
             meta,
+            charm_dir: None,
         }
+    }
+
+    /// The temporary charm directory to make when the charm reads its hook
+    /// environment (`None` for a given charm root).
+    pub(crate) fn with_charm_dir(mut self, dir: Option<Arc<LazyDir>>) -> Self {
+        self.charm_dir = dir;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -170,6 +181,12 @@ impl MockBackend {
 }
 
 impl Backend for MockBackend {
+    fn use_charm_dir(&self) {
+        if let Some(dir) = &self.charm_dir {
+            dir.make();
+        }
+    }
+
     fn is_leader(&self) -> BackendResult<bool> {
         Ok(self.read(ModelStore::is_leader))
     }

@@ -78,8 +78,8 @@ impl Model {
             context,
             dispatch: RefCell::new(DispatchState::default()),
         });
-        let unit = Unit::new(&shared, shared.context.unit_name.clone());
-        let app = Application::new(&shared, shared.app_name().to_owned());
+        let unit = Unit::new(&shared, shared.context.unit_name.as_str());
+        let app = Application::new(&shared, shared.app_name());
         Model { shared, unit, app }
     }
 
@@ -121,6 +121,7 @@ impl Model {
 
     /// The hook environment of this dispatch.
     pub fn juju_context(&self) -> &JujuContext {
+        self.shared.backend.use_charm_dir();
         &self.shared.context
     }
 
@@ -129,7 +130,7 @@ impl Model {
         if name == self.unit.name() {
             self.unit.clone()
         } else {
-            Unit::new(&self.shared, name.to_owned())
+            Unit::new(&self.shared, name)
         }
     }
 
@@ -138,7 +139,7 @@ impl Model {
         if name == self.app.name() {
             self.app.clone()
         } else {
-            Application::new(&self.shared, name.to_owned())
+            Application::new(&self.shared, name)
         }
     }
 

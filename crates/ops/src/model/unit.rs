@@ -10,7 +10,8 @@ use std::rc::Rc;
 /// A unit: this one (which the charm can change) or another one.
 #[derive(Clone)]
 pub struct Unit {
-    name: String,
+    /// Shared by clones: a facade is cloned often (every `Model` clone holds two).
+    name: Rc<str>,
     shared: Rc<Shared>,
 }
 
@@ -38,9 +39,9 @@ impl Ord for Unit {
 }
 
 impl Unit {
-    pub(crate) fn new(shared: &Rc<Shared>, name: String) -> Self {
+    pub(crate) fn new(shared: &Rc<Shared>, name: impl Into<Rc<str>>) -> Self {
         Unit {
-            name,
+            name: name.into(),
             shared: shared.clone(),
         }
     }
@@ -52,12 +53,14 @@ impl Unit {
 
     /// The name of the unit's application.
     pub fn app_name(&self) -> &str {
-        self.name.split_once('/').map_or(&self.name, |(app, _)| app)
+        self.name
+            .split_once('/')
+            .map_or(&*self.name, |(app, _)| app)
     }
 
     /// Whether this is the unit running the charm.
     pub fn is_our_unit(&self) -> bool {
-        self.name == self.shared.context.unit_name
+        *self.name == *self.shared.context.unit_name
     }
 
     fn ensure_ours(&self, action: &str) -> Result<(), ModelError> {

@@ -10,8 +10,7 @@ use std::rc::Rc;
 /// An application: this unit's (whose status the leader sets) or a remote one.
 #[derive(Clone)]
 pub struct Application {
-    /// Shared by clones: a facade is cloned often (every `Model` clone holds two).
-    name: Rc<str>,
+    name: String,
     shared: Rc<Shared>,
 }
 
@@ -29,9 +28,9 @@ impl PartialEq for Application {
 impl Eq for Application {}
 
 impl Application {
-    pub(crate) fn new(shared: &Rc<Shared>, name: impl Into<Rc<str>>) -> Self {
+    pub(crate) fn new(shared: &Rc<Shared>, name: String) -> Self {
         Application {
-            name: name.into(),
+            name,
             shared: shared.clone(),
         }
     }
@@ -43,7 +42,7 @@ impl Application {
 
     /// Whether this is the charm's own application.
     pub fn is_our_app(&self) -> bool {
-        *self.name == *self.shared.app_name()
+        self.name == self.shared.app_name()
     }
 
     fn ensure_ours(&self, action: &str) -> Result<(), ModelError> {

@@ -55,8 +55,10 @@ impl Shared {
 #[derive(Clone)]
 pub struct Model {
     shared: Rc<Shared>,
-    unit: Unit,
-    app: Application,
+    // Behind `Rc`s so that a clone (charms keep one, the framework makes
+    // some every run) copies no name.
+    unit: Rc<Unit>,
+    app: Rc<Application>,
 }
 
 impl fmt::Debug for Model {
@@ -78,8 +80,8 @@ impl Model {
             context,
             dispatch: RefCell::new(DispatchState::default()),
         });
-        let unit = Unit::new(&shared, shared.context.unit_name.as_str());
-        let app = Application::new(&shared, shared.app_name());
+        let unit = Rc::new(Unit::new(&shared, shared.context.unit_name.clone()));
+        let app = Rc::new(Application::new(&shared, shared.app_name().to_owned()));
         Model { shared, unit, app }
     }
 
@@ -128,18 +130,18 @@ impl Model {
     /// A unit by name (this one, a peer, or a remote one).
     pub fn get_unit(&self, name: &str) -> Unit {
         if name == self.unit.name() {
-            self.unit.clone()
+            Unit::clone(&self.unit)
         } else {
-            Unit::new(&self.shared, name)
+            Unit::new(&self.shared, name.to_owned())
         }
     }
 
     /// An application by name (this one or a remote one).
     pub fn get_app(&self, name: &str) -> Application {
         if name == self.app.name() {
-            self.app.clone()
+            Application::clone(&self.app)
         } else {
-            Application::new(&self.shared, name)
+            Application::new(&self.shared, name.to_owned())
         }
     }
 

@@ -10,8 +10,7 @@ use std::rc::Rc;
 /// A unit: this one (which the charm can change) or another one.
 #[derive(Clone)]
 pub struct Unit {
-    /// Shared by clones: a facade is cloned often (every `Model` clone holds two).
-    name: Rc<str>,
+    name: String,
     shared: Rc<Shared>,
 }
 
@@ -39,9 +38,9 @@ impl Ord for Unit {
 }
 
 impl Unit {
-    pub(crate) fn new(shared: &Rc<Shared>, name: impl Into<Rc<str>>) -> Self {
+    pub(crate) fn new(shared: &Rc<Shared>, name: String) -> Self {
         Unit {
-            name: name.into(),
+            name,
             shared: shared.clone(),
         }
     }
@@ -53,14 +52,12 @@ impl Unit {
 
     /// The name of the unit's application.
     pub fn app_name(&self) -> &str {
-        self.name
-            .split_once('/')
-            .map_or(&*self.name, |(app, _)| app)
+        self.name.split_once('/').map_or(&self.name, |(app, _)| app)
     }
 
     /// Whether this is the unit running the charm.
     pub fn is_our_unit(&self) -> bool {
-        *self.name == *self.shared.context.unit_name
+        self.name == self.shared.context.unit_name
     }
 
     fn ensure_ours(&self, action: &str) -> Result<(), ModelError> {

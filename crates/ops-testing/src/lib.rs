@@ -44,6 +44,7 @@
 //! ```
 
 mod backend;
+mod charm_dir;
 mod consistency;
 mod context;
 mod error;

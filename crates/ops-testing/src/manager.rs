@@ -88,7 +88,9 @@ impl<C: Charm> Manager<'_, C> {
 impl<C: Charm> Drop for Manager<'_, C> {
     fn drop(&mut self) {
         if let Some(begun) = self.begun.take() {
-            self.ctx.close(begun);
+            // Already unwinding from the closure's panic: nothing to
+            // report a charm-directory failure to.
+            let _ = self.ctx.close(begun);
         }
     }
 }

@@ -19,6 +19,7 @@ mod records;
 pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
 
+use crate::charm_dir::LazyDir;
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
 use crate::log::JujuLog;
 use crate::state::{State, ids::next_secret_id};
@@ -65,6 +66,8 @@ pub(crate) struct MockBackend {
     meta: Arc<CharmMeta>,
     /// The Context's storage directory, when the State has storage.
     storage_root: Option<PathBuf>,
+    /// The Context's temporary charm directory, made when the charm looks.
+    charm_dir: Option<Arc<LazyDir>>,
 }
 
 impl MockBackend {
@@ -98,6 +101,7 @@ impl MockBackend {
             actor,
             meta,
             storage_root: None,
+            charm_dir: None,
         }
     }
 
@@ -105,6 +109,13 @@ impl MockBackend {
     /// directory (`<name>-<index>`), made when the charm first asks for it.
     pub(crate) fn with_storage_root(mut self, root: Option<PathBuf>) -> Self {
         self.storage_root = root;
+        self
+    }
+
+    /// The temporary charm directory to make when the charm reads its hook
+    /// environment (`None` for a given charm root).
+    pub(crate) fn with_charm_dir(mut self, dir: Option<Arc<LazyDir>>) -> Self {
+        self.charm_dir = dir;
         self
     }
 
@@ -180,6 +191,12 @@ impl MockBackend {
 }
 
 impl Backend for MockBackend {
+    fn use_charm_dir(&self) {
+        if let Some(dir) = &self.charm_dir {
+            dir.make();
+        }
+    }
+
     fn is_leader(&self) -> BackendResult<bool> {
         Ok(self.read(ModelStore::is_leader))
     }

@@ -3,7 +3,7 @@
 //! collect-status, and return what to persist.
 
 use super::Charm;
-use super::log::JujuLogSubscriber;
+use super::log::with_juju_log;
 use super::notice::{DeferredNotice, Persisted, SequenceExhausted, next_sequence};
 use super::{CallError, Framework};
 use crate::backend::LogLevel;
@@ -519,8 +519,9 @@ impl<C: Charm> Dispatch<C> {
         build: impl FnOnce(&mut Framework<C>) -> C,
     ) -> Result<Self, DispatchError> {
         let log_level = options.log_level;
-        with_juju_log(model, log_level, || {
-            let context = model.juju_context();
+        with_juju_log(model.shared().backend.clone(), log_level, || {
+            // Not `juju_context()`, which is for the charm (see `Backend::use_charm_dir`).
+            let context = &model.shared().context;
             let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
                 .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
             if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
@@ -593,7 +594,9 @@ impl<C: Charm> Dispatch<C> {
             return Err(DispatchError::AlreadyRun);
         };
         let model = self.model.clone();
-        with_juju_log(&model, self.log_level, || self.run_event(&model, deferred))
+        with_juju_log(model.shared().backend.clone(), self.log_level, || {
+            self.run_event(&model, deferred)
+        })
     }
 
     fn run_event(
@@ -602,7 +605,7 @@ impl<C: Charm> Dispatch<C> {
         deferred: Vec<DeferredNotice>,
     ) -> Result<DispatchOutcome, DispatchError> {
         let run = &mut self.run;
-        let context = model.juju_context();
+        let context = &model.shared().context;
         let name = context.event_name();
         let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
             .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
@@ -648,11 +651,6 @@ impl<C: Charm> Dispatch<C> {
     }
 }
 
-/// Runs `f` with charm log lines going to the model's `juju-log`.
-fn with_juju_log<T>(model: &Model, level: LogLevel, f: impl FnOnce() -> T) -> T {
-    let subscriber = JujuLogSubscriber::new(model.shared().backend.clone(), level);
-    tracing::subscriber::with_default(subscriber, f)
-}
 
 /// The state of one dispatch after the charm was built.
 struct Run<C> {
@@ -704,12 +702,27 @@ impl<C: Charm> Run<C> {
         kind: EmitKind,
         depth: usize,
     ) -> Result<(), DispatchError> {
+        let observed = self
+            .framework
+            .observers
+            .iter()
+            .any(|o| o.event_path == path);
+        // Most events of a run (collect-status, usually) have no observer:
+        // their snapshot is moved into the record rather than copied.
+        let (recorded, snapshot) = if observed {
+            (snapshot.clone(), snapshot)
+        } else {
+            (snapshot, Snapshot::new())
+        };
         self.emitted.push(EmittedEvent {
             name: name.to_owned(),
             path: path.to_owned(),
-            snapshot: snapshot.clone(),
+            snapshot: recorded,
             kind,
         });
+        if !observed {
+            return Ok(());
+        }
         // Observers are registered only while the charm is built, so the
         // list does not change while handlers run.
         for index in 0..self.framework.observers.len() {
@@ -828,17 +841,12 @@ impl<C: Charm> Run<C> {
         let snapshot: Snapshot = [("is_app".to_owned(), Value::Bool(is_app))]
             .into_iter()
             .collect();
-        let model = self.framework.model.clone();
-        model
-            .shared()
-            .dispatch
-            .borrow_mut()
-            .collected_statuses
-            .clear();
+        let shared = self.framework.model.shared().clone();
+        shared.dispatch.borrow_mut().collected_statuses.clear();
         self.emit(&path, &name, snapshot, EmitKind::Framework, 0)?;
-        let collected =
-            std::mem::take(&mut model.shared().dispatch.borrow_mut().collected_statuses);
+        let collected = std::mem::take(&mut shared.dispatch.borrow_mut().collected_statuses);
         if let Some(status) = Status::highest_priority(&collected) {
+            let model = &self.framework.model;
             let result = if is_app {
                 model.app().set_status(status.clone())
             } else {

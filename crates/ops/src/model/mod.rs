@@ -3,11 +3,13 @@
 //! content validation). They reach Juju only through [`Backend`].
 
 mod app;
+mod container;
 mod relation;
 mod secret;
 mod unit;
 
 pub use app::Application;
+pub use container::{Container, ExecProcess};
 pub use relation::{DataOwner, Relation, RelationDataContent};
 pub use secret::{Secret, SecretQuery, canonical_secret_id};
 pub use unit::Unit;

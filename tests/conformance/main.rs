@@ -23,6 +23,7 @@ mod emitted_events_util;
 mod event;
 mod juju_log;
 mod network;
+mod pebble;
 mod play_assertions;
 mod ports;
 mod relations;

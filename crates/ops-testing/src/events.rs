@@ -1,7 +1,7 @@
 //! `ctx.on.*`: the events a test can run, named as in ops.testing.
 
 use crate::state::ids::next_action_id;
-use crate::state::{AnyRelation, DeferredEvent, Secret};
+use crate::state::{AnyRelation, CheckInfo, Container, DeferredEvent, Notice, Secret};
 use ops::event::EventKind;
 use ops::internal::{charm_handle, event_snapshot, handler_parts};
 use ops::{Charm, JujuContext};
@@ -38,6 +38,11 @@ pub(crate) enum EventSource {
         params: serde_json::Map<String, Value>,
         id: String,
     },
+    Workload {
+        container: Box<Container>,
+        notice: Option<Notice>,
+        check: Option<CheckInfo>,
+    },
 }
 
 impl Event {
@@ -57,6 +62,7 @@ impl Event {
         match &self.source {
             EventSource::Relation { relation, .. } => Some(relation.endpoint()),
             EventSource::Action { action, .. } => Some(action.as_str()),
+            EventSource::Workload { container, .. } => Some(container.name.as_str()),
             EventSource::Plain | EventSource::Secret { .. } => None,
         }
     }
@@ -151,6 +157,21 @@ impl Event {
             EventSource::Action { action, id, .. } => {
                 ctx.action_name = Some(action.clone());
                 ctx.action_uuid = Some(id.clone());
+            }
+            EventSource::Workload {
+                container,
+                notice,
+                check,
+            } => {
+                ctx.workload_name = Some(container.name.clone());
+                if let Some(notice) = notice {
+                    ctx.notice_id = Some(notice.id.clone());
+                    ctx.notice_type = Some(notice.notice_type.as_str().to_owned());
+                    ctx.notice_key = Some(notice.key.clone());
+                }
+                if let Some(check) = check {
+                    ctx.pebble_check_name = Some(check.name.clone());
+                }
             }
         }
         ctx
@@ -280,6 +301,41 @@ impl CharmEvents {
     /// `secret_remove` for a revision of an owned secret.
     pub fn secret_remove(&self, secret: &Secret, revision: u32) -> Event {
         self.secret_event(EventKind::SecretRemove, secret, Some(revision))
+    }
+
+    fn workload_event(
+        &self,
+        kind: EventKind,
+        container: &Container,
+        notice: Option<&Notice>,
+        check: Option<&CheckInfo>,
+    ) -> Event {
+        let source = EventSource::Workload {
+            container: Box::new(container.clone()),
+            notice: notice.cloned(),
+            check: check.cloned(),
+        };
+        Event::new(kind, source, &self.app_name)
+    }
+
+    /// `<container>_pebble_ready`: the container's Pebble is up.
+    pub fn pebble_ready(&self, container: &Container) -> Event {
+        self.workload_event(EventKind::PebbleReady, container, None, None)
+    }
+
+    /// `<container>_pebble_custom_notice` for one of the container's notices.
+    pub fn pebble_custom_notice(&self, container: &Container, notice: &Notice) -> Event {
+        self.workload_event(EventKind::PebbleCustomNotice, container, Some(notice), None)
+    }
+
+    /// `<container>_pebble_check_failed` for one of the container's checks.
+    pub fn pebble_check_failed(&self, container: &Container, info: &CheckInfo) -> Event {
+        self.workload_event(EventKind::PebbleCheckFailed, container, None, Some(info))
+    }
+
+    /// `<container>_pebble_check_recovered` for one of the container's checks.
+    pub fn pebble_check_recovered(&self, container: &Container, info: &CheckInfo) -> Event {
+        self.workload_event(EventKind::PebbleCheckRecovered, container, None, Some(info))
     }
 
     /// The action called `name`; add parameters with `.params(json!({..}))`.

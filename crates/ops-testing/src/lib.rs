@@ -62,6 +62,8 @@ pub use events::{CharmEvents, Event};
 #[doc(inline)]
 pub use log::JujuLog;
 #[doc(inline)]
+pub use ops::backend::ExecArgs;
+#[doc(inline)]
 pub use ops::framework::{EmitKind, EmittedEvent};
 #[doc(inline)]
 pub use ops::{
@@ -71,18 +73,19 @@ pub use ops::{
 };
 #[doc(inline)]
 pub use state::{
-    AnyRelation, Config, Databag, DeferredEvent, IcmpPort, JujuLogLine, MAX_PLANNED_UNITS, Model,
-    ModelType, PeerRelation, Relation, Secret, State, StoredState, StoredStateError,
-    SubordinateRelation, TcpPort, UdpPort, default_unit_databag, peek_next_relation_id,
+    AnyRelation, CheckInfo, Config, Container, DEFAULT_NOTICE_TIME, Databag, DeferredEvent, Exec,
+    IcmpPort, JujuLogLine, MAX_PLANNED_UNITS, Model, ModelType, Mount, Notice, PeerRelation,
+    Relation, Secret, State, StoredState, StoredStateError, SubordinateRelation, TcpPort, UdpPort,
+    default_unit_databag, peek_next_change_id, peek_next_notice_id, peek_next_relation_id,
 };
 
 /// The harness's names that do not clash with the `ops` crate's, for a test
 /// that glob-imports both: `use ops::*; use ops_testing::prelude::*;`.
 ///
 /// `ops` and the harness both have a `Model`, `Relation`, `Secret`,
-/// `StoredState` and `Event` (the charm's view and the test's input, as in
+/// `Container`, `StoredState` and `Event` (the charm's view and the test's input, as in
 /// Python's `ops.Relation` and `ops.testing.Relation`). The prelude leaves
-/// those five out and brings the crate itself in as `testing`, so a test
+/// those six out and brings the crate itself in as `testing`, so a test
 /// writes them as `testing::Relation`, the way a Python test writes
 /// `testing.Relation`. Everything else is here under its own name; the
 /// statuses and other types shared with `ops` are the same items, so they do
@@ -121,10 +124,10 @@ pub mod prelude {
     pub use crate as testing;
     #[doc(no_inline)]
     pub use crate::{
-        ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents,
+        ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents, CheckInfo,
         CloudCredential, CloudSpec, Context, Databag, DeferredEvent, EmitKind, EmittedEvent,
-        ErrorStatus, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, ModelType, Network,
-        PeerRelation, Port, Problem, SecretOwner, SecretRotate, State, Status, SubordinateRelation,
-        TcpPort, UdpPort, UnknownStatus, WaitingStatus,
+        ErrorStatus, Exec, ExecArgs, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, ModelType,
+        Mount, Network, Notice, PeerRelation, Port, Problem, SecretOwner, SecretRotate, State,
+        Status, SubordinateRelation, TcpPort, UdpPort, UnknownStatus, WaitingStatus,
     };
 }

@@ -15,17 +15,24 @@ mod actions;
 mod harness;
 mod pending;
 mod records;
+mod workload;
+mod workload_fs;
 
 pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
+use workload::Workloads;
+pub(crate) use workload_fs::{FsRoot, container_dir};
 
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
 use crate::log::JujuLog;
 use crate::state::{State, ids::next_secret_id};
 use actions::Action;
 use ops::JujuVersion;
-use ops::backend::{BackendResult, Metrics};
+use ops::backend::{
+    BackendResult, CheckOp, ExecArgs, ExecOutput, Metrics, PebbleResult, ServiceOp,
+};
 use ops::meta::CharmMeta;
+use ops::pebble;
 use ops::{
     Backend, CloudSpec, GoalState, LogLevel, Network, Port, RelationId, SecretInfo, SecretMetadata,
     SecretOwner, Status, StringMap,
@@ -60,6 +67,8 @@ pub(crate) struct MockBackend {
     // Log lines have their own lock: a line logged (through `tracing`) from
     // code that holds `inner` must not wait for `inner`.
     juju_log: Mutex<JujuLog>,
+    /// The containers' simulated Pebble (its own lock: it never needs the model's).
+    workloads: Mutex<Workloads>,
     identity: Identity,
     actor: Actor,
     meta: Arc<CharmMeta>,
@@ -72,6 +81,8 @@ impl MockBackend {
     /// [`MockBackend::finish`] hands back in the records.
     /// `relation_ids_ascending` is what the consistency check found (a
     /// `false` is always safe); `actor` is the unit `identity` names.
+    // One argument per piece the Context hands over; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         mut state: State,
         relation_ids_ascending: bool,
@@ -80,7 +91,9 @@ impl MockBackend {
         meta: Arc<CharmMeta>,
         action_params: Option<serde_json::Map<String, Value>>,
         log: JujuLog,
+        fs_root: FsRoot,
     ) -> Self {
+        let workloads = Workloads::new(std::mem::take(&mut state.containers), fs_root);
         let pending = Pending::take(&mut state, relation_ids_ascending);
         let (store, extras) = ModelStore::from_state(state, &actor);
         MockBackend {
@@ -92,6 +105,7 @@ impl MockBackend {
                 action: Action::new(action_params),
             }),
             juju_log: Mutex::new(log),
+            workloads: Mutex::new(workloads),
             identity,
             actor,
             meta,
@@ -120,7 +134,32 @@ impl MockBackend {
         records.juju_log = std::mem::take(&mut *log);
         let mut state = store.into_state(&self.actor, extras);
         pending.restore(&mut state);
+        let workloads = std::mem::replace(
+            &mut *self
+                .workloads
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            Workloads::new(Vec::new(), FsRoot::default()),
+        );
+        records.exec_history = workloads.exec_history.clone();
+        state.containers = workloads.into_containers();
         (state, records)
+    }
+
+    /// Runs a call on the simulated Pebble, then logs the warnings it raised.
+    fn pebble<T>(&self, op: impl FnOnce(&mut Workloads) -> T) -> T {
+        let (result, warnings) = {
+            let mut workloads = self
+                .workloads
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let result = op(&mut workloads);
+            (result, std::mem::take(&mut workloads.fs.warnings))
+        };
+        for warning in warnings {
+            let _ = self.juju_log(LogLevel::Warning, &warning);
+        }
+        result
     }
 
     /// Runs a read-only store operation.
@@ -471,6 +510,121 @@ impl Backend for MockBackend {
             "add-metric",
             "collect-metrics is legacy and not simulated (ops.testing raises NotImplementedError)",
         ))
+    }
+
+    fn pebble_system_info(&self, container: &str) -> PebbleResult<pebble::SystemInfo> {
+        self.pebble(|w| w.system_info(container))
+    }
+
+    fn pebble_add_layer(
+        &self,
+        container: &str,
+        label: &str,
+        layer: &pebble::Layer,
+        combine: bool,
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.add_layer(container, label, layer, combine))
+    }
+
+    fn pebble_plan(&self, container: &str) -> PebbleResult<pebble::Plan> {
+        self.pebble(|w| w.plan(container))
+    }
+
+    fn pebble_services(
+        &self,
+        container: &str,
+        names: &[String],
+    ) -> PebbleResult<Vec<pebble::ServiceInfo>> {
+        self.pebble(|w| w.services(container, names))
+    }
+
+    fn pebble_services_op(
+        &self,
+        container: &str,
+        op: ServiceOp,
+        names: &[String],
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.services_op(container, op, names))
+    }
+
+    fn pebble_checks(
+        &self,
+        container: &str,
+        level: Option<&pebble::CheckLevel>,
+        names: &[String],
+    ) -> PebbleResult<Vec<pebble::CheckInfo>> {
+        self.pebble(|w| w.checks(container, level, names))
+    }
+
+    fn pebble_checks_op(
+        &self,
+        container: &str,
+        op: CheckOp,
+        names: &[String],
+    ) -> PebbleResult<Vec<String>> {
+        self.pebble(|w| w.checks_op(container, op, names))
+    }
+
+    fn pebble_notices(
+        &self,
+        container: &str,
+        options: &pebble::NoticesOptions,
+    ) -> PebbleResult<Vec<pebble::Notice>> {
+        self.pebble(|w| w.notices(container, options))
+    }
+
+    fn pebble_notice(&self, container: &str, id: &str) -> PebbleResult<pebble::Notice> {
+        self.pebble(|w| w.notice(container, id))
+    }
+
+    fn pebble_push(
+        &self,
+        container: &str,
+        path: &str,
+        data: &[u8],
+        options: &pebble::PushOptions,
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.push(container, path, data, options))
+    }
+
+    fn pebble_pull(&self, container: &str, path: &str) -> PebbleResult<Vec<u8>> {
+        self.pebble(|w| w.pull(container, path))
+    }
+
+    fn pebble_list_files(
+        &self,
+        container: &str,
+        path: &str,
+        pattern: Option<&str>,
+        itself: bool,
+    ) -> PebbleResult<Vec<pebble::FileInfo>> {
+        self.pebble(|w| w.list_files(container, path, pattern, itself))
+    }
+
+    fn pebble_make_dir(
+        &self,
+        container: &str,
+        path: &str,
+        options: &pebble::MakeDirOptions,
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.make_dir(container, path, options))
+    }
+
+    fn pebble_remove_path(&self, container: &str, path: &str, recursive: bool) -> PebbleResult<()> {
+        self.pebble(|w| w.remove_path(container, path, recursive))
+    }
+
+    fn pebble_send_signal(
+        &self,
+        container: &str,
+        signal: &str,
+        services: &[String],
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.send_signal(container, signal, services))
+    }
+
+    fn pebble_exec(&self, container: &str, args: &ExecArgs) -> PebbleResult<ExecOutput> {
+        self.pebble(|w| w.exec(container, args))
     }
 }
 

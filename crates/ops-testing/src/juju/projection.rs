@@ -77,6 +77,9 @@ impl ModelStore {
             unit_status,
             workload_version,
             opened_ports,
+            // Pebble, not Juju, holds the containers: the harness's mock
+            // Pebble takes them out of the State before it comes here.
+            containers: _,
         } = state;
         let mut store = ModelStore::new(std::mem::take(&mut model.uuid));
         let app = actor.app_name().clone();
@@ -181,6 +184,7 @@ impl ModelStore {
                 .remove(actor.unit())
                 .unwrap_or_default(),
             opened_ports: ports.remove(actor.unit()).unwrap_or_default(),
+            containers: Vec::new(),
         }
     }
 }

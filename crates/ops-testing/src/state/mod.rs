@@ -1,12 +1,15 @@
 //! [`State`] and every state object: plain serde data with `Default`, `Clone`
 //! and `PartialEq`. Nothing here refers to a `Context` or runs a charm.
 
+mod container;
 pub(crate) mod ids;
 mod maps;
 mod relation;
 mod secret;
 
-pub use ids::peek_next_relation_id;
+pub(crate) use container::services_of;
+pub use container::{CheckInfo, Container, DEFAULT_NOTICE_TIME, Exec, Mount, Notice};
+pub use ids::{peek_next_change_id, peek_next_notice_id, peek_next_relation_id};
 pub use maps::Config;
 pub use relation::{
     AnyRelation, Databag, PeerRelation, Relation, SubordinateRelation, default_unit_databag,
@@ -70,6 +73,8 @@ pub struct State {
     pub workload_version: String,
     /// Ports open on the unit.
     pub opened_ports: BTreeSet<Port>,
+    /// The unit's workload containers (Kubernetes sidecar charms).
+    pub containers: Vec<Container>,
 }
 
 impl Default for State {
@@ -88,6 +93,7 @@ impl Default for State {
             unit_status: Status::Unknown,
             workload_version: String::new(),
             opened_ports: BTreeSet::new(),
+            containers: Vec::new(),
         }
     }
 }
@@ -154,6 +160,11 @@ impl State {
             .iter()
             .filter(|r| r.endpoint() == endpoint)
             .collect()
+    }
+
+    /// The container called `name`.
+    pub fn get_container(&self, name: &str) -> Option<&Container> {
+        self.containers.iter().find(|c| c.name == name)
     }
 
     /// The secret with this id (compared verbatim).

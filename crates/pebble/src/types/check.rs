@@ -67,3 +67,21 @@ pub struct CheckInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_change_id: Option<String>,
 }
+
+impl CheckInfo {
+    /// A check's state with no level, startup, counts or change (for fakes
+    /// and tests); set the public fields for the rest.
+    pub fn new(name: impl Into<String>, status: CheckStatus) -> Self {
+        CheckInfo {
+            name: name.into(),
+            level: None,
+            startup: None,
+            status,
+            successes: None,
+            failures: 0,
+            threshold: 0,
+            change_id: None,
+            prev_change_id: None,
+        }
+    }
+}

@@ -59,6 +59,26 @@ pub struct Notice {
     pub expire_after: Option<String>,
 }
 
+impl Notice {
+    /// A notice that occurred once, with no user, times or data (for fakes
+    /// and tests); set the public fields for the rest.
+    pub fn new(id: impl Into<String>, notice_type: NoticeType, key: impl Into<String>) -> Self {
+        Notice {
+            id: id.into(),
+            user_id: None,
+            notice_type,
+            key: key.into(),
+            first_occurred: String::new(),
+            last_occurred: String::new(),
+            last_repeated: String::new(),
+            occurrences: 1,
+            last_data: BTreeMap::new(),
+            repeat_after: None,
+            expire_after: None,
+        }
+    }
+}
+
 /// Whose notices to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

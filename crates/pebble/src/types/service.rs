@@ -35,6 +35,16 @@ pub struct ServiceInfo {
 }
 
 impl ServiceInfo {
+    /// A service's state (for fakes and tests); `current_since` unset.
+    pub fn new(name: impl Into<String>, startup: ServiceStartup, current: ServiceStatus) -> Self {
+        ServiceInfo {
+            name: name.into(),
+            startup,
+            current,
+            current_since: None,
+        }
+    }
+
     /// Whether the service is running.
     pub fn is_running(&self) -> bool {
         self.current == ServiceStatus::Active

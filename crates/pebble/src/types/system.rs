@@ -19,3 +19,15 @@ pub struct SystemInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub https_address: Option<String>,
 }
+
+impl SystemInfo {
+    /// System info with this version and nothing else (for fakes and tests).
+    pub fn new(version: impl Into<String>) -> Self {
+        SystemInfo {
+            version: version.into(),
+            boot_id: String::new(),
+            http_address: None,
+            https_address: None,
+        }
+    }
+}

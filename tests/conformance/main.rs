@@ -13,6 +13,7 @@ mod helpers;
 
 mod actions;
 mod charm_spec_autoload;
+mod check_info;
 mod cloud_spec;
 mod config;
 mod consistency_checker;

@@ -394,7 +394,9 @@ impl Notice {
 pub struct CheckInfo {
     /// The check's name, as the plan names it.
     pub name: String,
-    /// Its level; `None` when the plan sets none.
+    /// Its level; `None` when the plan sets none (in JSON, `null` or `""`,
+    /// Pebble's unset level).
+    #[serde(deserialize_with = "level_or_unset")]
     pub level: Option<CheckLevel>,
     /// Its startup mode.
     pub startup: CheckStartup,
@@ -488,4 +490,16 @@ impl CheckInfo {
         info.change_id = (!self.change_id.is_empty()).then(|| self.change_id.clone());
         info
     }
+}
+
+/// A check level from JSON: `null` and `""` (Pebble's unset level) are
+/// `None`; a name is that level; anything else is refused.
+fn level_or_unset<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<CheckLevel>, D::Error> {
+    let level = Option::<String>::deserialize(deserializer)?;
+    Ok(match level.as_deref() {
+        None | Some("") => None,
+        Some(name) => Some(CheckLevel::from(name)),
+    })
 }

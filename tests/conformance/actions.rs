@@ -155,6 +155,25 @@ fn test_action_event_fail() {
 }
 
 #[test]
+fn test_action_event_fail_context_manager() {
+    let (mut ctx, _) = action_context(FOO, |_, event| {
+        event.fail("action failed!")?;
+        Ok(())
+    });
+    // The run happens when the closure returns; its failure is the result.
+    let err = ctx
+        .run_with(ctx.on.action("foo"), &State::default(), |mgr| {
+            assert!(!mgr.emitted());
+            Ok(())
+        })
+        .unwrap_err();
+    let Error::ActionFailed { message, .. } = err else {
+        panic!("expected ActionFailed, got {err:?}");
+    };
+    assert_eq!(message, "action failed!");
+}
+
+#[test]
 fn test_action_continues_after_fail() {
     let (mut ctx, _) = action_context(FOO, |_, event| {
         event.log("starting")?;

@@ -11,8 +11,8 @@ use crate::helpers::{Probe, catch_all};
 use ops::CharmMeta;
 use ops::event::EventKind;
 use ops_testing::{
-    AnyRelation, CharmEvents, Databag, Error, Event, PeerRelation, Relation, Secret, State,
-    StoredState, SubordinateRelation,
+    AnyRelation, CharmEvents, Databag, Error, Event, PeerRelation, Relation, Resource, Secret,
+    State, Storage, StoredState, SubordinateRelation,
 };
 use rstest::rstest;
 use serde_json::{Value, json};
@@ -564,6 +564,128 @@ fn test_relation_without_endpoint() {
         &with_relations(vec![relation_with_id("foo", 1), relation_with_id("bar", 2)]),
         |on| on.start(),
     );
+}
+
+// E16: upstream's `_Event('foo-storage-attached')` without a storage.
+// `ctx.on.storage_attached` always takes one, so the port gives a plain
+// event the storage-attached kind and name: refused whatever the metadata.
+#[test]
+fn test_storage_event() {
+    let storage = Storage::new("foo");
+    let state = State {
+        storages: vec![storage.clone()],
+        ..State::default()
+    };
+    let without_storage = |on: &CharmEvents| {
+        let mut event = renamed(on.start(), "foo_storage_attached");
+        event.kind = EventKind::StorageAttached;
+        event
+    };
+    assert_inconsistent("name: rupert\n", &DEFAULT, &state, without_storage);
+    assert_inconsistent(
+        "name: rupert\nstorage: {foo: {type: filesystem}}\n",
+        &DEFAULT,
+        &state,
+        without_storage,
+    );
+}
+
+#[test]
+fn test_storage_states() {
+    let storage1 = Storage::with_index("foo", 1);
+    let storage2 = Storage::with_index("foo", 1);
+    let found = problems(
+        "name: everett\n",
+        &DEFAULT,
+        &State {
+            storages: vec![storage1.clone(), storage2.clone()],
+            ..State::default()
+        },
+        CharmEvents::start,
+    );
+    // T1 (not declared) for each, and T2 (the same name and index twice).
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("not declared under `storage`")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|p| p.contains("same name and index")),
+        "{found:?}"
+    );
+    assert_consistent(
+        "name: frank\nstorage: {foo: {type: filesystem}}\n",
+        &DEFAULT,
+        &State {
+            storages: vec![
+                storage1.clone(),
+                Storage {
+                    index: 2,
+                    ..storage2.clone()
+                },
+            ],
+            ..State::default()
+        },
+        CharmEvents::start,
+    );
+    assert_consistent(
+        "name: engels\nstorage: {foo: {type: filesystem}, marx: {type: filesystem}}\n",
+        &DEFAULT,
+        &State {
+            storages: vec![
+                storage1,
+                Storage {
+                    name: "marx".to_owned(),
+                    ..storage2
+                },
+            ],
+            ..State::default()
+        },
+        CharmEvents::start,
+    );
+}
+
+#[test]
+fn test_storage_not_in_state() {
+    let storage = Storage::new("foo");
+    let meta = "name: sam\nstorage: {foo: {type: filesystem}}\n";
+    assert_inconsistent(meta, &DEFAULT, &State::default(), |on| {
+        on.storage_attached(&storage)
+    });
+    assert_consistent(
+        meta,
+        &DEFAULT,
+        &State {
+            storages: vec![storage.clone()],
+            ..State::default()
+        },
+        |on| on.storage_attached(&storage),
+    );
+}
+
+#[test]
+fn test_resource_states() {
+    let meta = "name: yamlman\nresources: {foo: {type: oci-image}}\n";
+    // A declared resource in the State: fine.
+    assert_consistent(
+        meta,
+        &DEFAULT,
+        &State {
+            resources: vec![Resource::new("foo", "/foo/bar.yaml")],
+            ..State::default()
+        },
+        CharmEvents::start,
+    );
+    // Declared resources missing from the State: fine.
+    assert_consistent(meta, &DEFAULT, &State::default(), CharmEvents::start);
+    // R1: a State resource the metadata does not declare.
+    let undeclared = State {
+        resources: vec![Resource::new("bar", "/foo/bar.yaml")],
+        ..State::default()
+    };
+    assert_inconsistent(meta, &DEFAULT, &undeclared, CharmEvents::start);
+    assert_inconsistent("name: yamlman\n", &DEFAULT, &undeclared, CharmEvents::start);
 }
 
 #[test]

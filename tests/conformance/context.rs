@@ -356,3 +356,261 @@ fn test_init_with_full_charmcraft_yaml_as_meta_and_explicit_actions() {
     assert!(matches!(err, ops::MetadataError::Invalid { .. }), "{err:?}");
     assert!(err.to_string().contains("actions"), "{err}");
 }
+
+// The Manager tests. Upstream's `with ctx(event, state) as mgr:` block is
+// the closure given to `Context::run_with`. What upstream checks of the
+// process environment (no `OPERATOR_DISPATCH` or charm-set variable left
+// behind) cannot go wrong here: the harness never writes the environment
+// and safe Rust charms cannot either (`compile_fail/env_set_var_is_unsafe.rs`).
+// What each test checks instead is the same teardown seen from the
+// Context: the run ended once, its records were kept, the charm was dropped
+// once, and the next run on the Context starts clean.
+
+#[test]
+fn test_context_manager() {
+    let probe = Probe::default();
+    let mut ctx = catch_all("name: foo\nactions:\n  act: {}\n", &probe);
+    let state = State::default();
+    ctx.run_with(ctx.on.start(), &state, |mgr| {
+        mgr.run()?;
+        assert_eq!(mgr.charm().model.meta().name, "foo");
+        Ok(())
+    })
+    .unwrap();
+
+    ctx.run_with(ctx.on.action("act"), &state, |mgr| {
+        mgr.run()?;
+        assert_eq!(mgr.charm().model.meta().name, "foo");
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        probe.seen_without_collect_status(),
+        ["StartEvent", "ActionEvent"]
+    );
+}
+
+/// Upstream's `_RaisingCharm`: start fails; counts how often it is dropped.
+struct RaisingCharm {
+    drops: Rc<std::cell::Cell<u32>>,
+}
+
+impl Charm for RaisingCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        Self::build(framework, Rc::default())
+    }
+}
+
+impl RaisingCharm {
+    fn build(framework: &mut Framework<Self>, drops: Rc<std::cell::Cell<u32>>) -> Self {
+        framework.observe(on::start(), Self::on_start);
+        RaisingCharm { drops }
+    }
+
+    fn on_start(&mut self, _: &mut StartEvent) -> HandlerResult {
+        Err("charm went bang".into())
+    }
+}
+
+impl Drop for RaisingCharm {
+    fn drop(&mut self) {
+        self.drops.set(self.drops.get() + 1);
+    }
+}
+
+fn raising_context() -> (Context<RaisingCharm>, Rc<std::cell::Cell<u32>>) {
+    let drops = Rc::new(std::cell::Cell::new(0));
+    let counter = drops.clone();
+    let ctx = Context::<RaisingCharm>::new(meta("name: foo"))
+        .with_charm(move |framework| RaisingCharm::build(framework, counter.clone()));
+    (ctx, drops)
+}
+
+/// After a failed Manager run the Context starts the next run clean: the
+/// failed run's dispatch is over (nothing of it carries into the next), and
+/// its records were kept.
+fn assert_torn_down(ctx: &mut Context<RaisingCharm>, drops: &Rc<std::cell::Cell<u32>>) {
+    assert_eq!(drops.get(), 1, "the charm is dropped once");
+    assert!(
+        ctx.juju_log
+            .iter()
+            .any(|line| line.message.contains("Emitting Juju event start")),
+        "{:?}",
+        ctx.juju_log
+    );
+    let before = ctx.emitted_events.len();
+    let out = ctx.run(ctx.on.update_status(), State::default()).unwrap();
+    assert_eq!(out, State::default());
+    assert_eq!(ctx.emitted_events.len(), before + 1);
+    assert_eq!(ctx.emitted_events[before].name, "update_status");
+}
+
+fn assert_uncaught(err: &Error, text: &str) {
+    let Error::UncaughtCharmError { event, message, .. } = err else {
+        panic!("expected an uncaught charm error, got {err:?}");
+    };
+    assert_eq!(event, "start");
+    assert!(message.contains(text), "{message}");
+}
+
+#[test]
+fn test_context_manager_does_not_leak_env_when_implicit_run_raises() {
+    let (mut ctx, drops) = raising_context();
+    let err = ctx
+        .run_with(ctx.on.start(), State::default(), |_mgr| {
+            // Deliberately don't call mgr.run(): leaving the closure runs
+            // it, and the charm fails.
+            Ok(())
+        })
+        .unwrap_err();
+    assert_uncaught(&err, "charm went bang");
+    assert_torn_down(&mut ctx, &drops);
+}
+
+#[test]
+fn test_explicit_run_does_not_leak_env_when_charm_raises() {
+    let (mut ctx, drops) = raising_context();
+    let err = ctx
+        .run_with(ctx.on.start(), State::default(), |mgr| {
+            let result = mgr.run();
+            assert!(mgr.emitted());
+            result
+        })
+        .unwrap_err();
+    assert_uncaught(&err, "charm went bang");
+    assert_torn_down(&mut ctx, &drops);
+}
+
+#[test]
+fn test_wrapped_ctx_exit_called_once_on_happy_path() {
+    let probe = Probe::default();
+    let mut ctx = catch_all("name: foo", &probe);
+    ctx.run_with(ctx.on.start(), State::default(), |mgr| {
+        mgr.run()?;
+        // The run ended (its records are on the Context) exactly once.
+        assert!(matches!(mgr.run(), Err(Error::AlreadyEmitted)));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(ctx.emitted_events.len(), 1);
+    let emitting = ctx
+        .juju_log
+        .iter()
+        .filter(|line| line.message.contains("Emitting Juju event start"))
+        .count();
+    assert_eq!(emitting, 1);
+    assert_eq!(probe.seen_without_collect_status(), ["StartEvent"]);
+}
+
+// Upstream runs this with and without SCENARIO_BARE_CHARM_ERRORS; as in
+// `test_run_uncaught_error`, the two cases here are returning an error and
+// panicking.
+#[rstest]
+fn test_context_manager_uncaught_error(#[values(false, true)] panics: bool) {
+    let mut ctx = Context::<CrashyCharm>::new(meta("name: crashy"))
+        .with_charm(move |framework| CrashyCharm::build(framework, panics));
+    let err = ctx
+        .run_with(ctx.on.start(), State::default(), |mgr| {
+            assert_eq!(mgr.charm().panics, panics);
+            mgr.run()
+        })
+        .unwrap_err();
+    let Error::UncaughtCharmError {
+        event,
+        message,
+        panicked,
+        ..
+    } = err
+    else {
+        panic!("expected an uncaught charm error, got {err:?}");
+    };
+    assert_eq!(event, "start");
+    assert!(message.contains("Crash!"), "{message}");
+    assert_eq!(panicked, panics);
+}
+
+/// Upstream's `GoodCharm`: what it put in the environment (`1` when built,
+/// `2` in start) is a field here, seen through the Manager.
+struct GoodCharm {
+    value: u32,
+    drops: Rc<std::cell::Cell<u32>>,
+}
+
+impl Charm for GoodCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        framework.observe(on::start(), Self::on_start);
+        GoodCharm {
+            value: 1,
+            drops: Rc::default(),
+        }
+    }
+}
+
+impl GoodCharm {
+    fn on_start(&mut self, _: &mut StartEvent) -> HandlerResult {
+        self.value = 2;
+        Ok(())
+    }
+}
+
+impl Drop for GoodCharm {
+    fn drop(&mut self) {
+        self.drops.set(self.drops.get() + 1);
+    }
+}
+
+#[test]
+fn test_context_manager_env_cleared() {
+    let drops = Rc::new(std::cell::Cell::new(0));
+    let counter = drops.clone();
+    let mut ctx = Context::<GoodCharm>::new(meta("name: crashy")).with_charm(move |framework| {
+        let mut charm = GoodCharm::new(framework);
+        charm.drops = counter.clone();
+        charm
+    });
+    let after = ctx
+        .run_with(ctx.on.start(), State::default(), |mgr| {
+            assert_eq!(mgr.charm().value, 1);
+            mgr.run()?;
+            Ok(mgr.charm().value)
+        })
+        .unwrap();
+    assert_eq!(after, 2);
+    // Nothing of the run outlives it: the charm is gone.
+    assert_eq!(drops.get(), 1);
+}
+
+#[test]
+fn test_framework_closed_when_manager_scope_raises() {
+    // The block fails before running (a failing assertion is a panic):
+    // the run ends without the event, the charm is dropped once, and the
+    // Context's records are kept.
+    let (mut ctx, drops) = raising_context();
+    let raised = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ctx.run_with(
+            ctx.on.start(),
+            State::default(),
+            |_mgr| -> Result<(), Error> {
+                panic!("the test's block raised");
+            },
+        )
+    }));
+    assert!(raised.is_err());
+    assert_eq!(drops.get(), 1);
+    assert!(ctx.emitted_events.is_empty(), "the event never ran");
+    let out = ctx.run(ctx.on.update_status(), State::default()).unwrap();
+    assert_eq!(out, State::default());
+    assert_eq!(drops.get(), 2);
+
+    // The block returns an error before running: the event runs on the way
+    // out (as upstream's implicit run), and its error replaces the block's.
+    let err = ctx
+        .run_with(
+            ctx.on.start(),
+            State::default(),
+            |_mgr| -> Result<(), Error> { Err(Error::AlreadyEmitted) },
+        )
+        .unwrap_err();
+    assert_uncaught(&err, "charm went bang");
+    assert_eq!(drops.get(), 3);
+}

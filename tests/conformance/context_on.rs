@@ -8,7 +8,8 @@
 
 use crate::helpers::{AnyEvent, Probe, RelationView, catch_all, relation_view};
 use ops::{SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent};
-use ops_testing::{CharmEvents, Databag, Event, Relation, Secret, SecretOwner, State};
+use ops::{StorageAttachedEvent, StorageDetachingEvent};
+use ops_testing::{CharmEvents, Databag, Event, Relation, Secret, SecretOwner, State, Storage};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 use serde_json::json;
@@ -432,5 +433,58 @@ fn test_workload_event_juju_name_preserves_container_name(
     assert_eq!(
         event.juju_name(),
         format!("{container_name}{expected_suffix}")
+    );
+}
+
+#[rstest]
+#[case("storage_attached", "StorageAttachedEvent")]
+#[case("storage_detaching", "StorageDetachingEvent")]
+fn test_storage_events(#[case] event_name: &str, #[case] event_kind: &str) {
+    let storage = Storage::new("foo");
+    let state_in = State {
+        storages: vec![storage.clone()],
+        ..State::default()
+    };
+    let (seen, found) = observe(
+        META,
+        &state_in,
+        |on| match event_name {
+            "storage_attached" => on.storage_attached(&storage),
+            _ => on.storage_detaching(&storage),
+        },
+        |event| {
+            let any = event.as_any();
+            if let Some(e) = any.downcast_ref::<StorageAttachedEvent>() {
+                return Some((e.storage.name().to_owned(), e.storage.index()));
+            }
+            any.downcast_ref::<StorageDetachingEvent>()
+                .map(|e| (e.storage.name().to_owned(), e.storage.index()))
+        },
+    );
+    assert_eq!(seen, [event_kind, "CollectStatusEvent"]);
+    assert_eq!(found, Some((storage.name.clone(), storage.index)));
+}
+
+#[rstest]
+#[case("my-store", "storage_attached", "-storage-attached")]
+#[case("my-store", "storage_detaching", "-storage-detaching")]
+fn test_storage_event_juju_name_preserves_storage_name(
+    #[case] storage_name: &str,
+    #[case] event_attr: &str,
+    #[case] expected_suffix: &str,
+) {
+    let probe = crate::helpers::Probe::default();
+    let ctx = crate::helpers::catch_all(
+        &format!("name: foo\nstorage:\n  {storage_name}: {{type: filesystem}}\n"),
+        &probe,
+    );
+    let storage = Storage::new(storage_name);
+    let event = match event_attr {
+        "storage_attached" => ctx.on.storage_attached(&storage),
+        _ => ctx.on.storage_detaching(&storage),
+    };
+    assert_eq!(
+        event.juju_name(),
+        format!("{storage_name}{expected_suffix}")
     );
 }

@@ -17,6 +17,7 @@ use ops::{
     SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, StartEvent, StopEvent,
     UpdateStatusEvent, UpgradeCharmEvent, on,
 };
+use ops::{StorageAttachedEvent, StorageDetachingEvent};
 use ops_testing::{CharmEvents, Context, Error, Event, State};
 use serde_json::{Value, json};
 use std::any::Any;
@@ -83,6 +84,8 @@ any_event!(
     PebbleCustomNoticeEvent,
     PebbleCheckFailedEvent,
     PebbleCheckRecoveredEvent,
+    StorageAttachedEvent,
+    StorageDetachingEvent,
 );
 
 impl AnyEvent for CollectStatusEvent {
@@ -219,6 +222,16 @@ impl CatchAll {
             framework.observe(
                 on::pebble_check_recovered(container),
                 Self::on_event::<PebbleCheckRecoveredEvent>,
+            );
+        }
+        for storage in meta.storage.keys() {
+            framework.observe(
+                on::storage_attached(storage),
+                Self::on_event::<StorageAttachedEvent>,
+            );
+            framework.observe(
+                on::storage_detaching(storage),
+                Self::on_event::<StorageDetachingEvent>,
             );
         }
         framework.observe(

@@ -8,7 +8,7 @@
 
 use crate::helpers::{Probe, catch_all, meta, relation_view};
 use ops::{Charm, Framework, HandlerResult, JujuContext, UpdateStatusEvent, on};
-use ops_testing::{CharmEvents, Context, Error, Event, Relation, Secret, State};
+use ops_testing::{CharmEvents, Context, Error, Event, Relation, Secret, State, Storage};
 use pretty_assertions::assert_eq;
 use rstest::rstest;
 use std::cell::RefCell;
@@ -175,6 +175,22 @@ fn test_relation_event_dispatch_path_and_id_match_juju() {
     assert_eq!(juju.relation_name.as_deref(), Some("receive-ca-cert"));
     // JUJU_RELATION_ID is `receive-ca-cert:<id>`; the context keeps the id.
     assert_eq!(juju.relation_id, Some(relation.id));
+}
+
+#[test]
+fn test_storage_event_dispatch_path_preserves_storage_name() {
+    let storage = Storage::new("my-store");
+    let juju = juju_context(
+        "name: dashchk\nstorage:\n  my-store: {type: filesystem}\n",
+        &State {
+            storages: vec![storage.clone()],
+            ..State::default()
+        },
+        |on| on.storage_attached(&storage),
+    );
+    assert_eq!(juju.event_name(), "my_store_storage_attached");
+    assert_eq!(juju.dispatch_path, "hooks/my-store-storage-attached");
+    assert_eq!(juju.storage_id, Some(storage.full_id()));
 }
 
 #[test]

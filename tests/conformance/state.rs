@@ -282,6 +282,48 @@ fn test_relation_endpoint_name_invalid(
     );
 }
 
+#[rstest]
+fn test_storage_name_valid(#[values("store", "store-a", "s", "store-a1", "s0")] name: &str) {
+    assert_eq!(ops_testing::Storage::new(name).name, name);
+    // Declared and in the State, the name passes the consistency check.
+    let storage = ops_testing::Storage::new(name);
+    let mut ctx = crate::helpers::catch_all(
+        &format!("name: foo\nstorage:\n  {name}: {{type: filesystem}}\n"),
+        &Probe::default(),
+    );
+    let state = State {
+        storages: vec![storage.clone()],
+        ..State::default()
+    };
+    ctx.run(ctx.on.storage_attached(&storage), &state).unwrap();
+}
+
+// Upstream refuses these names when the Storage is built; here the
+// consistency check refuses them (even when the metadata declares them).
+#[rstest]
+fn test_storage_name_invalid(
+    #[values("store_a", "Store", "0store", "-store", "store-", "store-1", "")] name: &str,
+) {
+    let mut ctx = crate::helpers::catch_all(
+        &format!("name: foo\nstorage:\n  {name:?}: {{type: filesystem}}\n"),
+        &Probe::default(),
+    );
+    let state = State {
+        storages: vec![ops_testing::Storage::new(name)],
+        ..State::default()
+    };
+    let err = ctx.run(ctx.on.start(), &state).unwrap_err();
+    let ops_testing::Error::Inconsistent { problems } = &err else {
+        panic!("expected an inconsistent scenario, got {err:?}");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("not a valid storage name")),
+        "{err}"
+    );
+}
+
 #[test]
 fn test_state_default_values() {
     let state = State::default();
@@ -292,6 +334,8 @@ fn test_state_default_values() {
     assert!(state.secrets.is_empty());
     assert!(state.deferred.is_empty());
     assert!(state.stored_states.is_empty());
+    assert!(state.storages.is_empty());
+    assert!(state.resources.is_empty());
     assert_eq!(state.model, ModelState::default());
     assert!(!state.leader);
     assert_eq!(state.planned_units, 1);
@@ -763,4 +807,242 @@ fn test_state_with_containers_round_trips_through_json() {
     let json = serde_json::to_value(&state).unwrap();
     let back: State = serde_json::from_value(json).unwrap();
     assert_eq!(back, state);
+}
+
+// `State.from_context`. Storage is not filled in yet, so its parts of these
+// tests wait for it: the metadata below declares it (it loads), and the
+// checks on `State.storages` are left out.
+
+const FROM_CONTEXT_META: &str = "
+name: sam
+containers: {container: {}}
+peers: {peer: {interface: friend}}
+requires:
+  relreq: {interface: across}
+  sub: {interface: below, scope: container}
+provides: {relpro: {interface: around}}
+storage: {storage: {type: filesystem}}
+config:
+  options:
+    foo: {type: string, default: bar}
+";
+
+/// Upstream's `Charm` with a class-level `_stored = ops.StoredState()`.
+struct StoredCharm {
+    _stored: ops::StoredState<BTreeMap<String, String>>,
+}
+
+impl ops::Charm for StoredCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        StoredCharm {
+            _stored: framework.stored_state("_stored"),
+        }
+    }
+}
+
+fn interface_of(state: &State, endpoint: &str) -> Option<String> {
+    let relations = state.get_relations(endpoint);
+    let [relation] = relations.as_slice() else {
+        panic!("expected one relation on {endpoint}, got {relations:?}");
+    };
+    match relation {
+        AnyRelation::Regular(r) => r.interface.clone(),
+        AnyRelation::Peer(r) => r.interface.clone(),
+        AnyRelation::Subordinate(r) => r.interface.clone(),
+    }
+}
+
+fn assert_declared_relations(state: &State) {
+    assert_eq!(interface_of(state, "peer").as_deref(), Some("friend"));
+    assert!(state.get_relations("peer")[0].is_peer());
+    assert_eq!(interface_of(state, "relreq").as_deref(), Some("across"));
+    assert_eq!(interface_of(state, "relpro").as_deref(), Some("around"));
+    assert_eq!(interface_of(state, "sub").as_deref(), Some("below"));
+    assert!(state.get_relations("sub")[0].is_subordinate());
+}
+
+#[test]
+fn test_state_from_context() {
+    let ctx = Context::<StoredCharm>::new(meta(FROM_CONTEXT_META));
+    let state = State::from_context(&ctx);
+    assert_eq!(state.config, [("foo", json!("bar"))].into());
+    assert_eq!(state.relations.len(), 4);
+    assert_declared_relations(&state);
+    assert_eq!(state.containers.len(), 1);
+    assert!(state.get_container("container").unwrap().can_connect);
+    assert_eq!(state.stored_states.len(), 1);
+    let stored = state.get_stored_state("_stored", None).unwrap();
+    assert_eq!(stored.name, "_stored");
+    assert!(stored.content.is_empty());
+    // The State runs as it is.
+    let mut ctx = ctx;
+    ctx.run(ctx.on.start(), &state).unwrap();
+}
+
+#[test]
+fn test_state_from_context_extend() {
+    let ctx = Context::<StoredCharm>::new(meta(FROM_CONTEXT_META));
+    let relation = Relation {
+        remote_app_data: [("a", "b")].into(),
+        ..Relation::new("db")
+    };
+    let stored_state = StoredState::new("_stored", [("foo".to_owned(), json!("bar"))].into());
+    let state = State::from_context_with(
+        &ctx,
+        State {
+            config: [("foo", json!("baz"))].into(),
+            leader: true,
+            relations: vec![relation.clone().into()],
+            stored_states: vec![stored_state.clone()],
+            containers: vec![ops_testing::Container::new("other-container")],
+            ..State::default()
+        },
+    );
+    assert!(state.leader);
+    assert_eq!(state.containers.len(), 2);
+    assert!(state.get_container("container").unwrap().can_connect);
+    assert!(!state.get_container("other-container").unwrap().can_connect);
+    assert_eq!(state.config, [("foo", json!("baz"))].into());
+    assert_eq!(state.relations.len(), 5);
+    assert_declared_relations(&state);
+    assert_eq!(
+        state.get_relation(relation.id).unwrap().remote_app_data(),
+        &Databag::from([("a", "b")])
+    );
+    assert_eq!(state.stored_states, [stored_state]);
+}
+
+#[test]
+fn test_state_from_context_merge_config() {
+    let ctx = Context::<CatchAll>::new(meta(
+        "name: alex\nconfig:\n  options:\n    foo: {type: string, default: str}\n",
+    ));
+    let state = State::from_context_with(
+        &ctx,
+        State {
+            config: [("bar", json!("baz"))].into(),
+            ..State::default()
+        },
+    );
+    assert_eq!(
+        state.config,
+        [("foo", json!("str")), ("bar", json!("baz"))].into()
+    );
+}
+
+#[rstest]
+#[case::relation("relreq")]
+#[case::peer("peer")]
+#[case::subordinate("sub")]
+fn test_state_from_context_skip_exiting_relation(#[case] endpoint: &str) {
+    let meta_yaml = "
+name: sam
+peers: {peer: {interface: friend}}
+requires:
+  relreq: {interface: across}
+  sub: {interface: below, scope: container}
+";
+    let data: Databag = [("a", "b")].into();
+    let rel: AnyRelation = match endpoint {
+        "peer" => PeerRelation {
+            local_app_data: data.clone(),
+            ..PeerRelation::new(endpoint)
+        }
+        .into(),
+        "sub" => SubordinateRelation {
+            local_app_data: data.clone(),
+            ..SubordinateRelation::new(endpoint)
+        }
+        .into(),
+        _ => Relation {
+            local_app_data: data.clone(),
+            ..Relation::new(endpoint)
+        }
+        .into(),
+    };
+    let ctx = Context::<CatchAll>::new(meta(meta_yaml));
+    let state = State::from_context_with(
+        &ctx,
+        State {
+            relations: vec![rel.clone()],
+            ..State::default()
+        },
+    );
+    // We should have the relation passed in, that has data, not an empty
+    // one from the context.
+    assert_eq!(
+        state.get_relation(rel.id()).unwrap().local_app_data(),
+        &data
+    );
+    assert_eq!(state.get_relations(endpoint).len(), 1);
+    assert_eq!(state.relations.len(), 3);
+}
+
+#[test]
+fn test_state_from_context_skip_exiting_container() {
+    let ctx = Context::<StoredCharm>::new(meta("name: sam\ncontainers: {container: {}}"));
+    let notice = ops_testing::Notice::new("example.com/notice");
+    let container = ops_testing::Container::new("container").notice(notice.clone());
+    let state = State::from_context_with(
+        &ctx,
+        State {
+            containers: vec![container.clone()],
+            ..State::default()
+        },
+    );
+    // We should have the container passed in, that has notices and has the
+    // default can_connect, not a connectable one from the context.
+    let got = state.get_container(&container.name).unwrap();
+    assert_eq!(got.notices, [notice]);
+    assert!(!got.can_connect);
+}
+
+#[test]
+fn test_state_from_context_skip_exiting_stored_state() {
+    let ctx = Context::<StoredCharm>::new(meta("name: sam"));
+    // Given with the owner written out, as upstream's `owner_path='Charm'`:
+    // the charm's own stored state, the same one `from_context` would add.
+    let stored_state = StoredState {
+        owner_path: Some("StoredCharm".to_owned()),
+        ..StoredState::new("_stored", [("foo".to_owned(), json!("bar"))].into())
+    };
+    let state = State::from_context_with(
+        &ctx,
+        State {
+            stored_states: vec![stored_state.clone()],
+            ..State::default()
+        },
+    );
+    // We should have the stored state passed in, that has content, not an
+    // empty one from the context.
+    assert_eq!(state.stored_states, [stored_state]);
+}
+
+// Upstream passes frozensets, tuples, lists and generators; here the given
+// objects are `Vec`s however they were made (by types, nothing else is
+// accepted), so the four cases build them four ways.
+#[rstest]
+fn test_state_from_non_sets(#[values("array", "vec", "iterator", "once")] how: &str) {
+    let ctx = Context::<StoredCharm>::new(meta(FROM_CONTEXT_META));
+    let relation = Relation {
+        remote_app_data: [("a", "b")].into(),
+        ..Relation::new("db")
+    };
+    let stored_state = StoredState::new("_stored", [("foo".to_owned(), json!("bar"))].into());
+    let relations: Vec<AnyRelation> = match how {
+        "array" => [relation.into()].into(),
+        "vec" => vec![relation.into()],
+        "iterator" => [relation].into_iter().map(Into::into).collect(),
+        _ => std::iter::once(relation.into()).collect(),
+    };
+    let state = State::from_context_with(
+        &ctx,
+        State {
+            relations,
+            stored_states: std::iter::once(stored_state).collect(),
+            ..State::default()
+        },
+    );
+    assert_eq!(state.relations.len(), 5);
+    assert_eq!(state.stored_states.len(), 1);
 }

@@ -36,3 +36,6 @@ pub mod design {}
 
 #[doc = include_str!("../../docs/parity.md")]
 pub mod parity {}
+
+#[doc = include_str!("../../docs/manager.md")]
+pub mod manager {}

@@ -54,6 +54,8 @@ pub(crate) fn check(
     check_stored_states(state, &mut report);
     check_planned_units(state, &mut report);
     check_cloud_spec(state, identity, &mut report);
+    check_storages(meta, state, &mut report);
+    check_resources(meta, state, &mut report);
     check_event(meta, state, event, identity, &mut report);
     if report.0.is_empty() {
         Ok(Checked {
@@ -292,6 +294,86 @@ fn check_ports(state: &State, report: &mut Report) {
     }
 }
 
+/// T1, T2 and the storage name rule: every State storage is declared, valid
+/// and listed once.
+fn check_storages(meta: &CharmMeta, state: &State, report: &mut Report) {
+    for (i, storage) in state.storages.iter().enumerate() {
+        let field = || format!("storages[{i}] ({})", storage.full_id());
+        if !crate::state::is_valid_storage_name(&storage.name) {
+            report.add(
+                field(),
+                "not a valid storage name: Juju wants a lowercase letter, then lowercase letters \
+                 and digits, in groups joined by single '-', each later group holding a letter",
+            );
+        }
+        if !meta.storage.contains_key(&storage.name) {
+            report.add(
+                field(),
+                "the storage is not declared under `storage` in the metadata; declare it or remove it from the State",
+            );
+        }
+        // A State holds a few storages: comparing with the earlier ones allocates nothing.
+        if state.storages[..i]
+            .iter()
+            .any(|s| s.name == storage.name && s.index == storage.index)
+        {
+            report.add(
+                field(),
+                "two storages have the same name and index; give each instance its own index",
+            );
+        }
+    }
+}
+
+/// R1: every State resource is declared (declared resources missing from
+/// the State are fine: `resource-get` fails for them, as in Juju).
+fn check_resources(meta: &CharmMeta, state: &State, report: &mut Report) {
+    for (i, resource) in state.resources.iter().enumerate() {
+        if !meta.resources.contains_key(&resource.name) {
+            report.add(
+                format!("resources[{i}] ({})", resource.name),
+                "the resource is not declared under `resources` in the metadata; declare it or remove it from the State",
+            );
+        }
+        if state.resources[..i].iter().any(|r| r.name == resource.name) {
+            report.add(
+                format!("resources[{i}] ({})", resource.name),
+                "two resources have the same name; keep one",
+            );
+        }
+    }
+}
+
+/// E17–E19: a storage event's storage is declared and in the State (E16, a
+/// storage event without storage, cannot be built: `ctx.on.storage_*`
+/// takes one; E17, its name, is the name check above).
+fn check_storage_event(
+    meta: &CharmMeta,
+    state: &State,
+    storage: &crate::state::Storage,
+    field: &dyn Fn() -> String,
+    report: &mut Report,
+) {
+    if !meta.storage.contains_key(&storage.name) {
+        report.add(
+            field(),
+            format!(
+                "storage {:?} is not declared under `storage` in the metadata; declare it",
+                storage.name
+            ),
+        );
+    }
+    if !state.storages.contains(storage) {
+        report.add(
+            field(),
+            format!(
+                "storage {} is not in State.storages; add the same Storage to the State",
+                storage.full_id()
+            ),
+        );
+    }
+}
+
 /// Whether the relation has a remote (or other peer) unit.
 fn has_remote_units(relation: &AnyRelation) -> bool {
     match relation {
@@ -399,6 +481,7 @@ fn check_event(
         EventSource::Secret { .. } => (scope == Scope::Secret, "a secret"),
         EventSource::Action { .. } => (scope == Scope::Action, "an action"),
         EventSource::Workload { .. } => (scope == Scope::Workload, "a container"),
+        EventSource::Storage { .. } => (scope == Scope::Storage, "a storage instance"),
     };
     if !fits {
         report.add(
@@ -417,7 +500,7 @@ fn check_event(
             field(),
             format!(
                 "the name does not match the event (expected {expected:?}, from its kind and its \
-                 relation or action); build it with ctx.on and leave `name` as it is"
+                 relation, storage or action); build it with ctx.on and leave `name` as it is"
             ),
         );
     }
@@ -436,6 +519,9 @@ fn check_event(
             check.as_ref(),
             report,
         ),
+        EventSource::Storage { storage } => {
+            check_storage_event(meta, state, storage, &field, report)
+        }
         EventSource::Relation {
             relation,
             remote_unit,

@@ -10,7 +10,7 @@ use crate::log::JujuLog;
 use crate::meta_cache;
 use crate::state::{DeferredEvent, State, StoredState};
 use ops::framework::{DispatchError, EmitKind, EmittedEvent};
-use ops::internal::{DispatchOptions, Persisted, charm_handle};
+use ops::internal::{DispatchOptions, DispatchOutcome, Persisted, charm_handle};
 use ops::{Charm, CharmMeta, Framework, JujuContext, JujuVersion, LogLevel, Status};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -19,7 +19,23 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-type CharmFactory<C> = Box<dyn Fn(&mut Framework<C>) -> C>;
+pub(crate) type CharmFactory<C> = Box<dyn Fn(&mut Framework<C>) -> C>;
+
+/// The settings of every harness dispatch: charm log lines down to DEBUG.
+pub(crate) const DISPATCH_OPTIONS: DispatchOptions = DispatchOptions {
+    log_level: LogLevel::Debug,
+};
+
+/// A run between its two halves ([`Context::begin`] and [`Context::end`]).
+pub(crate) struct Begun {
+    event: Event,
+    backend: Arc<MockBackend>,
+    /// The model the charm is built over.
+    pub(crate) model: ops::Model,
+    /// The input's stored states (content moved into the persisted data),
+    /// to give the output its form.
+    stored_in: Vec<StoredState>,
+}
 
 /// Where a Context's runs put the charm (`JUJU_CHARM_DIR`).
 enum CharmRoot {
@@ -28,6 +44,42 @@ enum CharmRoot {
     /// This Context's own empty directory, made at the first run and
     /// removed (by `TempDir`'s drop) with the Context.
     Temporary(Option<tempfile::TempDir>),
+}
+
+/// The Context's storage directory: one directory per storage instance
+/// (`<name>-<index>`), made when first needed and removed with the Context
+/// unless kept.
+#[derive(Default)]
+struct StorageDirs {
+    root: std::cell::OnceCell<tempfile::TempDir>,
+    keep: bool,
+}
+
+impl StorageDirs {
+    fn root(&self) -> Result<&Path, Error> {
+        if let Some(dir) = self.root.get() {
+            return Ok(dir.path());
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("ops-testing-storage-")
+            .tempdir()
+            .map_err(|source| Error::StorageDir {
+                path: String::new(),
+                source,
+            })?;
+        Ok(self.root.get_or_init(|| dir).path())
+    }
+}
+
+impl Drop for StorageDirs {
+    fn drop(&mut self) {
+        if self.keep
+            && let Some(dir) = self.root.take()
+        {
+            // Kept for inspection: the directory outlives the Context.
+            let _ = dir.keep();
+        }
+    }
 }
 
 /// Runs a charm against States, in-process, and records what happened.
@@ -72,6 +124,7 @@ pub struct Context<C: Charm> {
     principal_unit: Option<String>,
     factory: CharmFactory<C>,
     charm_root: CharmRoot,
+    storage_dirs: StorageDirs,
     /// Who runs the charm, worked out from the settings above on the first
     /// run after they change rather than on every run.
     resolved: Option<Result<(Identity, Actor), Problem>>,
@@ -147,6 +200,7 @@ impl<C: Charm> Context<C> {
             principal_unit: None,
             factory: Box::new(C::new),
             charm_root: CharmRoot::Temporary(None),
+            storage_dirs: StorageDirs::default(),
             resolved: None,
             juju_log: JujuLog::default(),
             unit_status_history: Vec::new(),
@@ -233,6 +287,48 @@ impl<C: Charm> Context<C> {
                 Ok(slot.insert(dir).path().to_owned())
             }
         }
+    }
+
+    /// Keep the storage directory (see [`Context::storage_location`]) on
+    /// disk after the Context is dropped, for inspection (default false:
+    /// it is removed with the Context). [`Context::storage_root`] names it.
+    pub fn keep_storage_dirs(mut self, keep: bool) -> Self {
+        self.storage_dirs.keep = keep;
+        self
+    }
+
+    /// The directory holding every storage instance's directory, once a
+    /// run or [`Context::storage_location`] has made it (`None` before).
+    pub fn storage_root(&self) -> Option<&Path> {
+        self.storage_dirs.root.get().map(tempfile::TempDir::path)
+    }
+
+    /// Where the charm finds `storage` (what `storage.location()` answers
+    /// in the charm): `<storage root>/<name>-<index>`, made now if it does
+    /// not exist yet (ops.testing's `storage.get_filesystem(ctx)`). The
+    /// directory belongs to this Context: what a test writes there before a
+    /// run, the charm reads, and what the charm writes, the test reads
+    /// after it. It is removed with the Context unless
+    /// [`keep_storage_dirs`](Context::keep_storage_dirs) is set.
+    ///
+    /// ```
+    /// # use ops::{Charm, Framework};
+    /// # use ops_testing::{Context, Storage};
+    /// # struct MyCharm;
+    /// # impl Charm for MyCharm { fn new(_: &mut Framework<Self>) -> Self { MyCharm } }
+    /// let ctx = Context::<MyCharm>::from_yaml("name: foo\nstorage: {data: {type: filesystem}}").unwrap();
+    /// let data = Storage::new("data");
+    /// let dir = ctx.storage_location(&data).unwrap();
+    /// assert!(dir.is_dir());
+    /// assert!(dir.ends_with(format!("data-{}", data.index)));
+    /// ```
+    pub fn storage_location(&self, storage: &crate::state::Storage) -> Result<PathBuf, Error> {
+        let dir = self.storage_dirs.root()?.join(storage.dir_name());
+        std::fs::create_dir_all(&dir).map_err(|source| Error::StorageDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        Ok(dir)
     }
 
     /// The application name (default: the charm's name).
@@ -406,13 +502,36 @@ impl<C: Charm> Context<C> {
         event: Event,
         state: impl Into<Cow<'s, State>>,
     ) -> Result<State, Error> {
-        let state = state.into();
+        let (begun, persisted) = self.begin(event, state.into())?;
+        let factory = &self.factory;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            ops::internal::dispatch::<C>(&begun.model, persisted, &DISPATCH_OPTIONS, |fw| {
+                factory(fw)
+            })
+        }));
+        self.end(begun, result)
+    }
+
+    /// The first half of a run: checks the input, sets up the backend and
+    /// model over the working copy of the State, and returns them with what
+    /// the framework loads (deferred notices and stored state).
+    pub(crate) fn begin(
+        &mut self,
+        event: Event,
+        state: Cow<'_, State>,
+    ) -> Result<(Begun, Persisted), Error> {
         let (identity, actor) = self.resolved().map_err(|problem| Error::Inconsistent {
             problems: vec![problem],
         })?;
         let checked = consistency::check(&self.meta, &state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
         let charm_dir = self.run_charm_dir()?;
+        // Only a State with storage makes the storage directory.
+        let storage_root = if state.storages.is_empty() {
+            None
+        } else {
+            Some(self.storage_dirs.root()?.to_owned())
+        };
         let juju_context = self.juju_context(&event, &state, &identity, charm_dir, &actor);
         // The working copy: the input itself when given by value. The
         // framework's persisted data replaces `deferred` and `stored_states`
@@ -469,41 +588,96 @@ impl<C: Charm> Context<C> {
                 })
                 .collect(),
         };
+        let backend = Arc::new(
+            MockBackend::new(
+                working,
+                checked.relation_ids_ascending,
+                identity,
+                actor,
+                self.meta.clone(),
+                action_params,
+                std::mem::take(&mut self.juju_log),
+            )
+            .with_storage_root(storage_root)
+            .with_containers_root(self.containers_root.clone()),
+        );
+        let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
+        Ok((
+            Begun {
+                event,
+                backend,
+                model,
+                stored_in,
+            },
+            persisted,
+        ))
+    }
+
+    /// The stored states the charm registers when it is built, as
+    /// (owner path, name): the charm is built once, over an empty State,
+    /// and dropped. Empty when it cannot be built (the run reports why).
+    pub(crate) fn registered_stored_states(&self) -> Vec<(String, String)> {
+        let Ok(identity) = self.identity() else {
+            return Vec::new();
+        };
+        let actor = Actor::new(&identity.app_name, identity.unit_id)
+            .with_juju_version(identity.juju_version.clone());
+        let juju_context = JujuContext {
+            charm_dir: self.charm_dir().map(Path::to_owned).unwrap_or_default(),
+            unit_name: actor.unit().to_owned(),
+            version: identity.juju_version.clone(),
+            ..JujuContext::default()
+        };
         let backend = Arc::new(MockBackend::new(
-            working,
-            checked.relation_ids_ascending,
+            State::default(),
+            false,
             identity,
             actor,
             self.meta.clone(),
-            action_params,
-            std::mem::take(&mut self.juju_log),
-            self.containers_root.clone(),
+            None,
+            JujuLog::default(),
         ));
-        let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
-        let options = DispatchOptions {
-            log_level: LogLevel::Debug,
-        };
+        let model = ops::Model::new(backend, self.meta.clone(), juju_context);
         let factory = &self.factory;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            ops::internal::dispatch::<C>(&model, persisted, &options, |fw| factory(fw))
+        let built = catch_unwind(AssertUnwindSafe(|| {
+            ops::internal::Dispatch::<C>::start(
+                &model,
+                Persisted::default(),
+                &DISPATCH_OPTIONS,
+                |fw| factory(fw),
+            )
         }));
-        drop(model);
-        let (mut output, records) = backend.finish();
-        let failure = records.action_failure.clone();
-        self.absorb(records);
+        let Ok(Ok(dispatch)) = built else {
+            return Vec::new();
+        };
+        dispatch
+            .stored_handles()
+            .into_iter()
+            .filter_map(parse_handle)
+            .map(|(owner, name)| (owner.to_owned(), name.to_owned()))
+            .collect()
+    }
 
+    /// The charm factory, for the Manager flow.
+    pub(crate) fn factory(&self) -> &CharmFactory<C> {
+        &self.factory
+    }
+
+    /// The second half of a run: takes the output State and the records
+    /// out of the backend, and turns the dispatch's result (or panic) into
+    /// the output State or the run's error.
+    pub(crate) fn end(
+        &mut self,
+        begun: Begun,
+        result: std::thread::Result<Result<DispatchOutcome, DispatchError>>,
+    ) -> Result<State, Error> {
         let outcome = match result {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(error)) => return Err(uncaught(&event, error)),
-            Err(panic) => {
-                return Err(Error::UncaughtCharmError {
-                    event: event.name.clone(),
-                    message: panic_message(panic.as_ref()),
-                    panicked: true,
-                    source: None,
-                });
-            }
+            Ok(Err(error)) => return Err(self.end_failed(begun, Err(error))),
+            Err(panic) => return Err(self.end_failed(begun, Ok(panic))),
         };
+        let owner = charm_handle::<C>();
+        let (mut output, failure, stored_in) = self.close(begun);
         self.emitted_events
             .extend(outcome.emitted.into_iter().filter(|e| match e.kind {
                 EmitKind::Dispatched | EmitKind::Custom => true,
@@ -534,6 +708,43 @@ impl<C: Charm> Context<C> {
             }),
             None => Ok(output),
         }
+    }
+
+    /// Ends a run whose dispatch failed (`Err`) or panicked (`Ok` with the
+    /// payload): the records are kept, and the error says what happened.
+    pub(crate) fn end_failed(
+        &mut self,
+        begun: Begun,
+        failure: Result<Box<dyn std::any::Any + Send>, DispatchError>,
+    ) -> Error {
+        let event = begun.event.name.clone();
+        self.close(begun);
+        match failure {
+            Err(error) => uncaught(&event, error),
+            Ok(panic) => Error::UncaughtCharmError {
+                event,
+                message: panic_message(panic.as_ref()),
+                panicked: true,
+                source: None,
+            },
+        }
+    }
+
+    /// Takes the output State and the records out of the backend (keeping
+    /// the records on the Context); returns the State, the action's
+    /// failure message, and the input's stored states.
+    pub(crate) fn close(&mut self, begun: Begun) -> (State, Option<String>, Vec<StoredState>) {
+        let Begun {
+            backend,
+            model,
+            stored_in,
+            ..
+        } = begun;
+        drop(model);
+        let (output, records) = backend.finish();
+        let failure = records.action_failure.clone();
+        self.absorb(records);
+        (output, failure, stored_in)
     }
 
     fn absorb(&mut self, records: Records) {
@@ -571,6 +782,15 @@ impl crate::state::Container {
     }
 }
 
+impl crate::state::Storage {
+    /// Where the charm finds this instance in `ctx`'s runs, made now if
+    /// needed: ops.testing's `storage.get_filesystem(ctx)`, the same as
+    /// [`Context::storage_location`].
+    pub fn get_filesystem<C: Charm>(&self, ctx: &Context<C>) -> Result<PathBuf, Error> {
+        ctx.storage_location(self)
+    }
+}
+
 /// The working copy of a State given by reference: a copy of the input
 /// without `deferred` and `stored_states`, which the framework's persisted
 /// data replaces after the run (copying them would be wasted work).
@@ -591,12 +811,14 @@ fn working_copy(state: &State) -> State {
         workload_version: state.workload_version.clone(),
         opened_ports: state.opened_ports.clone(),
         containers: state.containers.clone(),
+        storages: state.storages.clone(),
+        resources: state.resources.clone(),
     }
 }
 
-fn uncaught(event: &Event, error: DispatchError) -> Error {
+fn uncaught(event: &str, error: DispatchError) -> Error {
     Error::UncaughtCharmError {
-        event: event.name.clone(),
+        event: event.to_owned(),
         message: error.to_string(),
         panicked: false,
         source: Some(Box::new(error)),

@@ -118,6 +118,27 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// [`Manager::run`](crate::Manager::run) was called a second time
+    /// (ops.testing's `AlreadyEmittedError`): a Manager runs its event once.
+    #[error(
+        "the Manager already ran its event: `Manager::run` can be called once per \
+         `Context::run_with`; start another `run_with` (with the output State) to run another event"
+    )]
+    AlreadyEmitted,
+    /// The Context's storage directory (where each storage instance of the
+    /// State gets a directory of its own) could not be made.
+    #[error(
+        "cannot create the storage directory {path} for this Context: {source}; make the \
+         system temporary directory (TMPDIR) writable"
+    )]
+    StorageDir {
+        /// The directory that could not be made (empty when the temporary
+        /// directory itself could not be made).
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Metadata could not be loaded (ops.testing's `ContextSetupError`).
     #[error(transparent)]
     Metadata(#[from] ops::MetadataError),

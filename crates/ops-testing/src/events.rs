@@ -1,7 +1,7 @@
 //! `ctx.on.*`: the events a test can run, named as in ops.testing.
 
 use crate::state::ids::next_action_id;
-use crate::state::{AnyRelation, CheckInfo, Container, DeferredEvent, Notice, Secret};
+use crate::state::{AnyRelation, CheckInfo, Container, DeferredEvent, Notice, Secret, Storage};
 use ops::event::EventKind;
 use ops::internal::{charm_handle, event_snapshot, handler_parts};
 use ops::{Charm, JujuContext};
@@ -43,6 +43,9 @@ pub(crate) enum EventSource {
         notice: Option<Notice>,
         check: Option<CheckInfo>,
     },
+    Storage {
+        storage: Storage,
+    },
 }
 
 impl Event {
@@ -63,6 +66,7 @@ impl Event {
             EventSource::Relation { relation, .. } => Some(relation.endpoint()),
             EventSource::Action { action, .. } => Some(action.as_str()),
             EventSource::Workload { container, .. } => Some(container.name.as_str()),
+            EventSource::Storage { storage } => Some(storage.name.as_str()),
             EventSource::Plain | EventSource::Secret { .. } => None,
         }
     }
@@ -172,6 +176,9 @@ impl Event {
                 if let Some(check) = check {
                     ctx.pebble_check_name = Some(check.name.clone());
                 }
+            }
+            EventSource::Storage { storage } => {
+                ctx.storage_id = Some(storage.full_id());
             }
         }
         ctx
@@ -318,6 +325,13 @@ impl CharmEvents {
         Event::new(kind, source, &self.app_name)
     }
 
+    fn storage_event(&self, kind: EventKind, storage: &Storage) -> Event {
+        let source = EventSource::Storage {
+            storage: storage.clone(),
+        };
+        Event::new(kind, source, &self.app_name)
+    }
+
     /// `<container>_pebble_ready`: the container's Pebble is up.
     pub fn pebble_ready(&self, container: &Container) -> Event {
         self.workload_event(EventKind::PebbleReady, container, None, None)
@@ -336,6 +350,18 @@ impl CharmEvents {
     /// `<container>_pebble_check_recovered` for one of the container's checks.
     pub fn pebble_check_recovered(&self, container: &Container, info: &CheckInfo) -> Event {
         self.workload_event(EventKind::PebbleCheckRecovered, container, None, Some(info))
+    }
+
+    /// `<storage>_storage_attached` for this instance (`JUJU_STORAGE_ID` is
+    /// `<name>/<index>`); the instance must be in `State::storages`.
+    pub fn storage_attached(&self, storage: &Storage) -> Event {
+        self.storage_event(EventKind::StorageAttached, storage)
+    }
+
+    /// `<storage>_storage_detaching` for this instance; the instance must
+    /// be in `State::storages`.
+    pub fn storage_detaching(&self, storage: &Storage) -> Event {
+        self.storage_event(EventKind::StorageDetaching, storage)
     }
 
     /// The action called `name`; add parameters with `.params(json!({..}))`.

@@ -48,8 +48,10 @@ mod consistency;
 mod context;
 mod error;
 mod events;
+mod from_context;
 pub mod juju;
 mod log;
+mod manager;
 mod meta_cache;
 mod state;
 
@@ -61,6 +63,8 @@ pub use error::{Error, Problem};
 pub use events::{CharmEvents, Event};
 #[doc(inline)]
 pub use log::JujuLog;
+#[doc(inline)]
+pub use manager::Manager;
 #[doc(inline)]
 pub use ops::backend::ExecArgs;
 #[doc(inline)]
@@ -75,17 +79,18 @@ pub use ops::{
 pub use state::{
     AnyRelation, CheckInfo, Config, Container, DEFAULT_NOTICE_TIME, Databag, DeferredEvent, Exec,
     IcmpPort, JujuLogLine, MAX_PLANNED_UNITS, Model, ModelType, Mount, Notice, PeerRelation,
-    Relation, Secret, State, StoredState, StoredStateError, SubordinateRelation, TcpPort, UdpPort,
-    default_unit_databag, peek_next_change_id, peek_next_notice_id, peek_next_relation_id,
+    Relation, Resource, Secret, State, Storage, StoredState, StoredStateError, SubordinateRelation,
+    TcpPort, UdpPort, default_unit_databag, peek_next_change_id, peek_next_notice_id,
+    peek_next_relation_id, peek_next_storage_index,
 };
 
 /// The harness's names that do not clash with the `ops` crate's, for a test
 /// that glob-imports both: `use ops::*; use ops_testing::prelude::*;`.
 ///
 /// `ops` and the harness both have a `Model`, `Relation`, `Secret`,
-/// `Container`, `StoredState` and `Event` (the charm's view and the test's input, as in
-/// Python's `ops.Relation` and `ops.testing.Relation`). The prelude leaves
-/// those six out and brings the crate itself in as `testing`, so a test
+/// `Storage`, `Container`, `StoredState` and `Event` (the charm's view and
+/// the test's input, as in Python's `ops.Relation` and `ops.testing.Relation`).
+/// The prelude leaves those seven out and brings the crate itself in as `testing`, so a test
 /// writes them as `testing::Relation`, the way a Python test writes
 /// `testing.Relation`. Everything else is here under its own name; the
 /// statuses and other types shared with `ops` are the same items, so they do
@@ -126,8 +131,9 @@ pub mod prelude {
     pub use crate::{
         ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents, CheckInfo,
         CloudCredential, CloudSpec, Context, Databag, DeferredEvent, EmitKind, EmittedEvent,
-        ErrorStatus, Exec, ExecArgs, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, ModelType,
-        Mount, Network, Notice, PeerRelation, Port, Problem, SecretOwner, SecretRotate, State,
-        Status, SubordinateRelation, TcpPort, UdpPort, UnknownStatus, WaitingStatus,
+        ErrorStatus, Exec, ExecArgs, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, Manager,
+        ModelType, Mount, Network, Notice, PeerRelation, Port, Problem, Resource, SecretOwner,
+        SecretRotate, State, Status, SubordinateRelation, TcpPort, UdpPort, UnknownStatus,
+        WaitingStatus,
     };
 }

@@ -60,7 +60,9 @@ pub mod types;
 #[doc(hidden)]
 pub mod internal {
     pub use crate::framework::notice::{DeferredNotice, Persisted, event_name_of};
-    pub use crate::framework::run::{DispatchOptions, DispatchOutcome, dispatch, event_snapshot};
+    pub use crate::framework::run::{
+        Dispatch, DispatchOptions, DispatchOutcome, dispatch, event_snapshot,
+    };
     pub use crate::framework::stored::check_name as check_stored_state_name;
     pub use crate::framework::{charm_handle, handler_parts, last_path_segment};
     pub use tracing;
@@ -87,7 +89,8 @@ pub use event::{
     PebbleCustomNoticeEvent, PebbleReadyEvent, PostSeriesUpgradeEvent, PreSeriesUpgradeEvent,
     RelationBrokenEvent, RelationChangedEvent, RelationCreatedEvent, RelationDepartedEvent,
     RelationJoinedEvent, RemoveEvent, SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent,
-    SecretRotateEvent, Snapshot, StartEvent, StopEvent, UpdateStatusEvent, UpgradeCharmEvent, on,
+    SecretRotateEvent, Snapshot, StartEvent, StopEvent, StorageAttachedEvent,
+    StorageDetachingEvent, UpdateStatusEvent, UpgradeCharmEvent, on,
 };
 #[doc(inline)]
 pub use framework::{Charm, Framework, ObjectScope, StoredState};
@@ -97,8 +100,8 @@ pub use juju_context::{ContextError, JujuContext};
 pub use meta::{CharmMeta, MetadataError};
 #[doc(inline)]
 pub use model::{
-    Application, Container, DataOwner, ExecProcess, Model, Relation, RelationDataContent, Secret,
-    SecretQuery, Unit,
+    Application, Container, DataOwner, ExecProcess, Model, Relation, RelationDataContent,
+    Resources, Secret, SecretQuery, Storage, StorageMapping, Unit,
 };
 #[doc(inline)]
 pub use types::{

@@ -319,7 +319,7 @@ impl Client {
         decode(&format!("POST {path}"), env.result)
     }
 
-    fn post_async(&self, path: &str, body: Value) -> Result<(ChangeId, Value)> {
+    pub(crate) fn post_async(&self, path: &str, body: Value) -> Result<(ChangeId, Value)> {
         let env = self.request("POST", path, &[], Some(body), self.transport.timeout)?;
         match env.change {
             Some(id) if env.kind == "async" => Ok((ChangeId(id), env.result)),

@@ -21,6 +21,9 @@ pub enum Error {
     /// An exec'd command exited non-zero.
     #[error(transparent)]
     Exec(Box<ExecError>),
+    /// An exec'd command ran past its timeout and Pebble killed it.
+    #[error(transparent)]
+    ExecTimeout(Box<ExecTimeoutError>),
     /// A file operation failed for one path (the request itself succeeded).
     #[error(transparent)]
     Path(Box<PathError>),
@@ -194,6 +197,29 @@ fn shown(bytes: &[u8]) -> String {
     }
 }
 
+/// An exec'd command ran longer than its
+/// [`ExecOptions::timeout`](crate::ExecOptions::timeout) and Pebble killed
+/// it. The output is whatever was collected before that (empty when the
+/// caller streamed it).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "command {command:?} ran past its timeout of {timeout:?} and Pebble killed it (stdout={:?}, stderr={:?}); raise the timeout or make the command finish sooner",
+    shown(stdout),
+    shown(stderr)
+)]
+pub struct ExecTimeoutError {
+    /// The command line.
+    pub command: Vec<String>,
+    /// The timeout it was given.
+    pub timeout: Duration,
+    /// What it wrote to stdout before it was killed.
+    pub stdout: Vec<u8>,
+    /// What it wrote to stderr before it was killed.
+    pub stderr: Vec<u8>,
+    /// The failed exec change.
+    pub change: Box<Change>,
+}
+
 /// A file operation failed for one path: the daemon's per-path error.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("Pebble {operation} of {path}: {kind} - {message}")]
@@ -221,6 +247,7 @@ boxed_from!(
     Connection(ConnectionError),
     Api(ApiError),
     Exec(ExecError),
+    ExecTimeout(ExecTimeoutError),
     Path(PathError)
 );
 

@@ -208,13 +208,16 @@ pub(crate) fn read_response(
                 let chunked = find("transfer-encoding")
                     .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
                 let body: Box<dyn Read + Send> = if chunked {
-                    Box::new(chunked_transfer::Decoder::new(raw))
+                    Box::new(chunked_transfer::Decoder::new(NoEof(raw)))
                 } else if let Some(len) = find("content-length") {
                     let len: u64 = len.parse().map_err(|_| Error::Protocol {
                         request: during.to_owned(),
                         message: format!("invalid Content-Length {len:?}"),
                     })?;
-                    Box::new(raw.take(len))
+                    Box::new(Exact {
+                        inner: raw,
+                        left: len,
+                    })
                 } else {
                     Box::new(raw)
                 };
@@ -239,6 +242,55 @@ pub(crate) fn read_response(
                 });
             }
         }
+    }
+}
+
+/// A body of a known length: end-of-file before the last byte is an
+/// `UnexpectedEof` error (the connection dropped mid-reply), not a short
+/// body.
+struct Exact<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Exact<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let max = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let n = self.inner.read(&mut buf[..max])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the daemon closed the connection with {} bytes of the reply still to come",
+                    self.left
+                ),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// The source of a chunked body. The decoder stops reading after the
+/// terminating empty chunk, so end-of-file reaching it means the connection
+/// dropped mid-body; the decoder itself would take that for a short chunk.
+struct NoEof<R>(R);
+
+impl<R: Read> Read for NoEof<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the daemon closed the connection in the middle of a chunked reply",
+            ));
+        }
+        Ok(n)
     }
 }
 
@@ -273,6 +325,38 @@ pub(crate) fn target(path: &str, query: &[(&str, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_cut_short_is_an_error() {
+        let mut r = Exact {
+            inner: &b"12345"[..],
+            left: 8,
+        };
+        let mut v = Vec::new();
+        let err = r.read_to_end(&mut v).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        let mut r = Exact {
+            inner: &b"12345678extra"[..],
+            left: 8,
+        };
+        v.clear();
+        r.read_to_end(&mut v).unwrap();
+        assert_eq!(v, b"12345678");
+    }
+
+    #[test]
+    fn a_chunked_body_cut_short_is_an_error() {
+        let read = |raw: &'static [u8]| {
+            let mut v = Vec::new();
+            chunked_transfer::Decoder::new(NoEof(raw))
+                .read_to_end(&mut v)
+                .map(|_| v)
+        };
+        assert_eq!(read(b"3\r\nabc\r\n0\r\n\r\nafter").unwrap(), b"abc");
+        let err = read(b"10\r\nabc").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(read(b"3\r\nabc\r\n").is_err());
+    }
 
     #[test]
     fn query_values_are_percent_encoded() {

@@ -312,3 +312,128 @@ fn identities_round_trip() {
     c.remove_identities(&["alice"]).unwrap();
     assert!(!c.identities().unwrap().contains_key("alice"));
 }
+
+#[test]
+fn autostart_starts_enabled_services_and_needs_one() {
+    let d = daemon!();
+    let c = &d.client;
+    c.add_layer(
+        "l",
+        &Layer::new().service("off", Service::new("sleep 1000")),
+        false,
+    )
+    .unwrap();
+    let err = c.autostart_services().unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(e) if e.status_code == 400 && e.kind.as_deref() == Some("no-default-services")),
+        "{err}"
+    );
+    c.add_layer(
+        "m",
+        &Layer::new().service(
+            "on",
+            Service::new("sleep 1000").startup(ServiceStartup::Enabled),
+        ),
+        false,
+    )
+    .unwrap();
+    let change = c.autostart_services().unwrap();
+    assert!(change.ready && change.err.is_none(), "{change:?}");
+    let infos = c.services::<&str>(&[]).unwrap();
+    let status = |n: &str| infos.iter().find(|s| s.name == n).unwrap().current.clone();
+    assert_eq!(status("on"), ServiceStatus::Active);
+    assert_eq!(status("off"), ServiceStatus::Inactive);
+    // A finished change cannot be aborted.
+    let err = c.abort_change(&change.id).unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(e) if e.status_code == 400),
+        "{err}"
+    );
+    c.stop_services(&["on"]).unwrap();
+}
+
+#[test]
+fn a_service_action_gives_up_at_the_change_timeout() {
+    let d = daemon!();
+    // Ignores SIGTERM, so stopping it takes its whole kill-delay.
+    let mut svc = Service::new("sh -c 'trap \"\" TERM; while true; do sleep 0.1; done'");
+    svc.kill_delay = Some("1s".into());
+    d.client
+        .add_layer("l", &Layer::new().service("stubborn", svc), false)
+        .unwrap();
+    d.client.start_services(&["stubborn"]).unwrap();
+    let impatient = d
+        .client
+        .clone()
+        .with_change_timeout(Duration::from_millis(200));
+    let start = Instant::now();
+    let err = impatient.stop_services(&["stubborn"]).unwrap_err();
+    let Error::Timeout { change_id, timeout } = &err else {
+        panic!("expected a timeout, got {err}");
+    };
+    assert_eq!(*timeout, Duration::from_millis(200));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(err.to_string().contains("wait again"), "{err}");
+    // The work goes on: waiting again sees it finish.
+    let change = d
+        .client
+        .wait_change(&change_id.as_str().into(), Duration::from_secs(10))
+        .unwrap();
+    assert!(change.ready);
+    assert_eq!(
+        d.client.services(&["stubborn"]).unwrap()[0].current,
+        ServiceStatus::Inactive
+    );
+}
+
+#[test]
+fn push_and_make_dir_set_the_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let d = daemon!();
+    let c = &d.client;
+    // The tests run as root when the daemon can change owners; skip otherwise.
+    if std::fs::metadata(d.path("")).unwrap().uid() != 0 {
+        eprintln!("SKIPPED: not root, cannot change file owners");
+        return;
+    }
+    let by_name = d.path("by-name");
+    c.push_bytes(
+        &by_name,
+        b"x",
+        &PushOptions::new().user("daemon").group("daemon"),
+    )
+    .unwrap();
+    let meta = std::fs::metadata(&by_name).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (1, 1));
+    let info = &c.list_files(&by_name, None, false).unwrap()[0];
+    assert_eq!(info.user, "daemon");
+    assert_eq!(info.group_id, Some(1));
+
+    let by_id = d.path("by-id");
+    c.push_bytes(&by_id, b"y", &PushOptions::new().user_id(1).group_id(1))
+        .unwrap();
+    assert_eq!(std::fs::metadata(&by_id).unwrap().uid(), 1);
+
+    let dir = d.path("owned/dir");
+    c.make_dir(
+        &dir,
+        &PushOptions::new()
+            .make_dirs(true)
+            .user_id(1)
+            .group("daemon")
+            .permissions(0o750),
+    )
+    .unwrap();
+    let info = &c.list_files(&dir, None, true).unwrap()[0];
+    assert_eq!((info.user_id, info.permissions), (Some(1), 0o750));
+
+    // An unknown user is the daemon's per-path error.
+    let err = c
+        .push_bytes(
+            &d.path("z"),
+            b"z",
+            &PushOptions::new().user("no-such-user-x"),
+        )
+        .unwrap_err();
+    assert!(matches!(&err, Error::Path(_)), "{err}");
+}

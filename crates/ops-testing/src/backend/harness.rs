@@ -7,11 +7,12 @@ use super::Identity;
 use super::records::Records;
 use crate::juju::UnitExtras;
 use crate::state::MAX_PLANNED_UNITS;
+use crate::state::Storage;
 use ops::backend::{BackendResult, GoalUnit};
 use ops::meta::CharmMeta;
 use ops::{CloudSpec, GoalState, ModelError, Network};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn juju_error(tool: &str, message: impl Into<String>) -> ModelError {
     ModelError::hook_tool(tool, message)
@@ -71,13 +72,71 @@ pub(super) fn goal_state(identity: &Identity, extras: &UnitExtras) -> GoalState 
     }
 }
 
-pub(super) fn storage_get(storage_id: &str) -> BackendResult<String> {
-    Err(juju_error(
-        "storage-get",
-        format!(
-            "ERROR invalid value \"{storage_id}\" for option -s: storage not found (ops-testing has no State.storages yet)"
-        ),
-    ))
+/// `storage-list <name>`: the ids of the State's instances of `name`, in
+/// State order.
+pub(super) fn storage_list(extras: &UnitExtras, name: &str) -> Vec<String> {
+    extras
+        .storages
+        .iter()
+        .filter(|s| s.name == name)
+        .map(Storage::full_id)
+        .collect()
+}
+
+/// `storage-get -s <name>/<index> <attribute>`: for `location`, the
+/// instance's directory under the Context's storage directory, made on
+/// first use.
+pub(super) fn storage_get(
+    extras: &UnitExtras,
+    root: Option<&Path>,
+    storage_id: &str,
+    attribute: &str,
+) -> BackendResult<String> {
+    let storage = extras
+        .storages
+        .iter()
+        .find(|s| s.full_id() == storage_id)
+        .ok_or_else(|| {
+            juju_error(
+                "storage-get",
+                format!(
+                    "ERROR invalid value \"{storage_id}\" for option -s: storage not found; \
+                     add ops_testing::Storage to State.storages"
+                ),
+            )
+        })?;
+    match attribute {
+        "location" => {}
+        "" => {
+            return Err(juju_error(
+                "storage-get",
+                "ERROR an attribute is needed: ops reads only `location`",
+            ));
+        }
+        other => {
+            return Err(unsupported(
+                "storage-get",
+                &format!("ops-testing answers only the `location` attribute, not {other:?}"),
+            ));
+        }
+    }
+    let Some(root) = root else {
+        return Err(juju_error(
+            "storage-get",
+            "ERROR the Context has no storage directory for this run",
+        ));
+    };
+    let dir = root.join(storage.dir_name());
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        juju_error(
+            "storage-get",
+            format!(
+                "ERROR cannot create the storage directory {}: {e}; make TMPDIR writable",
+                dir.display()
+            ),
+        )
+    })?;
+    Ok(dir.to_string_lossy().into_owned())
 }
 
 /// `storage-add`: recorded in [`Records::requested_storages`] (last count wins).
@@ -92,13 +151,24 @@ pub(super) fn storage_add(records: &mut Records, name: &str, count: u32) -> Back
     Ok(())
 }
 
-pub(super) fn resource_get(name: &str) -> BackendResult<PathBuf> {
-    Err(juju_error(
-        "resource-get",
-        format!(
-            "ERROR could not download resource {name:?}: ops-testing has no State.resources yet"
-        ),
-    ))
+/// `resource-get <name>`: the State's path for the resource. A declared
+/// resource the State lacks fails as Juju fails for a resource that was
+/// not supplied (ops.testing: "Inconsistent state: resource … not found").
+pub(super) fn resource_get(extras: &UnitExtras, name: &str) -> BackendResult<PathBuf> {
+    extras
+        .resources
+        .iter()
+        .find(|r| r.name == name)
+        .map(|r| r.path.clone())
+        .ok_or_else(|| {
+            juju_error(
+                "resource-get",
+                format!(
+                    "ERROR could not download resource: resource {name:?} not found in State.resources; \
+                     add ops_testing::Resource::new({name:?}, path) to the State"
+                ),
+            )
+        })
 }
 
 pub(super) fn unsupported(tool: &str, reason: &str) -> ModelError {

@@ -72,6 +72,8 @@ pub(crate) struct MockBackend {
     identity: Identity,
     actor: Actor,
     meta: Arc<CharmMeta>,
+    /// The Context's storage directory, when the State has storage.
+    storage_root: Option<PathBuf>,
 }
 
 impl MockBackend {
@@ -81,8 +83,6 @@ impl MockBackend {
     /// [`MockBackend::finish`] hands back in the records.
     /// `relation_ids_ascending` is what the consistency check found (a
     /// `false` is always safe); `actor` is the unit `identity` names.
-    // One argument per piece the Context hands over; a struct would only rename them.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         mut state: State,
         relation_ids_ascending: bool,
@@ -91,9 +91,8 @@ impl MockBackend {
         meta: Arc<CharmMeta>,
         action_params: Option<serde_json::Map<String, Value>>,
         log: JujuLog,
-        fs_root: FsRoot,
     ) -> Self {
-        let workloads = Workloads::new(std::mem::take(&mut state.containers), fs_root);
+        let workloads = Workloads::new(std::mem::take(&mut state.containers), FsRoot::default());
         let pending = Pending::take(&mut state, relation_ids_ascending);
         let (store, extras) = ModelStore::from_state(state, &actor);
         MockBackend {
@@ -109,7 +108,26 @@ impl MockBackend {
             identity,
             actor,
             meta,
+            storage_root: None,
         }
+    }
+
+    /// The directory under which each storage instance gets its own
+    /// directory (`<name>-<index>`), made when the charm first asks for it.
+    pub(crate) fn with_storage_root(mut self, root: Option<PathBuf>) -> Self {
+        self.storage_root = root;
+        self
+    }
+
+    /// The Context's directory for the containers' simulated filesystems
+    /// (made when a run first touches a container's files).
+    pub(crate) fn with_containers_root(self, root: FsRoot) -> Self {
+        self.workloads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .fs
+            .set_root(root);
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -452,13 +470,17 @@ impl Backend for MockBackend {
         harness::network_get(&self.meta, &self.lock().extras, binding)
     }
 
-    fn storage_get(&self, storage_id: &str, _attribute: &str) -> BackendResult<String> {
-        harness::storage_get(storage_id)
+    fn storage_get(&self, storage_id: &str, attribute: &str) -> BackendResult<String> {
+        harness::storage_get(
+            &self.lock().extras,
+            self.storage_root.as_deref(),
+            storage_id,
+            attribute,
+        )
     }
 
-    fn storage_list(&self, _name: &str) -> BackendResult<Vec<String>> {
-        // The State holds no storage yet, so none is attached.
-        Ok(Vec::new())
+    fn storage_list(&self, name: &str) -> BackendResult<Vec<String>> {
+        Ok(harness::storage_list(&self.lock().extras, name))
     }
 
     fn storage_add(&self, name: &str, count: u32) -> BackendResult<()> {
@@ -480,7 +502,7 @@ impl Backend for MockBackend {
     }
 
     fn resource_get(&self, name: &str) -> BackendResult<PathBuf> {
-        harness::resource_get(name)
+        harness::resource_get(&self.lock().extras, name)
     }
 
     fn credential_get(&self) -> BackendResult<CloudSpec> {

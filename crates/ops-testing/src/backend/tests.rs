@@ -33,7 +33,6 @@ fn backend(relations: u32, secrets: Vec<Secret>) -> MockBackend {
         Arc::new(CharmMeta::new("me")),
         None,
         Default::default(),
-        Default::default(),
     )
 }
 

@@ -79,6 +79,11 @@ impl Filesystems {
         }
     }
 
+    /// Uses `root` (the Context's) for the filesystems.
+    pub(crate) fn set_root(&mut self, root: FsRoot) {
+        self.root = root;
+    }
+
     /// The container's directory, set up at its first use in the run.
     fn dir(
         &mut self,

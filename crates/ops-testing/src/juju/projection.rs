@@ -8,8 +8,8 @@ use super::relations::{RelationKind, RelationRecord, RelationSide};
 use super::secrets::{SecretConsumer, SecretContent, SecretOwnerRef, SecretRecord, SecretRevision};
 use super::{Actor, Application, ModelStore};
 use crate::state::{
-    AnyRelation, DeferredEvent, Model, PeerRelation, Relation, Secret, State, StoredState,
-    SubordinateRelation,
+    AnyRelation, DeferredEvent, Model, PeerRelation, Relation, Resource, Secret, State, Storage,
+    StoredState, SubordinateRelation,
 };
 use ops::{Network, SecretOwner, Status};
 use std::collections::BTreeMap;
@@ -31,6 +31,10 @@ pub struct UnitExtras {
     pub deferred: Vec<DeferredEvent>,
     /// `State::stored_states`.
     pub stored_states: Vec<StoredState>,
+    /// `State::storages`.
+    pub storages: Vec<Storage>,
+    /// `State::resources`.
+    pub resources: Vec<Resource>,
 }
 
 /// Nothing: no networks, one planned unit, a model with empty name and
@@ -48,6 +52,8 @@ impl Default for UnitExtras {
             },
             deferred: Vec::new(),
             stored_states: Vec::new(),
+            storages: Vec::new(),
+            resources: Vec::new(),
         }
     }
 }
@@ -80,6 +86,8 @@ impl ModelStore {
             // Pebble, not Juju, holds the containers: the harness's mock
             // Pebble takes them out of the State before it comes here.
             containers: _,
+            storages,
+            resources,
         } = state;
         let mut store = ModelStore::new(std::mem::take(&mut model.uuid));
         let app = actor.app_name().clone();
@@ -126,6 +134,8 @@ impl ModelStore {
             model,
             deferred,
             stored_states,
+            storages,
+            resources,
         };
         (store, extras)
     }
@@ -154,6 +164,8 @@ impl ModelStore {
             mut model,
             deferred,
             stored_states,
+            storages,
+            resources,
         } = extras;
         model.uuid = model_uuid;
         let leader = applications
@@ -184,6 +196,8 @@ impl ModelStore {
                 .remove(actor.unit())
                 .unwrap_or_default(),
             opened_ports: ports.remove(actor.unit()).unwrap_or_default(),
+            storages,
+            resources,
             containers: Vec::new(),
         }
     }

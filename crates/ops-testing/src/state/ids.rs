@@ -13,6 +13,7 @@ thread_local! {
     static NEXT_ACTION: Cell<u64> = const { Cell::new(1) };
     static NEXT_NOTICE: Cell<u64> = const { Cell::new(1) };
     static NEXT_CHANGE: Cell<u64> = const { Cell::new(1) };
+    static NEXT_STORAGE_INDEX: Cell<u32> = const { Cell::new(0) };
 }
 
 fn bump<T: Copy + std::ops::Add<Output = T> + From<u8>>(
@@ -44,6 +45,16 @@ pub(crate) fn next_secret_id() -> String {
         n /= 32;
     }
     format!("secret:{}", String::from_utf8_lossy(&tail))
+}
+
+/// The index the next [`Storage`](crate::Storage) built without one will
+/// get (does not consume it). Storage indices start at 0 on each thread.
+pub fn peek_next_storage_index() -> u32 {
+    NEXT_STORAGE_INDEX.with(Cell::get)
+}
+
+pub(crate) fn next_storage_index() -> u32 {
+    bump(&NEXT_STORAGE_INDEX)
 }
 
 pub(crate) fn next_action_id() -> String {

@@ -6,15 +6,20 @@ pub(crate) mod ids;
 mod maps;
 mod relation;
 mod secret;
+mod storage;
 
 pub(crate) use container::services_of;
 pub use container::{CheckInfo, Container, DEFAULT_NOTICE_TIME, Exec, Mount, Notice};
-pub use ids::{peek_next_change_id, peek_next_notice_id, peek_next_relation_id};
+pub use ids::{
+    peek_next_change_id, peek_next_notice_id, peek_next_relation_id, peek_next_storage_index,
+};
 pub use maps::Config;
 pub use relation::{
     AnyRelation, Databag, PeerRelation, Relation, SubordinateRelation, default_unit_databag,
 };
 pub use secret::Secret;
+pub(crate) use storage::is_valid_storage_name;
+pub use storage::{Resource, Storage};
 
 use ops::{CloudSpec, LogLevel, Network, Port, RelationId, Snapshot, Status};
 use serde::de::DeserializeOwned;
@@ -75,6 +80,12 @@ pub struct State {
     pub opened_ports: BTreeSet<Port>,
     /// The unit's workload containers (Kubernetes sidecar charms).
     pub containers: Vec<Container>,
+    /// Storage instances attached to the unit (`storage-list`, `storage-get`).
+    pub storages: Vec<Storage>,
+    /// Resources Juju serves the charm (`resource-get`); a declared
+    /// resource missing here makes `resource-get` fail, as when a charm is
+    /// deployed without it.
+    pub resources: Vec<Resource>,
 }
 
 impl Default for State {
@@ -94,6 +105,8 @@ impl Default for State {
             workload_version: String::new(),
             opened_ports: BTreeSet::new(),
             containers: Vec::new(),
+            storages: Vec::new(),
+            resources: Vec::new(),
         }
     }
 }
@@ -177,6 +190,19 @@ impl State {
         self.secrets
             .iter()
             .find(|s| s.label.as_deref() == Some(label))
+    }
+
+    /// The storage instance `name`/`index` (ops.testing's
+    /// `get_storage(name, index=0)`); `None` if the State has none.
+    pub fn get_storage(&self, name: &str, index: u32) -> Option<&Storage> {
+        self.storages
+            .iter()
+            .find(|s| s.name == name && s.index == index)
+    }
+
+    /// The resource called `name`; `None` if the State has none.
+    pub fn get_resource(&self, name: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.name == name)
     }
 
     /// The stored state called `name` of the charm (owner path `None`) or of `owner_path`.

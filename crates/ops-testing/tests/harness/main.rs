@@ -30,4 +30,5 @@ mod relations;
 mod secrets;
 mod serde_state;
 mod statuses;
+mod storage;
 mod stored_state;

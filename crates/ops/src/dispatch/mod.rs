@@ -29,6 +29,14 @@
 //! marks the hook failed (and retries it) and discards the hook's buffered
 //! changes, or marks the action failed.
 //!
+//! # Signals
+//!
+//! [`main`] and [`main_with`] (not [`run`], which leaves the process alone)
+//! watch for SIGTERM, SIGINT and SIGHUP on a thread of their own. On one,
+//! every private temporary directory still holding secret content for a
+//! hook tool is removed, and the process then ends of that signal, as it
+//! would without the watch: nothing is saved, and Juju sees the hook killed.
+//!
 //! # Persistence
 //!
 //! Everything the framework keeps between dispatches (stored state and the
@@ -49,7 +57,7 @@
 mod check;
 mod persist;
 
-use crate::backend::juju::{DEFAULT_TOOL_TIMEOUT, JujuBackend};
+use crate::backend::juju::{DEFAULT_TOOL_TIMEOUT, JujuBackend, install_signal_cleanup};
 use crate::backend::{Backend, LogLevel};
 use crate::error::ModelError;
 use crate::event::RESTRICTED_HOOKS;
@@ -200,6 +208,9 @@ pub fn main<C: Charm>() -> i32 {
 /// }
 /// ```
 pub fn main_with<C: Charm>(build: impl FnOnce(&mut Framework<C>) -> C) -> i32 {
+    // A signal handler belongs to the whole process: installed here, in the
+    // charm binary's entry point, and never by `run` or the harness.
+    install_signal_cleanup();
     let env: BTreeMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();

@@ -12,6 +12,7 @@ pub mod custom;
 mod kind;
 mod relation;
 mod secret;
+mod storage;
 mod workload;
 
 pub use action::ActionEvent;
@@ -27,6 +28,7 @@ pub use relation::{
     RelationJoinedEvent,
 };
 pub use secret::{SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent};
+pub use storage::{StorageAttachedEvent, StorageDetachingEvent};
 pub use workload::{
     LazyCheckInfo, LazyNotice, PebbleCheckFailedEvent, PebbleCheckRecoveredEvent,
     PebbleCustomNoticeEvent, PebbleReadyEvent,
@@ -203,6 +205,12 @@ pub mod on {
         pebble_check_failed(container) => PebbleCheckFailed, PebbleCheckFailedEvent;
         /// `<container>_pebble_check_recovered`: a failed check passes again.
         pebble_check_recovered(container) => PebbleCheckRecovered, PebbleCheckRecoveredEvent;
+        /// `<storage>_storage_attached`: an instance of the storage called
+        /// `storage` in the charm's metadata was attached.
+        storage_attached(storage) => StorageAttached, StorageAttachedEvent;
+        /// `<storage>_storage_detaching`: an instance of the storage called
+        /// `storage` is about to be detached.
+        storage_detaching(storage) => StorageDetaching, StorageDetachingEvent;
     }
 }
 

@@ -154,6 +154,12 @@ pub enum DispatchError {
     /// A deferral found no sequence number left for its notice.
     #[error(transparent)]
     SequenceExhausted(#[from] SequenceExhausted),
+    /// [`Dispatch::run`] was called a second time: a dispatch emits its
+    /// event once.
+    #[error(
+        "the event was already dispatched: a dispatch runs once; build a new one (or, in a test, call `run` once)"
+    )]
+    AlreadyRun,
     /// Setting the status chosen by collect-status failed.
     #[error("cannot set the collected status: {source}")]
     CollectStatus {
@@ -298,66 +304,163 @@ pub fn dispatch<C: Charm>(
     options: &DispatchOptions,
     build: impl FnOnce(&mut Framework<C>) -> C,
 ) -> Result<DispatchOutcome, DispatchError> {
-    let subscriber = JujuLogSubscriber::new(model.shared().backend.clone(), options.log_level);
-    tracing::subscriber::with_default(subscriber, || run(model, persisted, build))
+    Dispatch::start(model, persisted, options, build)?.run()
 }
 
-fn run<C: Charm>(
-    model: &Model,
-    persisted: Persisted,
-    build: impl FnOnce(&mut Framework<C>) -> C,
-) -> Result<DispatchOutcome, DispatchError> {
-    let context = model.juju_context();
-    let name = context.event_name();
-    let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
-        .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
-    if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
-        model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
-    }
-    let Persisted { deferred, stored } = persisted;
-    let mut framework = Framework::<C>::new(model.clone(), stored);
-    let charm = build(&mut framework);
-    if let Some(error) = framework.setup_errors.drain(..).next() {
-        return Err(error);
-    }
-    let mut run = Run {
-        framework,
-        charm,
-        emitted: Vec::new(),
-        queue: Vec::new(),
-    };
-    // Events emitted while the charm was being built.
-    run.deliver_pending(0)?;
+/// One dispatch in two steps, with the charm reachable in between and
+/// afterwards: [`Dispatch::start`] builds the charm (and delivers the
+/// custom events its constructor emitted), [`Dispatch::run`] does the rest
+/// of what [`dispatch`] does. The harness's Manager flow uses it to give a
+/// test the live charm before and after the event.
+///
+/// Charm log lines go to `juju-log` during each step (not between them).
+pub struct Dispatch<C> {
+    run: Run<C>,
+    model: Model,
+    log_level: LogLevel,
+    /// Deferred notices to re-emit; taken by [`Dispatch::run`].
+    deferred: Option<Vec<DeferredNotice>>,
+}
 
-    // Deferred events first, in queue order; each goes back to the handler
-    // that deferred it, and stays queued if deferred again.
-    for notice in deferred {
-        run.reemit(notice)?;
+impl<C: Charm> std::fmt::Debug for Dispatch<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatch")
+            .field("charm", &std::any::type_name::<C>())
+            .field("ran", &self.deferred.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Charm> Dispatch<C> {
+    /// Builds the charm with `build` and delivers the custom events emitted
+    /// while it was built. Fails as [`dispatch`] fails when the charm's
+    /// constructor registered something the framework refuses.
+    pub fn start(
+        model: &Model,
+        persisted: Persisted,
+        options: &DispatchOptions,
+        build: impl FnOnce(&mut Framework<C>) -> C,
+    ) -> Result<Self, DispatchError> {
+        let log_level = options.log_level;
+        with_juju_log(model, log_level, || {
+            let context = model.juju_context();
+            let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
+                .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
+            if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
+                model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
+            }
+            let Persisted { deferred, stored } = persisted;
+            let mut framework = Framework::<C>::new(model.clone(), stored);
+            let charm = build(&mut framework);
+            if let Some(error) = framework.setup_errors.drain(..).next() {
+                return Err(error);
+            }
+            let mut run = Run {
+                framework,
+                charm,
+                emitted: Vec::new(),
+                queue: Vec::new(),
+            };
+            // Events emitted while the charm was being built.
+            run.deliver_pending(0)?;
+            Ok(Dispatch {
+                run,
+                model: model.clone(),
+                log_level,
+                deferred: Some(deferred),
+            })
+        })
     }
 
-    if dispatched.is_some() {
-        tracing::debug!("Emitting Juju event {name}.");
-        let path = event_path(run.framework.handle(), &name);
-        run.emit(
-            &path,
-            &name,
-            event_snapshot(context),
-            EmitKind::Dispatched,
-            0,
-        )?;
-    } else {
-        tracing::debug!("Event {name} not defined for {}.", run.framework.handle());
+    /// The charm.
+    pub fn charm(&self) -> &C {
+        &self.run.charm
     }
 
-    let is_leader = model
-        .unit()
-        .is_leader()
-        .map_err(|source| DispatchError::CollectStatus { source })?;
-    if is_leader {
-        run.collect_status(true)?;
+    /// The charm, to change before (or after) the event.
+    pub fn charm_mut(&mut self) -> &mut C {
+        &mut self.run.charm
     }
-    run.collect_status(false)?;
-    run.finish()
+
+    /// The handle paths of the stored states the charm (and its library
+    /// objects) registered while it was built, in registration order.
+    pub fn stored_handles(&self) -> Vec<&str> {
+        self.run
+            .framework
+            .stored
+            .iter()
+            .map(|(handle, _)| handle.as_str())
+            .collect()
+    }
+
+    /// Whether [`Dispatch::run`] was called.
+    pub fn has_run(&self) -> bool {
+        self.deferred.is_none()
+    }
+
+    /// The charm, once the dispatch is over.
+    pub fn into_charm(self) -> C {
+        self.run.charm
+    }
+
+    /// Re-emits deferred events, emits the dispatched event, runs
+    /// collect-status and returns what to persist. Only the first call
+    /// dispatches; a later one returns [`DispatchError::AlreadyRun`].
+    pub fn run(&mut self) -> Result<DispatchOutcome, DispatchError> {
+        let Some(deferred) = self.deferred.take() else {
+            return Err(DispatchError::AlreadyRun);
+        };
+        let model = self.model.clone();
+        with_juju_log(&model, self.log_level, || self.run_event(&model, deferred))
+    }
+
+    fn run_event(
+        &mut self,
+        model: &Model,
+        deferred: Vec<DeferredNotice>,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        let run = &mut self.run;
+        let context = model.juju_context();
+        let name = context.event_name();
+        let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
+            .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
+
+        // Deferred events first, in queue order; each goes back to the
+        // handler that deferred it, and stays queued if deferred again.
+        for notice in deferred {
+            run.reemit(notice)?;
+        }
+
+        if dispatched.is_some() {
+            tracing::debug!("Emitting Juju event {name}.");
+            let path = event_path(run.framework.handle(), &name);
+            run.emit(
+                &path,
+                &name,
+                event_snapshot(context),
+                EmitKind::Dispatched,
+                0,
+            )?;
+        } else {
+            tracing::debug!("Event {name} not defined for {}.", run.framework.handle());
+        }
+
+        let is_leader = model
+            .unit()
+            .is_leader()
+            .map_err(|source| DispatchError::CollectStatus { source })?;
+        if is_leader {
+            run.collect_status(true)?;
+        }
+        run.collect_status(false)?;
+        run.finish()
+    }
+}
+
+/// Runs `f` with charm log lines going to the model's `juju-log`.
+fn with_juju_log<T>(model: &Model, level: LogLevel, f: impl FnOnce() -> T) -> T {
+    let subscriber = JujuLogSubscriber::new(model.shared().backend.clone(), level);
+    tracing::subscriber::with_default(subscriber, f)
 }
 
 /// The state of one dispatch after the charm was built.
@@ -555,7 +658,7 @@ impl<C: Charm> Run<C> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<DispatchOutcome, DispatchError> {
+    fn finish(&mut self) -> Result<DispatchOutcome, DispatchError> {
         let mut stored = std::mem::take(&mut self.framework.stored_in);
         let mut untouched_stored = Vec::new();
         for (handle, save) in &self.framework.stored {
@@ -569,14 +672,14 @@ impl<C: Charm> Run<C> {
             }
             stored.insert(handle.clone(), value);
         }
-        let mut queue = self.queue;
+        let mut queue = std::mem::take(&mut self.queue);
         queue.sort_by(|a, b| (a.event_path(), a.sequence()).cmp(&(b.event_path(), b.sequence())));
         Ok(DispatchOutcome {
             persisted: Persisted {
                 deferred: queue,
                 stored,
             },
-            emitted: self.emitted,
+            emitted: std::mem::take(&mut self.emitted),
             untouched_stored,
         })
     }

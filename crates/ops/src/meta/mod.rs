@@ -4,8 +4,10 @@
 //! The production entry point and the testing harness both load metadata
 //! through [`CharmMeta`], so they cannot disagree about what a charm declares.
 
+mod extensions;
 mod limits;
 
+pub use extensions::{MetadataWarning, known as known_extensions};
 pub use limits::{MAX_METADATA_BYTES, MAX_METADATA_DEPTH};
 
 use serde::{Deserialize, Serialize};
@@ -811,8 +813,55 @@ impl CharmMeta {
     }
 
     fn from_yaml_named(text: &str, file: &str) -> Result<Self, MetadataError> {
-        let meta: CharmMeta = parse_document(text, file, check_raw)?;
-        meta.validated(file)
+        let (meta, warnings) = Self::charm_document(text, file)?;
+        for warning in warnings {
+            tracing::warn!("{file}: {warning}");
+        }
+        Ok(meta)
+    }
+
+    /// [`CharmMeta::from_yaml`], also returning what loads but deserves
+    /// attention (an unknown charmcraft extension), rather than only
+    /// logging it at WARN.
+    ///
+    /// ```
+    /// use ops::CharmMeta;
+    /// use ops::meta::MetadataWarning;
+    /// let (meta, warnings) = CharmMeta::from_yaml_with_warnings(
+    ///     "name: web\nextensions: [flask-framework, no-such-framework]\n",
+    /// ).unwrap();
+    /// assert!(meta.containers.contains_key("flask-app"));
+    /// assert!(matches!(&warnings[..], [MetadataWarning::UnknownExtension { name }] if name == "no-such-framework"));
+    /// ```
+    pub fn from_yaml_with_warnings(
+        text: &str,
+    ) -> Result<(Self, Vec<MetadataWarning>), MetadataError> {
+        Self::charm_document(text, "<string>")
+    }
+
+    /// The one reading of a charm's metadata document: the bounds, the
+    /// rules on the document as written, then the charmcraft extensions it
+    /// lists merged in (see [`known_extensions`]), then the typed form.
+    fn charm_document(
+        text: &str,
+        file: &str,
+    ) -> Result<(Self, Vec<MetadataWarning>), MetadataError> {
+        limits::check(text, file)?;
+        let parse_error = |e: serde_norway::Error| MetadataError::Parse {
+            file: file.to_owned(),
+            reason: e.to_string(),
+        };
+        let mut raw: serde_norway::Value = serde_norway::from_str(text).map_err(parse_error)?;
+        check_raw(&raw, file)?;
+        let (extended, warnings) = extensions::apply(&mut raw, file)?;
+        // Without extensions the typed form is read from the text, so that
+        // its errors name the line; with them, from the merged document.
+        let meta: CharmMeta = if extended {
+            serde_norway::from_value(raw).map_err(parse_error)?
+        } else {
+            serde_norway::from_str(text).map_err(parse_error)?
+        };
+        Ok((meta.validated(file)?, warnings))
     }
 
     /// Parses the legacy trio: `metadata.yaml`, and optionally `config.yaml`

@@ -6,12 +6,14 @@ mod app;
 mod container;
 mod relation;
 mod secret;
+mod storage;
 mod unit;
 
 pub use app::Application;
 pub use container::{Container, ExecProcess};
 pub use relation::{DataOwner, Relation, RelationDataContent};
 pub use secret::{Secret, SecretQuery, canonical_secret_id};
+pub use storage::{Resources, Storage, StorageMapping};
 pub use unit::Unit;
 // Ports are data (`crate::types`); `ops::model::Port` stays a path to them.
 pub use crate::types::{Port, Protocol};
@@ -59,6 +61,8 @@ pub struct Model {
     shared: Rc<Shared>,
     unit: Unit,
     app: Application,
+    storages: StorageMapping,
+    resources: Resources,
 }
 
 impl fmt::Debug for Model {
@@ -82,7 +86,15 @@ impl Model {
         });
         let unit = Unit::new(&shared, shared.context.unit_name.clone());
         let app = Application::new(&shared, shared.app_name().to_owned());
-        Model { shared, unit, app }
+        let storages = StorageMapping::new(&shared);
+        let resources = Resources::new(&shared);
+        Model {
+            shared,
+            unit,
+            app,
+            storages,
+            resources,
+        }
     }
 
     pub(crate) fn shared(&self) -> &Rc<Shared> {
@@ -229,14 +241,29 @@ impl Model {
 
     /// Asks Juju for `count` more instances of the storage `name`
     /// (`storage-add`; ops' `model.storages.request`). Juju adds them after
-    /// the hook, and a storage-attached event follows for each.
+    /// the hook, and a storage-attached event follows for each. The same as
+    /// `model.storages().request(name, count)`.
     pub fn request_storage(&self, name: &str, count: u32) -> Result<(), ModelError> {
-        if !self.shared.meta.storage.contains_key(name) {
-            return Err(ModelError::NotDeclared {
-                kind: "storage".to_owned(),
-                name: name.to_owned(),
-            });
-        }
-        self.shared.backend.storage_add(name, count)
+        self.storages.request(name, count)
+    }
+
+    /// The storage the charm declares and the instances attached to this
+    /// unit (ops' `model.storages`): `model.storages().get("data")?` lists
+    /// the instances of `data`, and each one's
+    /// [`location`](Storage::location) is where it is mounted.
+    pub fn storages(&self) -> &StorageMapping {
+        &self.storages
+    }
+
+    /// The charm's resources (ops' `model.resources`):
+    /// `model.resources().fetch("config-file")?` is the file's path.
+    pub fn resources(&self) -> &Resources {
+        &self.resources
+    }
+
+    /// The storage instance with this name and index, without asking Juju
+    /// which are attached: what a storage event names.
+    pub(crate) fn storage_instance(&self, name: &str, index: u32) -> Storage {
+        Storage::new(&self.shared, name, index, None)
     }
 }

@@ -1108,6 +1108,86 @@ fn a_hung_tool_is_killed_and_the_dispatch_saves_nothing() {
     assert_eq!(juju.stored(), json!({"leader": null, "elections_won": 0}));
 }
 
+/// A SIGTERM or SIGINT while a secret tool runs (Juju stopping the unit, a
+/// person at a `debug-hooks` terminal) removes the private directory holding
+/// the secret's content, and the charm still dies of that signal, saving
+/// nothing.
+#[rstest]
+#[case::sigterm("TERM", 15)]
+#[case::sigint("INT", 2)]
+fn a_signal_during_a_secret_call_removes_its_private_directory(
+    #[case] name: &str,
+    #[case] number: i32,
+) {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::{Duration, Instant};
+    let juju = Juju::new(&format!("signal-{name}"), world(true));
+    juju.dispatch("hooks/install", &[]).succeeded();
+    juju.fail("secret-add", json!({ "sleep_ms": 60_000 }));
+    let tmp = juju.root.join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut env = juju.base_env("hooks/leader-elected");
+    env.push(("TMPDIR".to_owned(), tmp.display().to_string()));
+    let mut child = Command::new(juju.charm_dir().join("dispatch"))
+        .current_dir(juju.charm_dir())
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let private_dirs = || -> Vec<PathBuf> {
+        std::fs::read_dir(&tmp)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.to_string_lossy().contains("juju-ops-secret-"))
+            .collect()
+    };
+    // The content is staged before `secret-add` runs, and `secret-add` hangs.
+    let started = Instant::now();
+    let staged = loop {
+        let dirs = private_dirs();
+        let files = dirs
+            .iter()
+            .filter_map(|d| std::fs::read_dir(d).ok())
+            .count();
+        if !dirs.is_empty() && files > 0 {
+            break dirs;
+        }
+        if started.elapsed() > Duration::from_secs(30) || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!(
+                "the secret's private directory never appeared in {}",
+                tmp.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(staged.len(), 1, "{staged:?}");
+    // `dispatch` execs the charm binary: the child is the charm.
+    let killed = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.signal(),
+        Some(number),
+        "the charm should die of SIG{name}: {:?}, stderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !staged[0].exists(),
+        "{} was left behind",
+        staged[0].display()
+    );
+    assert_eq!(private_dirs(), Vec::<PathBuf>::new());
+    assert_eq!(juju.stored(), json!({"leader": null, "elections_won": 0}));
+}
+
 /// The charm's log lines go to `juju-log`, whose failures the framework
 /// swallows (a log line must not fail a hook); a hung `juju-log` still fails
 /// the dispatch at once (no later tool runs), and it saves nothing.

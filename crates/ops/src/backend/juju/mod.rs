@@ -40,6 +40,7 @@
 
 mod actions;
 mod cache;
+mod cleanup;
 mod errors;
 mod misc;
 mod network;
@@ -50,6 +51,8 @@ mod secrets;
 mod status;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use cleanup::install_signal_cleanup;
 
 use crate::backend::{
     Backend, BackendResult, CheckOp, ExecArgs, ExecOutput, PebbleResult, ServiceOp,

@@ -2,6 +2,7 @@
 //! given, its input on stdin), and stages files for tools that read them.
 
 use super::JujuBackend;
+use super::cleanup;
 use super::errors::{bad_json, classify, describe_failure, spawn_error};
 use crate::backend::BackendResult;
 use crate::error::ModelError;
@@ -275,7 +276,9 @@ pub(super) fn parse_json<T: DeserializeOwned>(
 }
 
 /// A fresh directory only this user can enter (0700), removed with
-/// everything in it when dropped, on every path out of a call.
+/// everything in it when dropped, on every path out of a call; and, once
+/// `ops::main` has installed the signal cleanup, when the process is told
+/// to stop while the directory lives (see [`cleanup`](super::cleanup)).
 pub(super) struct PrivateDir {
     dir: PathBuf,
 }
@@ -287,6 +290,9 @@ impl PrivateDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
+        // Created and registered under one lock, so that a signal's sweep
+        // sees either no directory or a registered one.
+        let mut live = cleanup::registry();
         let mut last_error = None;
         for _ in 0..8 {
             let name = format!(
@@ -296,7 +302,10 @@ impl PrivateDir {
             );
             let dir = std::env::temp_dir().join(name);
             match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-                Ok(()) => return Ok(PrivateDir { dir }),
+                Ok(()) => {
+                    live.push(dir.clone());
+                    return Ok(PrivateDir { dir });
+                }
                 // A leftover of an earlier process with the same pid: try another name.
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last_error = Some(e),
                 Err(e) => return Err(stage_error(tool, purpose, &e)),
@@ -306,9 +315,18 @@ impl PrivateDir {
         Err(stage_error(tool, purpose, &error))
     }
 
+    /// The directory.
+    #[cfg(test)]
+    pub(super) fn path(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// Writes a new file (mode 0600, refusing to reuse an existing one).
     pub(super) fn write(&self, tool: &str, name: &str, content: &[u8]) -> BackendResult<PathBuf> {
         use std::os::unix::fs::OpenOptionsExt;
+        // Under the registry's lock, so that a signal's sweep never races a
+        // file half written.
+        let _live = cleanup::registry();
         let path = self.dir.join(name);
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -325,7 +343,10 @@ impl PrivateDir {
 
 impl Drop for PrivateDir {
     fn drop(&mut self) {
+        // Removed before it is forgotten: a signal in between finds it gone.
+        let mut live = cleanup::registry();
         let _ = std::fs::remove_dir_all(&self.dir);
+        cleanup::forget(&mut live, &self.dir);
     }
 }
 

@@ -95,6 +95,32 @@ fn the_container_facade_drives_a_real_pebble() {
     assert_eq!(web.start_checks(&["alive"]).unwrap(), ["alive"]);
     assert!(web.get_notices(&NoticesOptions::new()).is_ok());
 
+    let (stdout, stderr) = web
+        .exec([
+            "sh",
+            "-c",
+            "read line; echo \"$GREETING $line\"; echo oops >&2",
+        ])
+        .env("GREETING", "hello")
+        .stdin("world\n")
+        .wait_output()
+        .unwrap();
+    assert_eq!(stdout, "hello world\n");
+    assert_eq!(stderr, "oops\n");
+    let output = web.exec(["sh", "-c", "exit 3"]).output().unwrap();
+    assert_eq!(output.exit_code, 3);
+    match web.exec(["sh", "-c", "echo out; exit 2"]).wait_output() {
+        Err(PebbleError::Exec {
+            exit_code, stdout, ..
+        }) => {
+            assert_eq!(exit_code, 2);
+            assert_eq!(stdout, "out\n");
+        }
+        other => panic!("expected an exec error, got {other:?}"),
+    }
+    let err = web.exec(["no-such-program-here"]).wait().unwrap_err();
+    assert!(matches!(err, PebbleError::Api { code: 400, .. }), "{err}");
+
     let err = web.start(&["nope"]).unwrap_err();
     assert!(matches!(err, PebbleError::Api { code: 400, .. }), "{err}");
     assert_eq!(err.container(), "web");

@@ -225,16 +225,50 @@ pub(super) fn send_signal(
 }
 
 pub(super) fn exec(
-    _juju: &JujuBackend,
+    juju: &JujuBackend,
     container: &str,
     args: &ExecArgs,
 ) -> PebbleResult<ExecOutput> {
-    // The client's exec (websockets) is not in `juju-pebble` yet.
-    Err(PebbleError::Other {
-        container: container.to_owned(),
-        message: format!(
-            "cannot run {:?}: exec is not available in this build of juju-ops (the Pebble client's exec is not built yet); push a script and run it as a Pebble service instead",
-            args.command
-        ),
-    })
+    let mut options = pebble::ExecOptions::new(args.command.iter().cloned())
+        .environment(args.environment.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .combine_stderr(args.combine_stderr);
+    if let Some(service) = &args.service_context {
+        options = options.service_context(service.clone());
+    }
+    if let Some(dir) = &args.working_dir {
+        options = options.working_dir(dir.clone());
+    }
+    if let Some(timeout) = args.timeout {
+        options = options.timeout(timeout);
+    }
+    if let Some(uid) = args.user_id {
+        options = options.user_id(uid);
+    }
+    if let Some(user) = &args.user {
+        options = options.user(user.clone());
+    }
+    if let Some(gid) = args.group_id {
+        options = options.group_id(gid);
+    }
+    if let Some(group) = &args.group {
+        options = options.group(group.clone());
+    }
+    if let Some(stdin) = &args.stdin {
+        options = options.stdin(stdin.clone());
+    }
+    let process = on(container, juju.client(container).exec(options))?;
+    match process.wait_output() {
+        Ok(output) => Ok(ExecOutput {
+            exit_code: 0,
+            stdout: output.stdout,
+            stderr: output.stderr,
+        }),
+        // A non-zero exit is an answer here, not a failure: the facade decides.
+        Err(pebble::Error::Exec(e)) => Ok(ExecOutput {
+            exit_code: e.exit_code,
+            stdout: e.stdout,
+            stderr: e.stderr,
+        }),
+        Err(e) => Err(map_error(container, e)),
+    }
 }

@@ -443,3 +443,114 @@ fn refresh_checks(container: &mut Container, plan: &Plan) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Exec;
+
+    fn workloads(container: Container) -> Workloads {
+        Workloads::new(vec![container], FsRoot::default())
+    }
+
+    #[test]
+    fn an_unconnectable_container_refuses_all_but_exec_plan_checks_and_notices() {
+        let mut w = workloads(Container::new("web").exec(Exec::new(["ls"]).stdout("a\n")));
+        assert!(w.system_info("web").unwrap_err().is_connection());
+        assert!(
+            w.push("web", "/x", b"", &PushOptions::new())
+                .unwrap_err()
+                .is_connection()
+        );
+        assert!(
+            w.add_layer("web", "l", &Layer::new(), false)
+                .unwrap_err()
+                .is_connection()
+        );
+        assert!(w.plan("web").is_ok());
+        assert!(w.checks("web", None, &[]).is_ok());
+        assert!(w.notices("web", &NoticesOptions::new()).is_ok());
+        let out = w.exec("web", &ExecArgs::new(["ls", "-l"])).unwrap();
+        assert_eq!(out.stdout, b"a\n");
+        assert_eq!(w.exec_history["web"][0].command, ["ls", "-l"]);
+    }
+
+    #[test]
+    fn an_unmatched_command_fails_with_127_and_is_not_recorded() {
+        let mut w = workloads(Container::new("web").exec(Exec::new(["ls"])));
+        match w.exec("web", &ExecArgs::new(["cat"])) {
+            Err(PebbleError::Exec { exit_code, .. }) => assert_eq!(exit_code, 127),
+            other => panic!("expected an exec error, got {other:?}"),
+        }
+        assert!(w.exec_history.is_empty());
+    }
+
+    #[test]
+    fn the_longest_prefix_wins() {
+        let mut w = workloads(
+            Container::new("web")
+                .exec(Exec::new(["git"]).stdout("short"))
+                .exec(Exec::new(["git", "log"]).stdout("long")),
+        );
+        let out = w.exec("web", &ExecArgs::new(["git", "log", "-1"])).unwrap();
+        assert_eq!(out.stdout, b"long");
+    }
+
+    #[test]
+    fn layers_and_services_follow_pebble_rules() {
+        let mut w = workloads(Container::new("web").can_connect(true));
+        let layer = Layer::from_yaml("services: {srv: {override: replace, command: x}}").unwrap();
+        w.add_layer("web", "base", &layer, false).unwrap();
+        let err = w.add_layer("web", "base", &layer, false).unwrap_err();
+        assert!(err.to_string().contains("already exists"), "{err}");
+        let no_override = Layer::from_yaml("services: {srv: {command: y}}").unwrap();
+        let err = w.add_layer("web", "base", &no_override, true).unwrap_err();
+        assert!(err.to_string().contains("override"), "{err}");
+        let err = w
+            .services_op("web", ServiceOp::Start, &["nope".to_owned()])
+            .unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        let err = w
+            .send_signal("web", "SIGHUP", &["srv".to_owned()])
+            .unwrap_err();
+        assert!(err.to_string().contains("not running"), "{err}");
+        w.services_op("web", ServiceOp::Start, &["srv".to_owned()])
+            .unwrap();
+        w.send_signal("web", "SIGHUP", &["srv".to_owned()]).unwrap();
+        let err = w
+            .send_signal("web", "SIGBOGUS", &["srv".to_owned()])
+            .unwrap_err();
+        assert!(err.to_string().contains("invalid signal"), "{err}");
+        let services = w.services("web", &[]).unwrap();
+        assert!(services[0].is_running());
+    }
+
+    #[test]
+    fn files_follow_pebble_rules() {
+        let mut w = workloads(Container::new("web").can_connect(true));
+        let err = w.pull("web", "relative").unwrap_err();
+        assert!(err.to_string().contains("absolute"), "{err}");
+        let err = w
+            .push("web", "/a/b.txt", b"x", &PushOptions::new())
+            .unwrap_err();
+        assert!(err.is_not_found(), "{err}");
+        w.push("web", "/a/b.txt", b"x", &PushOptions::new().make_dirs(true))
+            .unwrap();
+        assert_eq!(w.pull("web", "/a/b.txt").unwrap(), b"x");
+        let listed = w.list_files("web", "/a", None, false).unwrap();
+        assert_eq!(listed[0].path, "/a/b.txt");
+        assert_eq!(listed[0].permissions, 0o644);
+        let err = w.remove_path("web", "/a", false).unwrap_err();
+        assert!(err.to_string().contains("not empty"), "{err}");
+        w.remove_path("web", "/a", true).unwrap();
+        assert!(
+            w.list_files("web", "/a", None, true)
+                .unwrap_err()
+                .is_not_found()
+        );
+        // `..` never leaves the container's directory.
+        w.push("web", "/../../escape.txt", b"y", &PushOptions::new())
+            .unwrap();
+        assert_eq!(w.pull("web", "/escape.txt").unwrap(), b"y");
+    }
+}

@@ -824,3 +824,228 @@ fn test_cloudspec_consistency() {
         |on| on.start(),
     );
 }
+
+fn with_containers(containers: Vec<ops_testing::Container>) -> State {
+    State {
+        containers,
+        ..State::default()
+    }
+}
+
+const META_FOO_CONTAINER: &str = "name: x\ncontainers: {foo: {}}";
+
+#[test]
+fn test_workload_event_without_container() {
+    use ops_testing::{Container, Notice};
+    assert_inconsistent("name: x", &DEFAULT, &State::default(), |on| {
+        on.pebble_ready(&Container::new("foo"))
+    });
+    assert_consistent(
+        META_FOO_CONTAINER,
+        &DEFAULT,
+        &with_containers(vec![Container::new("foo")]),
+        |on| on.pebble_ready(&Container::new("foo")),
+    );
+    let notice = Notice::new("example.com/foo");
+    assert_inconsistent("name: x", &DEFAULT, &State::default(), |on| {
+        on.pebble_custom_notice(&Container::new("foo"), &notice)
+    });
+    let container = Container::new("foo").notice(notice.clone());
+    assert_consistent(
+        META_FOO_CONTAINER,
+        &DEFAULT,
+        &with_containers(vec![container.clone()]),
+        |on| on.pebble_custom_notice(&container, &notice),
+    );
+    let container = Container::new("foo");
+    assert_inconsistent(
+        META_FOO_CONTAINER,
+        &DEFAULT,
+        &with_containers(vec![container.clone()]),
+        |on| on.pebble_custom_notice(&container, &notice),
+    );
+}
+
+#[rstest]
+fn test_check_info_container_matches_event(#[values("failed", "recovered")] which: &str) {
+    use ops_testing::{CheckInfo, Container};
+    let check = CheckInfo::new("http-check").threshold(Some(3));
+    let layer =
+        ops::pebble::Layer::from_yaml("checks: {http-check: {override: replace, threshold: 3}}")
+            .unwrap();
+    let event = |on: &CharmEvents, container: &Container| match which {
+        "failed" => on.pebble_check_failed(container, &check),
+        _ => on.pebble_check_recovered(container, &check),
+    };
+    let container = Container::new("foo")
+        .check_info(check.clone())
+        .layer("base", layer.clone());
+    assert_consistent(
+        META_FOO_CONTAINER,
+        &DEFAULT,
+        &with_containers(vec![container.clone()]),
+        |on| event(on, &container),
+    );
+    // The check used in the event is missing from the input state.
+    let container = Container::new("foo").layer("base", layer.clone());
+    assert_inconsistent(
+        META_FOO_CONTAINER,
+        &DEFAULT,
+        &with_containers(vec![container.clone()]),
+        |on| event(on, &container),
+    );
+    // The check is in the wrong container.
+    let bar = Container::new("bar");
+    assert_inconsistent(
+        "name: x\ncontainers: {foo: {}, bar: {}}",
+        &DEFAULT,
+        &with_containers(vec![
+            Container::new("foo").check_info(check.clone()),
+            bar.clone(),
+        ]),
+        |on| event(on, &bar),
+    );
+    // The container name contains a hyphen.
+    let container = Container::new("foo-bar")
+        .check_info(check.clone())
+        .layer("base", layer.clone());
+    assert_consistent(
+        "name: x\ncontainers: {foo-bar: {}}",
+        &DEFAULT,
+        &with_containers(vec![container.clone()]),
+        |on| event(on, &container),
+    );
+}
+
+#[test]
+fn test_container_meta_mismatch() {
+    use ops_testing::Container;
+    let state = with_containers(vec![Container::new("bar")]);
+    assert_inconsistent("name: x\ncontainers: {baz: {}}", &DEFAULT, &state, |on| {
+        on.update_status()
+    });
+    assert_consistent("name: x\ncontainers: {bar: {}}", &DEFAULT, &state, |on| {
+        on.update_status()
+    });
+}
+
+#[test]
+fn test_container_in_state_but_no_container_in_meta() {
+    use ops_testing::Container;
+    let state = with_containers(vec![Container::new("bar")]);
+    assert_inconsistent("name: x", &DEFAULT, &state, |on| on.update_status());
+    assert_consistent("name: x\ncontainers: {bar: {}}", &DEFAULT, &state, |on| {
+        on.update_status()
+    });
+}
+
+#[test]
+fn test_container_not_in_state() {
+    use ops_testing::Container;
+    let container = Container::new("bar");
+    let meta = "name: x\ncontainers: {bar: {}}";
+    assert_inconsistent(meta, &DEFAULT, &State::default(), |on| {
+        on.pebble_ready(&container)
+    });
+    assert_consistent(
+        meta,
+        &DEFAULT,
+        &with_containers(vec![container.clone()]),
+        |on| on.pebble_ready(&container),
+    );
+}
+
+// Upstream's `foo-pebble-ready` event carrying container `bar` is built by
+// renaming a `bar` one.
+#[test]
+fn test_evt_bad_container_name() {
+    use ops_testing::Container;
+    let problems = problems("name: x", &DEFAULT, &State::default(), |on| {
+        renamed(on.pebble_ready(&Container::new("bar")), "foo_pebble_ready")
+    });
+    assert!(
+        problems.iter().any(|p| p.contains("name does not match")),
+        "{problems:?}"
+    );
+    assert_consistent(
+        "name: x\ncontainers: {bar: {}}",
+        &DEFAULT,
+        &with_containers(vec![Container::new("bar")]),
+        |on| on.pebble_ready(&Container::new("bar")),
+    );
+}
+
+#[rstest]
+#[case::matching(
+    ops::pebble::CheckLevel::Ready,
+    ops::pebble::CheckStartup::Disabled,
+    42,
+    "chk1",
+    true
+)]
+#[case::level_unset(None, ops::pebble::CheckStartup::Disabled, 42, "chk1", false)]
+#[case::startup_enabled(
+    ops::pebble::CheckLevel::Ready,
+    ops::pebble::CheckStartup::Enabled,
+    42,
+    "chk1",
+    false
+)]
+#[case::default_threshold(
+    ops::pebble::CheckLevel::Ready,
+    ops::pebble::CheckStartup::Disabled,
+    3,
+    "chk1",
+    false
+)]
+#[case::other_check(None, ops::pebble::CheckStartup::Enabled, 3, "chk2", false)]
+fn test_checkinfo_matches_layer(
+    #[case] level: impl Into<Option<ops::pebble::CheckLevel>>,
+    #[case] startup: ops::pebble::CheckStartup,
+    #[case] threshold: u32,
+    #[case] name: &str,
+    #[case] consistent: bool,
+) {
+    use ops_testing::{CheckInfo, Container};
+    let layer = ops::pebble::Layer::from_yaml(
+        "checks: {chk1: {override: replace, level: ready, startup: disabled, threshold: 42, \
+         http: {url: 'http://localhost:5000/version'}}}",
+    )
+    .unwrap();
+    let mut check = CheckInfo::new(name)
+        .startup(startup)
+        .threshold(Some(threshold));
+    check.level = level.into();
+    let container = Container::new("foo").check_info(check).layer("base", layer);
+    let state = with_containers(vec![container.clone()]);
+    if consistent {
+        assert_consistent(META_FOO_CONTAINER, &DEFAULT, &state, |on| {
+            on.pebble_ready(&container)
+        });
+    } else {
+        assert_inconsistent(META_FOO_CONTAINER, &DEFAULT, &state, |on| {
+            on.pebble_ready(&container)
+        });
+    }
+}
+
+#[test]
+fn test_checkinfo_matches_layer_with_defaults() {
+    use ops_testing::{CheckInfo, Container};
+    // Pebble fills in default values for attributes the plan omits, so a
+    // CheckInfo reporting the Pebble defaults must be considered consistent
+    // with a layer that does not specify them.
+    let layer =
+        ops::pebble::Layer::from_yaml("checks: {chk1: {override: replace, exec: {command: echo}}}")
+            .unwrap();
+    let check = CheckInfo::new("chk1")
+        .startup(ops::pebble::CheckStartup::Enabled)
+        .threshold(Some(3));
+    let container = Container::new("foo").check_info(check).layer("base", layer);
+    assert_consistent(
+        META_FOO_CONTAINER,
+        &DEFAULT,
+        &with_containers(vec![container.clone()]),
+        |on| on.pebble_ready(&container),
+    );
+}

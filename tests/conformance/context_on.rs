@@ -384,6 +384,58 @@ fn test_relation_event_juju_name_preserves_endpoint(
     assert_eq!(event.juju_name(), format!("{endpoint}{expected_suffix}"));
 }
 
+#[test]
+fn test_pebble_ready_event() {
+    let container = ops_testing::Container::new("bar").can_connect(true);
+    let state_in = State {
+        containers: vec![container.clone()],
+        ..State::default()
+    };
+    let (seen, workload) = observe(
+        META,
+        &state_in,
+        |on| on.pebble_ready(&container),
+        |event| {
+            event
+                .as_any()
+                .downcast_mut::<ops::PebbleReadyEvent>()
+                .map(|e| e.workload.name().to_owned())
+        },
+    );
+    assert_eq!(seen, ["PebbleReadyEvent", "CollectStatusEvent"]);
+    assert_eq!(workload.as_deref(), Some(container.name.as_str()));
+}
+
+#[rstest]
+#[case("temporal-worker", "pebble_ready", "-pebble-ready")]
+#[case("temporal-worker", "pebble_check_failed", "-pebble-check-failed")]
+#[case("temporal-worker", "pebble_check_recovered", "-pebble-check-recovered")]
+fn test_workload_event_juju_name_preserves_container_name(
+    #[case] container_name: &str,
+    #[case] event_attr: &str,
+    #[case] expected_suffix: &str,
+) {
+    use ops::pebble::CheckStatus;
+    use ops_testing::{CheckInfo, Container};
+    let ctx = catch_all(
+        &format!("name: foo\ncontainers: {{{container_name}: {{}}}}"),
+        &Probe::default(),
+    );
+    let check = CheckInfo::new("my-check")
+        .failures(3)
+        .status(CheckStatus::Down);
+    let container = Container::new(container_name).check_info(check.clone());
+    let event = match event_attr {
+        "pebble_check_failed" => ctx.on.pebble_check_failed(&container, &check),
+        "pebble_check_recovered" => ctx.on.pebble_check_recovered(&container, &check),
+        _ => ctx.on.pebble_ready(&Container::new(container_name)),
+    };
+    assert_eq!(
+        event.juju_name(),
+        format!("{container_name}{expected_suffix}")
+    );
+}
+
 #[rstest]
 #[case("storage_attached", "StorageAttachedEvent")]
 #[case("storage_detaching", "StorageDetachingEvent")]

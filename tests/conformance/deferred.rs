@@ -6,8 +6,10 @@
 //! deferred, so it never consumes `defer_next`).
 
 use crate::helpers::{CatchAll, Probe, catch_all, meta, trigger};
-use ops::{Charm, Framework, HandlerResult, RelationChangedEvent, UpdateStatusEvent, on};
-use ops_testing::{Context, EmitKind, Relation, State};
+use ops::{
+    Charm, Framework, HandlerResult, PebbleReadyEvent, RelationChangedEvent, UpdateStatusEvent, on,
+};
+use ops_testing::{Container, Context, EmitKind, Relation, State};
 use pretty_assertions::assert_eq;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -129,8 +131,7 @@ fn test_deferred_relation_event_from_relation() {
     );
 }
 
-/// Upstream's `HyphenatedCharm`, without its container (Pebble is not
-/// simulated yet): records the kind of every event it handles.
+/// Upstream's `HyphenatedCharm`: records the kind of every event it handles.
 struct HyphenatedCharm {
     captured: Rc<RefCell<Vec<String>>>,
 }
@@ -143,9 +144,16 @@ impl Charm for HyphenatedCharm {
 
 impl HyphenatedCharm {
     fn build(framework: &mut Framework<Self>, captured: Rc<RefCell<Vec<String>>>) -> Self {
+        framework.observe(on::pebble_ready("workload-a"), Self::on_ready);
         framework.observe(on::relation_changed("foo-bar"), Self::on_changed);
         framework.observe(on::update_status(), Self::on_update_status);
         HyphenatedCharm { captured }
+    }
+
+    fn on_ready(&mut self, event: &mut PebbleReadyEvent) -> HandlerResult {
+        let kind = format!("{}_pebble_ready", event.workload.name().replace('-', "_"));
+        self.captured.borrow_mut().push(kind);
+        Ok(())
     }
 
     fn on_changed(&mut self, event: &mut RelationChangedEvent) -> HandlerResult {
@@ -165,16 +173,25 @@ impl HyphenatedCharm {
 
 #[test]
 fn test_deferred_workload_event_hyphenated_container_name() {
-    // The relation half of the upstream test: a deferred event on a
-    // hyphenated endpoint uses the Python-attribute form of the event name
-    // in its handle path and is re-emitted (the container half needs Pebble).
+    // A deferred event for a hyphenated container (or endpoint) name uses
+    // the Python-attribute form of the event name in its handle path and is
+    // re-emitted, then dropped.
     let captured = Rc::new(RefCell::new(Vec::new()));
     let seen = captured.clone();
     let mut ctx = Context::<HyphenatedCharm>::new(meta(
-        "name: dashcharm\nrequires:\n  foo-bar: {interface: baz}\n",
+        "name: dashcharm\ncontainers:\n  workload-a: {}\nrequires:\n  foo-bar: {interface: baz}\n",
     ))
     .with_charm(move |framework| HyphenatedCharm::build(framework, seen.clone()));
+    let container = Container::new("workload-a").can_connect(true);
     let relation = Relation::new("foo-bar");
+    let deferred_ready = ctx
+        .on
+        .pebble_ready(&container)
+        .deferred(HyphenatedCharm::on_ready);
+    assert_eq!(
+        deferred_ready.handle_path,
+        "HyphenatedCharm/on/workload_a_pebble_ready[1]"
+    );
     let deferred_changed = ctx
         .on
         .relation_changed(&relation)
@@ -184,8 +201,9 @@ fn test_deferred_workload_event_hyphenated_container_name() {
         "HyphenatedCharm/on/foo_bar_relation_changed[1]"
     );
     let state_in = State {
+        containers: vec![container],
         relations: vec![relation.into()],
-        deferred: vec![deferred_changed],
+        deferred: vec![deferred_ready, deferred_changed],
         ..State::default()
     };
 
@@ -193,9 +211,40 @@ fn test_deferred_workload_event_hyphenated_container_name() {
 
     assert_eq!(
         *captured.borrow(),
-        ["foo_bar_relation_changed", "update_status"]
+        [
+            "workload_a_pebble_ready",
+            "foo_bar_relation_changed",
+            "update_status"
+        ]
     );
     assert!(state_out.deferred.is_empty());
+}
+
+#[test]
+fn test_deferred_workload_event() {
+    let probe = deferring(2);
+    let ctx = catch_all(META, &probe);
+    let ctr = Container::new("foo");
+    let state = State {
+        containers: vec![ctr.clone()],
+        deferred: vec![
+            ctx.on
+                .pebble_ready(&ctr)
+                .deferred(CatchAll::on_event::<PebbleReadyEvent>),
+        ],
+        ..State::default()
+    };
+    let out = trigger(&state, |on| on.start(), META, &probe).unwrap();
+
+    // we deferred the first 2 events we saw: foo_pebble_ready, start.
+    assert_eq!(out.deferred.len(), 2);
+    assert_eq!(out.deferred[0].name(), "foo_pebble_ready");
+    assert_eq!(out.deferred[1].name(), "start");
+    // we saw start and foo_pebble_ready.
+    assert_eq!(
+        probe.seen_without_collect_status(),
+        ["PebbleReadyEvent", "StartEvent"]
+    );
 }
 
 #[test]

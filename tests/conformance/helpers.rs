@@ -10,7 +10,8 @@
 
 use ops::{
     ActionEvent, Charm, CharmMeta, CollectStatusEvent, ConfigChangedEvent, Framework,
-    HandlerResult, InstallEvent, LeaderElectedEvent, Model, PostSeriesUpgradeEvent,
+    HandlerResult, InstallEvent, LeaderElectedEvent, Model, PebbleCheckFailedEvent,
+    PebbleCheckRecoveredEvent, PebbleCustomNoticeEvent, PebbleReadyEvent, PostSeriesUpgradeEvent,
     PreSeriesUpgradeEvent, RelationBrokenEvent, RelationChangedEvent, RelationCreatedEvent,
     RelationDepartedEvent, RelationJoinedEvent, RemoveEvent, SecretChangedEvent,
     SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, StartEvent, StopEvent,
@@ -79,6 +80,10 @@ any_event!(
     SecretRemoveEvent,
     SecretExpiredEvent,
     ActionEvent,
+    PebbleReadyEvent,
+    PebbleCustomNoticeEvent,
+    PebbleCheckFailedEvent,
+    PebbleCheckRecoveredEvent,
     StorageAttachedEvent,
     StorageDetachingEvent,
 );
@@ -200,6 +205,24 @@ impl CatchAll {
         }
         for action in meta.actions.keys() {
             framework.observe(on::action(action), Self::on_event::<ActionEvent>);
+        }
+        for container in meta.containers.keys() {
+            framework.observe(
+                on::pebble_ready(container),
+                Self::on_event::<PebbleReadyEvent>,
+            );
+            framework.observe(
+                on::pebble_custom_notice(container),
+                Self::on_event::<PebbleCustomNoticeEvent>,
+            );
+            framework.observe(
+                on::pebble_check_failed(container),
+                Self::on_event::<PebbleCheckFailedEvent>,
+            );
+            framework.observe(
+                on::pebble_check_recovered(container),
+                Self::on_event::<PebbleCheckRecoveredEvent>,
+            );
         }
         for storage in meta.storage.keys() {
             framework.observe(

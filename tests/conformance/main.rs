@@ -13,6 +13,7 @@ mod helpers;
 
 mod actions;
 mod charm_spec_autoload;
+mod check_info;
 mod cloud_spec;
 mod config;
 mod consistency_checker;
@@ -24,6 +25,7 @@ mod event;
 mod juju_log;
 mod manager;
 mod network;
+mod pebble;
 mod play_assertions;
 mod ports;
 mod relations;

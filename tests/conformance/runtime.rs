@@ -276,3 +276,19 @@ fn test_builtin_event_dispatch_path_is_hyphenated(#[case] path: &str, #[case] ho
     );
     assert_eq!(juju.dispatch_path, format!("hooks/{hook_name}"));
 }
+
+#[test]
+fn test_workload_event_dispatch_path_preserves_container_name() {
+    let container = ops_testing::Container::new("temporal-worker");
+    let juju = juju_context(
+        "name: dashchk\ncontainers:\n  temporal-worker: {}\n",
+        &State {
+            containers: vec![container.clone()],
+            ..State::default()
+        },
+        |on| on.pebble_ready(&container),
+    );
+    // JUJU_HOOK_NAME is the hook of the dispatch path.
+    assert_eq!(juju.dispatch_path, "hooks/temporal-worker-pebble-ready");
+    assert_eq!(juju.workload_name.as_deref(), Some("temporal-worker"));
+}

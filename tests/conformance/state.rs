@@ -653,10 +653,184 @@ fn test_replace_state() {
     assert_eq!(state.relations, state2.relations);
 }
 
-// `State.from_context`. Containers and storage are not in the harness yet,
-// so their parts of these tests wait for them: the metadata below declares
-// them (they load), and the checks on `State.containers` / `State.storages`
-// are left out.
+#[rstest]
+fn test_container(#[values(true, false)] connect: bool) {
+    let probe = Probe {
+        pre_event: Some(Rc::new(move |model| {
+            let container = model.unit().get_container("foo")?;
+            assert_eq!(container.name(), "foo");
+            assert_eq!(container.can_connect(), connect);
+            Ok(())
+        })),
+        ..Probe::default()
+    };
+    let state = State {
+        containers: vec![ops_testing::Container::new("foo").can_connect(connect)],
+        ..State::default()
+    };
+    trigger(
+        &state,
+        |on| on.start(),
+        "name: foo\ncontainers: {foo: {resource: bar}}",
+        &probe,
+    )
+    .unwrap();
+}
+
+#[test]
+fn test_checkinfo_changeid_none() {
+    let info = ops_testing::CheckInfo::new("foo");
+    assert!(
+        !info.change_id.is_empty(),
+        "a new check info has a change id"
+    );
+    let info2 = ops_testing::CheckInfo::new("foo");
+    assert_ne!(info.change_id, info2.change_id);
+}
+
+#[rstest]
+fn test_checkinfo_changeid(#[values("", "28")] id: &str) {
+    let info = ops_testing::CheckInfo::new("foo").change_id(id);
+    assert_eq!(info.change_id, id);
+}
+
+fn run_with_container(name: &str) -> Result<State, Error> {
+    let state = State {
+        containers: vec![ops_testing::Container::new(name)],
+        ..State::default()
+    };
+    let meta_yaml = format!("name: foo\ncontainers: {{{name:?}: {{}}}}");
+    trigger(&state, |on| on.start(), &meta_yaml, &Probe::default())
+}
+
+#[rstest]
+fn test_container_name_valid(
+    #[values("workload", "workload-a", "a", "0", "w0rk-l0ad-2")] name: &str,
+) {
+    let out = run_with_container(name).unwrap();
+    assert_eq!(out.containers[0].name, name);
+}
+
+// Upstream refuses these names when the container is built; here the
+// consistency check refuses them (even when the metadata declares them).
+#[rstest]
+fn test_container_name_invalid(
+    #[values(
+        "workload_a",
+        "Workload",
+        "-workload",
+        "workload-",
+        "",
+        "wörkload",
+        &"a".repeat(64)
+    )]
+    name: &str,
+) {
+    let err = run_with_container(name).unwrap_err();
+    let Error::Inconsistent { problems } = &err else {
+        panic!("expected an inconsistent scenario, got {err:?}");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("not a valid container name")),
+        "{err}"
+    );
+}
+
+#[test]
+fn test_container_default_values() {
+    let container = ops_testing::Container::new("foo");
+    assert_eq!(container.name, "foo");
+    assert!(!container.can_connect);
+    assert!(container.layers.is_empty());
+    assert!(container.service_statuses.is_empty());
+    assert!(container.mounts.is_empty());
+    assert!(container.execs.is_empty());
+    assert!(container.notices.is_empty());
+    assert!(container.check_infos.is_empty());
+}
+
+#[test]
+fn test_state_immutable_with_changed_data_container() {
+    let layer_name = "my-layer";
+    let layer = ops::pebble::Layer::from_yaml("services: {foo: {command: bar, override: replace}}")
+        .unwrap();
+    let added = layer.clone();
+    let probe = Probe::calling(move |model, event| {
+        if is::<ops::StartEvent>(event) {
+            let container = model.unit().get_container("foo")?;
+            container.add_layer(layer_name, &added, true)?;
+        }
+        Ok(())
+    });
+    let container_in = ops_testing::Container::new("foo").can_connect(true);
+    let state_in = State {
+        containers: vec![container_in.clone()],
+        ..State::default()
+    };
+    let state_out = trigger(
+        &state_in,
+        |on| on.start(),
+        "name: foo\ncontainers: {foo: {resource: bar}}",
+        &probe,
+    )
+    .unwrap();
+    let container_out = state_out.get_container(&container_in.name).unwrap();
+    assert!(state_in.containers[0].layers.is_empty());
+    assert_eq!(container_out.layers, [(layer_name.to_owned(), layer)]);
+}
+
+#[test]
+fn test_deepcopy_state_containers() {
+    let state = State {
+        containers: vec![
+            ops_testing::Container::new("foo"),
+            ops_testing::Container::new("bar"),
+        ],
+        ..State::default()
+    };
+    let state_copy = state.clone();
+    for container in &state.containers {
+        let copied = state_copy.get_container(&container.name).unwrap();
+        assert_eq!(container.name, copied.name);
+    }
+}
+
+#[test]
+fn test_state_with_containers_round_trips_through_json() {
+    use ops::pebble::{CheckStatus, NoticeType, ServiceStatus};
+    let container = ops_testing::Container::new("web")
+        .can_connect(true)
+        .layer(
+            "base",
+            ops::pebble::Layer::from_yaml(
+                "services: {web: {override: replace, command: /bin/web, startup: enabled}}\n\
+                 checks: {up: {override: replace, http: {url: 'http://localhost/'}}}",
+            )
+            .unwrap(),
+        )
+        .service_status("web", ServiceStatus::Active)
+        .mount("data", ops_testing::Mount::new("/data", "/tmp/somewhere"))
+        .exec(ops_testing::Exec::new(["ls"]).stdout("x").return_code(2))
+        .notice(
+            ops_testing::Notice::new("example.com/a")
+                .notice_type(NoticeType::Custom)
+                .last_data([("k", "v")]),
+        )
+        .check_info(ops_testing::CheckInfo::new("up").status(CheckStatus::Down));
+    let state = State {
+        containers: vec![container],
+        ..State::default()
+    };
+    let json = serde_json::to_value(&state).unwrap();
+    let back: State = serde_json::from_value(json).unwrap();
+    assert_eq!(back, state);
+}
+
+// `State.from_context`. Storage is not filled in yet, so its parts of these
+// tests wait for it: the metadata below declares it (it loads), and the
+// checks on `State.storages` are left out.
 
 const FROM_CONTEXT_META: &str = "
 name: sam
@@ -713,6 +887,8 @@ fn test_state_from_context() {
     assert_eq!(state.config, [("foo", json!("bar"))].into());
     assert_eq!(state.relations.len(), 4);
     assert_declared_relations(&state);
+    assert_eq!(state.containers.len(), 1);
+    assert!(state.get_container("container").unwrap().can_connect);
     assert_eq!(state.stored_states.len(), 1);
     let stored = state.get_stored_state("_stored", None).unwrap();
     assert_eq!(stored.name, "_stored");
@@ -737,10 +913,14 @@ fn test_state_from_context_extend() {
             leader: true,
             relations: vec![relation.clone().into()],
             stored_states: vec![stored_state.clone()],
+            containers: vec![ops_testing::Container::new("other-container")],
             ..State::default()
         },
     );
     assert!(state.leader);
+    assert_eq!(state.containers.len(), 2);
+    assert!(state.get_container("container").unwrap().can_connect);
+    assert!(!state.get_container("other-container").unwrap().can_connect);
     assert_eq!(state.config, [("foo", json!("baz"))].into());
     assert_eq!(state.relations.len(), 5);
     assert_declared_relations(&state);
@@ -815,6 +995,25 @@ requires:
     );
     assert_eq!(state.get_relations(endpoint).len(), 1);
     assert_eq!(state.relations.len(), 3);
+}
+
+#[test]
+fn test_state_from_context_skip_exiting_container() {
+    let ctx = Context::<StoredCharm>::new(meta("name: sam\ncontainers: {container: {}}"));
+    let notice = ops_testing::Notice::new("example.com/notice");
+    let container = ops_testing::Container::new("container").notice(notice.clone());
+    let state = State::from_context_with(
+        &ctx,
+        State {
+            containers: vec![container.clone()],
+            ..State::default()
+        },
+    );
+    // We should have the container passed in, that has notices and has the
+    // default can_connect, not a connectable one from the context.
+    let got = state.get_container(&container.name).unwrap();
+    assert_eq!(got.notices, [notice]);
+    assert!(!got.can_connect);
 }
 
 #[test]

@@ -5,6 +5,8 @@
 //! when it finds a problem, so a test never exercises a charm against a
 //! situation Juju could not produce.
 
+mod containers;
+
 use crate::backend::Identity;
 use crate::error::Problem;
 use crate::events::{Event, EventSource};
@@ -43,6 +45,7 @@ pub(crate) fn check(
     identity: &Identity,
 ) -> Result<Checked, Vec<Problem>> {
     let mut report = Report(Vec::new());
+    containers::check_containers(meta, state, &mut report);
     check_config(meta, state, identity, &mut report);
     let relation_ids_ascending = check_relations(meta, state, identity, &mut report);
     check_secrets(state, &mut report);
@@ -501,6 +504,7 @@ fn check_event(
         EventSource::Relation { .. } => (scope == Scope::Relation, "a relation"),
         EventSource::Secret { .. } => (scope == Scope::Secret, "a secret"),
         EventSource::Action { .. } => (scope == Scope::Action, "an action"),
+        EventSource::Workload { .. } => (scope == Scope::Workload, "a container"),
         EventSource::Storage { .. } => (scope == Scope::Storage, "a storage instance"),
         EventSource::Custom { .. } => (event.kind == EventKind::Custom, "a custom event"),
     };
@@ -531,6 +535,19 @@ fn check_event(
     }
     match &event.source {
         EventSource::Plain | EventSource::Custom { .. } => {}
+        EventSource::Workload {
+            container,
+            notice,
+            check,
+        } => containers::check_workload_event(
+            meta,
+            state,
+            &field(),
+            container,
+            notice.as_ref(),
+            check.as_ref(),
+            report,
+        ),
         EventSource::Storage { storage } => {
             check_storage_event(meta, state, storage, &field, report)
         }

@@ -1,7 +1,7 @@
 //! [`Context`]: the charm under test, its metadata and settings, and the
 //! records of what happened during runs.
 
-use crate::backend::{Identity, MockBackend, Records};
+use crate::backend::{FsRoot, Identity, MockBackend, Records, container_dir};
 use crate::charm_dir::LazyDir;
 use crate::consistency;
 use crate::error::{Error, Problem};
@@ -174,6 +174,12 @@ pub struct Context<C: Charm> {
     pub action_logs: Vec<String>,
     /// Storage requested with `storage-add`, by name (last count wins).
     pub requested_storages: BTreeMap<String, u32>,
+    /// Every command the charm ran in a container and a mock answered, by
+    /// container, across runs: command, environment, working dir, stdin, …
+    pub exec_history: BTreeMap<String, Vec<ops::backend::ExecArgs>>,
+    /// The containers' simulated filesystems: a temporary directory made
+    /// when a run first touches a container's files, removed with the Context.
+    containers_root: FsRoot,
 }
 
 impl<C: Charm> std::fmt::Debug for Context<C> {
@@ -227,6 +233,8 @@ impl<C: Charm> Context<C> {
             action_results: None,
             action_logs: Vec::new(),
             requested_storages: BTreeMap::new(),
+            exec_history: BTreeMap::new(),
+            containers_root: FsRoot::default(),
         }
     }
 
@@ -278,6 +286,21 @@ impl<C: Charm> Context<C> {
                 dir.is_made().then(|| dir.path())
             }
         }
+    }
+
+    /// Where container `name`'s simulated filesystem lives:
+    /// `<this Context's directory>/containers/<name>`, made (with the
+    /// Context's temporary directory) when first asked for. Files the
+    /// charm pushed stay there after the run. [`Container::get_filesystem`](crate::Container::get_filesystem)
+    /// is the same.
+    pub fn container_filesystem(&self, name: &str) -> Result<PathBuf, Error> {
+        let error = |source| Error::ContainerFilesystem {
+            container: name.to_owned(),
+            source,
+        };
+        let dir = container_dir(&self.containers_root, name).map_err(error)?;
+        std::fs::create_dir_all(&dir).map_err(error)?;
+        Ok(dir)
     }
 
     /// The charm directory for a run, and the temporary one to make when
@@ -612,7 +635,8 @@ impl<C: Charm> Context<C> {
                 std::mem::take(&mut self.juju_log),
             )
             .with_storage_root(storage_root)
-            .with_charm_dir(lazy_dir.clone()),
+            .with_charm_dir(lazy_dir.clone())
+            .with_containers_root(self.containers_root.clone()),
         );
         let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
         Ok((
@@ -781,11 +805,28 @@ impl<C: Charm> Context<C> {
             .extend(records.removed_secret_revisions);
         self.action_logs.extend(records.action_logs);
         self.requested_storages.extend(records.requested_storages);
+        for (container, execs) in records.exec_history {
+            self.exec_history
+                .entry(container)
+                .or_default()
+                .extend(execs);
+        }
         if let Some(results) = records.action_results {
             self.action_results
                 .get_or_insert_with(Default::default)
                 .extend(results);
         }
+    }
+}
+
+impl crate::state::Container {
+    /// Where this container's simulated filesystem lives for `ctx`:
+    /// `<the Context's directory>/containers/<name>` (ops.testing's
+    /// `container.get_filesystem(ctx)`), the same as
+    /// [`Context::container_filesystem`]. The directory is made, with the
+    /// Context's temporary directory, when first asked for.
+    pub fn get_filesystem<C: Charm>(&self, ctx: &Context<C>) -> Result<PathBuf, Error> {
+        ctx.container_filesystem(&self.name)
     }
 }
 
@@ -817,6 +858,7 @@ fn working_copy(state: &State) -> State {
         unit_status: state.unit_status.clone(),
         workload_version: state.workload_version.clone(),
         opened_ports: state.opened_ports.clone(),
+        containers: state.containers.clone(),
         storages: state.storages.clone(),
         resources: state.resources.clone(),
     }

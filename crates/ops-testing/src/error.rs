@@ -106,6 +106,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The directory of a container's simulated filesystem could not be made.
+    #[error(
+        "cannot create the simulated filesystem of container {container:?} for this Context: \
+         {source}; make the system temporary directory (TMPDIR) writable"
+    )]
+    ContainerFilesystem {
+        /// The container.
+        container: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// [`Manager::run`](crate::Manager::run) was called a second time
     /// (ops.testing's `AlreadyEmittedError`): a Manager runs its event once.
     #[error(

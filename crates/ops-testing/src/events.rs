@@ -1,7 +1,7 @@
 //! `ctx.on.*`: the events a test can run, named as in ops.testing.
 
 use crate::state::ids::next_action_id;
-use crate::state::{AnyRelation, DeferredEvent, Secret, Storage};
+use crate::state::{AnyRelation, CheckInfo, Container, DeferredEvent, Notice, Secret, Storage};
 use ops::Snapshot;
 use ops::event::EventKind;
 use ops::framework::short_type_name;
@@ -40,6 +40,11 @@ pub(crate) enum EventSource {
         params: serde_json::Map<String, Value>,
         id: String,
     },
+    Workload {
+        container: Box<Container>,
+        notice: Option<Notice>,
+        check: Option<CheckInfo>,
+    },
     Storage {
         storage: Storage,
     },
@@ -67,6 +72,7 @@ impl Event {
         match &self.source {
             EventSource::Relation { relation, .. } => Some(relation.endpoint()),
             EventSource::Action { action, .. } => Some(action.as_str()),
+            EventSource::Workload { container, .. } => Some(container.name.as_str()),
             EventSource::Storage { storage } => Some(storage.name.as_str()),
             EventSource::Plain | EventSource::Secret { .. } | EventSource::Custom { .. } => None,
         }
@@ -183,6 +189,21 @@ impl Event {
             EventSource::Action { action, id, .. } => {
                 ctx.action_name = Some(action.clone());
                 ctx.action_uuid = Some(id.clone());
+            }
+            EventSource::Workload {
+                container,
+                notice,
+                check,
+            } => {
+                ctx.workload_name = Some(container.name.clone());
+                if let Some(notice) = notice {
+                    ctx.notice_id = Some(notice.id.clone());
+                    ctx.notice_type = Some(notice.notice_type.as_str().to_owned());
+                    ctx.notice_key = Some(notice.key.clone());
+                }
+                if let Some(check) = check {
+                    ctx.pebble_check_name = Some(check.name.clone());
+                }
             }
             EventSource::Storage { storage } => {
                 ctx.storage_id = Some(storage.full_id());
@@ -330,11 +351,46 @@ impl CharmEvents {
         self.secret_event(EventKind::SecretRemove, secret, Some(revision))
     }
 
+    fn workload_event(
+        &self,
+        kind: EventKind,
+        container: &Container,
+        notice: Option<&Notice>,
+        check: Option<&CheckInfo>,
+    ) -> Event {
+        let source = EventSource::Workload {
+            container: Box::new(container.clone()),
+            notice: notice.cloned(),
+            check: check.cloned(),
+        };
+        Event::new(kind, source, &self.app_name)
+    }
+
     fn storage_event(&self, kind: EventKind, storage: &Storage) -> Event {
         let source = EventSource::Storage {
             storage: storage.clone(),
         };
         Event::new(kind, source, &self.app_name)
+    }
+
+    /// `<container>_pebble_ready`: the container's Pebble is up.
+    pub fn pebble_ready(&self, container: &Container) -> Event {
+        self.workload_event(EventKind::PebbleReady, container, None, None)
+    }
+
+    /// `<container>_pebble_custom_notice` for one of the container's notices.
+    pub fn pebble_custom_notice(&self, container: &Container, notice: &Notice) -> Event {
+        self.workload_event(EventKind::PebbleCustomNotice, container, Some(notice), None)
+    }
+
+    /// `<container>_pebble_check_failed` for one of the container's checks.
+    pub fn pebble_check_failed(&self, container: &Container, info: &CheckInfo) -> Event {
+        self.workload_event(EventKind::PebbleCheckFailed, container, None, Some(info))
+    }
+
+    /// `<container>_pebble_check_recovered` for one of the container's checks.
+    pub fn pebble_check_recovered(&self, container: &Container, info: &CheckInfo) -> Event {
+        self.workload_event(EventKind::PebbleCheckRecovered, container, None, Some(info))
     }
 
     /// `<storage>_storage_attached` for this instance (`JUJU_STORAGE_ID` is

@@ -2,7 +2,9 @@
 //! ops.testing's `State.from_context(ctx, ...)`.
 
 use crate::Context;
-use crate::state::{AnyRelation, PeerRelation, Relation, State, StoredState, SubordinateRelation};
+use crate::state::{
+    AnyRelation, Container, PeerRelation, Relation, State, StoredState, SubordinateRelation,
+};
 use ops::Charm;
 use ops::internal::charm_handle;
 use ops::meta::RelationRole;
@@ -17,8 +19,9 @@ impl State {
     /// state the charm registers when it is built (the charm is built once,
     /// over an empty State, to find them).
     ///
-    /// Containers and storage are not filled in yet: they come with the
-    /// harness's container and storage support.
+    /// Every declared container not in the State is added, connectable
+    /// (`Container::new(name).can_connect(true)`). Storage is not filled
+    /// in yet.
     ///
     /// ```
     /// use ops::{Charm, Framework};
@@ -93,6 +96,13 @@ impl State {
                 .into()
             };
             state.relations.push(relation);
+        }
+        for name in meta.containers.keys() {
+            if state.get_container(name).is_none() {
+                state
+                    .containers
+                    .push(Container::new(name.clone()).can_connect(true));
+            }
         }
         let charm = charm_handle::<C>();
         for (owner, name) in ctx.registered_stored_states() {

@@ -69,6 +69,8 @@ pub use log::JujuLog;
 #[doc(inline)]
 pub use manager::Manager;
 #[doc(inline)]
+pub use ops::backend::ExecArgs;
+#[doc(inline)]
 pub use ops::framework::{EmitKind, EmittedEvent};
 #[doc(inline)]
 pub use ops::{
@@ -78,9 +80,10 @@ pub use ops::{
 };
 #[doc(inline)]
 pub use state::{
-    AnyRelation, Config, Databag, DeferredEvent, IcmpPort, JujuLogLine, MAX_PLANNED_UNITS, Model,
-    ModelType, PeerRelation, Relation, Resource, Secret, State, Storage, StoredState,
-    StoredStateError, SubordinateRelation, TcpPort, UdpPort, default_unit_databag,
+    AnyRelation, CheckInfo, Config, Container, DEFAULT_NOTICE_TIME, Databag, DeferredEvent, Exec,
+    IcmpPort, JujuLogLine, MAX_PLANNED_UNITS, Model, ModelType, Mount, Notice, PeerRelation,
+    Relation, Resource, Secret, State, Storage, StoredState, StoredStateError, SubordinateRelation,
+    TcpPort, UdpPort, default_unit_databag, peek_next_change_id, peek_next_notice_id,
     peek_next_relation_id, peek_next_storage_index,
 };
 
@@ -88,9 +91,9 @@ pub use state::{
 /// that glob-imports both: `use ops::*; use ops_testing::prelude::*;`.
 ///
 /// `ops` and the harness both have a `Model`, `Relation`, `Secret`,
-/// `Storage`, `StoredState` and `Event` (the charm's view and the test's
-/// input, as in Python's `ops.Relation` and `ops.testing.Relation`). The
-/// prelude leaves those six out and brings the crate itself in as `testing`, so a test
+/// `Storage`, `Container`, `StoredState` and `Event` (the charm's view and
+/// the test's input, as in Python's `ops.Relation` and `ops.testing.Relation`).
+/// The prelude leaves those seven out and brings the crate itself in as `testing`, so a test
 /// writes them as `testing::Relation`, the way a Python test writes
 /// `testing.Relation`. Everything else is here under its own name; the
 /// statuses and other types shared with `ops` are the same items, so they do
@@ -129,10 +132,11 @@ pub mod prelude {
     pub use crate as testing;
     #[doc(no_inline)]
     pub use crate::{
-        ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents,
+        ActiveStatus, Address, AnyRelation, BindAddress, BlockedStatus, CharmEvents, CheckInfo,
         CloudCredential, CloudSpec, Context, Databag, DeferredEvent, EmitKind, EmittedEvent,
-        ErrorStatus, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, Manager, ModelType,
-        Network, PeerRelation, Port, Problem, Resource, SecretOwner, SecretRotate, State, Status,
-        SubordinateRelation, TcpPort, UdpPort, UnknownStatus, WaitingStatus,
+        ErrorStatus, Exec, ExecArgs, IcmpPort, JujuLog, JujuLogLine, MaintenanceStatus, Manager,
+        ModelType, Mount, Network, Notice, PeerRelation, Port, Problem, Resource, SecretOwner,
+        SecretRotate, State, Status, SubordinateRelation, TcpPort, UdpPort, UnknownStatus,
+        WaitingStatus,
     };
 }

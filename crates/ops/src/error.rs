@@ -274,6 +274,141 @@ impl ModelError {
     }
 }
 
+/// What a [`Container`](crate::Container) call can fail with: Python's
+/// `ops.pebble` errors, each naming the container.
+///
+/// Plain data (`Clone`, `PartialEq`), so tests can compare errors whole. The
+/// production backend builds these from the `juju-pebble` client's errors,
+/// and the harness's mock Pebble builds them with the daemon's wording.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PebbleError {
+    /// Python's `pebble.ConnectionError`: the container's Pebble cannot be
+    /// reached (the workload is not up yet, or the container restarted).
+    #[error(
+        "cannot connect to Pebble in container {container:?}: {message}; \
+         guard the call with `container.can_connect()` and defer or wait for pebble-ready"
+    )]
+    Connection {
+        /// The container.
+        container: String,
+        /// Why.
+        message: String,
+    },
+    /// Python's `pebble.APIError`: the daemon refused the request.
+    #[error("Pebble in container {container:?} refused the request ({code} {status}): {message}")]
+    Api {
+        /// The container.
+        container: String,
+        /// The HTTP status code, such as 400 or 404.
+        code: u16,
+        /// The HTTP reason text, such as `Bad Request`.
+        status: String,
+        /// The daemon's message, which says what to fix.
+        message: String,
+    },
+    /// Python's `pebble.ChangeError`: a change (service start, stop, …)
+    /// finished with an error.
+    #[error("Pebble change in container {container:?} failed: {err}")]
+    Change {
+        /// The container.
+        container: String,
+        /// The change's error, with its tasks' logs.
+        err: String,
+    },
+    /// Python's `pebble.PathError`: a file operation failed for a path.
+    #[error("Pebble cannot {operation} {path:?} in container {container:?}: {kind} - {message}")]
+    Path {
+        /// The container.
+        container: String,
+        /// `push`, `pull`, `list`, `make_dir` or `remove_path`.
+        operation: String,
+        /// The path.
+        path: String,
+        /// `not-found`, `permission-denied` or `generic-file-error`.
+        kind: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Python's `pebble.ExecError`: the command exited with a non-zero code.
+    #[error(
+        "command {command:?} in container {container:?} exited with code {exit_code}, \
+         stdout={stdout:?}, stderr={stderr:?}"
+    )]
+    Exec {
+        /// The container.
+        container: String,
+        /// The command line.
+        command: Vec<String>,
+        /// Its exit code.
+        exit_code: i64,
+        /// What it wrote to stdout (lossy UTF-8).
+        stdout: String,
+        /// What it wrote to stderr (lossy UTF-8).
+        stderr: String,
+    },
+    /// Python's `pebble.TimeoutError`: waiting for a change or a command
+    /// passed its deadline.
+    #[error(
+        "timed out in container {container:?}: {message}; the work may still finish, raise the timeout or check the workload"
+    )]
+    Timeout {
+        /// The container.
+        container: String,
+        /// What timed out.
+        message: String,
+    },
+    /// A call refused before it reached Pebble (Python's `TypeError` and
+    /// `ValueError`: an empty command, a relative path, …).
+    #[error("invalid Pebble call on container {container:?}: {reason}")]
+    InvalidArgument {
+        /// The container.
+        container: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// Python's `pebble.ProtocolError` and other failures: an answer that
+    /// does not follow Pebble's protocol, or a local I/O error.
+    #[error("Pebble in container {container:?} failed: {message}")]
+    Other {
+        /// The container.
+        container: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl PebbleError {
+    /// The container the call was for.
+    pub fn container(&self) -> &str {
+        match self {
+            PebbleError::Connection { container, .. }
+            | PebbleError::Api { container, .. }
+            | PebbleError::Change { container, .. }
+            | PebbleError::Path { container, .. }
+            | PebbleError::Exec { container, .. }
+            | PebbleError::Timeout { container, .. }
+            | PebbleError::InvalidArgument { container, .. }
+            | PebbleError::Other { container, .. } => container,
+        }
+    }
+
+    /// True for [`PebbleError::Connection`].
+    pub fn is_connection(&self) -> bool {
+        matches!(self, PebbleError::Connection { .. })
+    }
+
+    /// True for a [`PebbleError::Path`] of kind `not-found`, or an
+    /// [`PebbleError::Api`] 404.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            PebbleError::Path { kind, .. } => kind == "not-found",
+            PebbleError::Api { code, .. } => *code == 404,
+            _ => false,
+        }
+    }
+}
+
 /// The error a charm handler returns: any error type converts into it with `?`.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 

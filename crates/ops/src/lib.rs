@@ -69,6 +69,10 @@ pub mod internal {
     pub use tracing;
 }
 
+/// Pebble's types (layers, plans, service and check infos, notices, file
+/// infos) and client: the `juju-pebble` crate.
+#[doc(inline)]
+pub use ::pebble;
 #[doc(inline)]
 pub use backend::Backend;
 #[doc(inline)]
@@ -77,16 +81,17 @@ pub use dispatch::{
     run_with as run_dispatch_with,
 };
 #[doc(inline)]
-pub use error::{HandlerError, HandlerResult, ModelError};
+pub use error::{HandlerError, HandlerResult, ModelError, PebbleError};
 #[doc(inline)]
 pub use event::{
     ActionEvent, CollectStatusEvent, ConfigChangedEvent, CustomEvent, EmitError, Event, EventKind,
-    EventSource, InstallEvent, LeaderElectedEvent, LeaderSettingsChangedEvent, On,
-    PostSeriesUpgradeEvent, PreSeriesUpgradeEvent, RelationBrokenEvent, RelationChangedEvent,
-    RelationCreatedEvent, RelationDepartedEvent, RelationJoinedEvent, RemoveEvent,
-    SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, Snapshot,
-    StartEvent, StopEvent, StorageAttachedEvent, StorageDetachingEvent, UpdateStatusEvent,
-    UpgradeCharmEvent, on,
+    EventSource, InstallEvent, LazyCheckInfo, LazyNotice, LeaderElectedEvent,
+    LeaderSettingsChangedEvent, On, PebbleCheckFailedEvent, PebbleCheckRecoveredEvent,
+    PebbleCustomNoticeEvent, PebbleReadyEvent, PostSeriesUpgradeEvent, PreSeriesUpgradeEvent,
+    RelationBrokenEvent, RelationChangedEvent, RelationCreatedEvent, RelationDepartedEvent,
+    RelationJoinedEvent, RemoveEvent, SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent,
+    SecretRotateEvent, Snapshot, StartEvent, StopEvent, StorageAttachedEvent,
+    StorageDetachingEvent, UpdateStatusEvent, UpgradeCharmEvent, on,
 };
 #[doc(inline)]
 pub use framework::{Charm, Framework, ObjectScope, StoredState};
@@ -96,8 +101,8 @@ pub use juju_context::{ContextError, JujuContext};
 pub use meta::{CharmMeta, MetadataError};
 #[doc(inline)]
 pub use model::{
-    Application, DataOwner, Model, Relation, RelationDataContent, Resources, Secret, SecretQuery,
-    Storage, StorageMapping, Unit,
+    Application, Container, DataOwner, ExecProcess, Model, Relation, RelationDataContent,
+    Resources, Secret, SecretQuery, Storage, StorageMapping, Unit,
 };
 #[doc(inline)]
 pub use types::{

@@ -15,9 +15,13 @@ mod actions;
 mod harness;
 mod pending;
 mod records;
+mod workload;
+mod workload_fs;
 
 pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
+use workload::Workloads;
+pub(crate) use workload_fs::{FsRoot, container_dir};
 
 use crate::charm_dir::LazyDir;
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
@@ -25,8 +29,11 @@ use crate::log::JujuLog;
 use crate::state::{State, ids::next_secret_id};
 use actions::Action;
 use ops::JujuVersion;
-use ops::backend::{BackendResult, Metrics};
+use ops::backend::{
+    BackendResult, CheckOp, ExecArgs, ExecOutput, Metrics, PebbleResult, ServiceOp,
+};
 use ops::meta::CharmMeta;
+use ops::pebble;
 use ops::{
     Backend, CloudSpec, GoalState, LogLevel, Network, Port, RelationId, SecretInfo, SecretMetadata,
     SecretOwner, Status, StringMap,
@@ -61,6 +68,8 @@ pub(crate) struct MockBackend {
     // Log lines have their own lock: a line logged (through `tracing`) from
     // code that holds `inner` must not wait for `inner`.
     juju_log: Mutex<JujuLog>,
+    /// The containers' simulated Pebble (its own lock: it never needs the model's).
+    workloads: Mutex<Workloads>,
     identity: Identity,
     actor: Actor,
     meta: Arc<CharmMeta>,
@@ -86,6 +95,7 @@ impl MockBackend {
         action_params: Option<serde_json::Map<String, Value>>,
         log: JujuLog,
     ) -> Self {
+        let workloads = Workloads::new(std::mem::take(&mut state.containers), FsRoot::default());
         let pending = Pending::take(&mut state, relation_ids_ascending);
         let (store, extras) = ModelStore::from_state(state, &actor);
         MockBackend {
@@ -97,6 +107,7 @@ impl MockBackend {
                 action: Action::new(action_params),
             }),
             juju_log: Mutex::new(log),
+            workloads: Mutex::new(workloads),
             identity,
             actor,
             meta,
@@ -116,6 +127,17 @@ impl MockBackend {
     /// environment (`None` for a given charm root).
     pub(crate) fn with_charm_dir(mut self, dir: Option<Arc<LazyDir>>) -> Self {
         self.charm_dir = dir;
+        self
+    }
+
+    /// The Context's directory for the containers' simulated filesystems
+    /// (made when a run first touches a container's files).
+    pub(crate) fn with_containers_root(self, root: FsRoot) -> Self {
+        self.workloads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .fs
+            .set_root(root);
         self
     }
 
@@ -141,7 +163,32 @@ impl MockBackend {
         records.juju_log = std::mem::take(&mut *log);
         let mut state = store.into_state(&self.actor, extras);
         pending.restore(&mut state);
+        let workloads = std::mem::replace(
+            &mut *self
+                .workloads
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            Workloads::new(Vec::new(), FsRoot::default()),
+        );
+        records.exec_history = workloads.exec_history.clone();
+        state.containers = workloads.into_containers();
         (state, records)
+    }
+
+    /// Runs a call on the simulated Pebble, then logs the warnings it raised.
+    fn pebble<T>(&self, op: impl FnOnce(&mut Workloads) -> T) -> T {
+        let (result, warnings) = {
+            let mut workloads = self
+                .workloads
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let result = op(&mut workloads);
+            (result, std::mem::take(&mut workloads.fs.warnings))
+        };
+        for warning in warnings {
+            let _ = self.juju_log(LogLevel::Warning, &warning);
+        }
+        result
     }
 
     /// Runs a read-only store operation.
@@ -502,6 +549,121 @@ impl Backend for MockBackend {
             "add-metric",
             "collect-metrics is legacy and not simulated (ops.testing raises NotImplementedError)",
         ))
+    }
+
+    fn pebble_system_info(&self, container: &str) -> PebbleResult<pebble::SystemInfo> {
+        self.pebble(|w| w.system_info(container))
+    }
+
+    fn pebble_add_layer(
+        &self,
+        container: &str,
+        label: &str,
+        layer: &pebble::Layer,
+        combine: bool,
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.add_layer(container, label, layer, combine))
+    }
+
+    fn pebble_plan(&self, container: &str) -> PebbleResult<pebble::Plan> {
+        self.pebble(|w| w.plan(container))
+    }
+
+    fn pebble_services(
+        &self,
+        container: &str,
+        names: &[String],
+    ) -> PebbleResult<Vec<pebble::ServiceInfo>> {
+        self.pebble(|w| w.services(container, names))
+    }
+
+    fn pebble_services_op(
+        &self,
+        container: &str,
+        op: ServiceOp,
+        names: &[String],
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.services_op(container, op, names))
+    }
+
+    fn pebble_checks(
+        &self,
+        container: &str,
+        level: Option<&pebble::CheckLevel>,
+        names: &[String],
+    ) -> PebbleResult<Vec<pebble::CheckInfo>> {
+        self.pebble(|w| w.checks(container, level, names))
+    }
+
+    fn pebble_checks_op(
+        &self,
+        container: &str,
+        op: CheckOp,
+        names: &[String],
+    ) -> PebbleResult<Vec<String>> {
+        self.pebble(|w| w.checks_op(container, op, names))
+    }
+
+    fn pebble_notices(
+        &self,
+        container: &str,
+        options: &pebble::NoticesOptions,
+    ) -> PebbleResult<Vec<pebble::Notice>> {
+        self.pebble(|w| w.notices(container, options))
+    }
+
+    fn pebble_notice(&self, container: &str, id: &str) -> PebbleResult<pebble::Notice> {
+        self.pebble(|w| w.notice(container, id))
+    }
+
+    fn pebble_push(
+        &self,
+        container: &str,
+        path: &str,
+        data: &[u8],
+        options: &pebble::PushOptions,
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.push(container, path, data, options))
+    }
+
+    fn pebble_pull(&self, container: &str, path: &str) -> PebbleResult<Vec<u8>> {
+        self.pebble(|w| w.pull(container, path))
+    }
+
+    fn pebble_list_files(
+        &self,
+        container: &str,
+        path: &str,
+        pattern: Option<&str>,
+        itself: bool,
+    ) -> PebbleResult<Vec<pebble::FileInfo>> {
+        self.pebble(|w| w.list_files(container, path, pattern, itself))
+    }
+
+    fn pebble_make_dir(
+        &self,
+        container: &str,
+        path: &str,
+        options: &pebble::MakeDirOptions,
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.make_dir(container, path, options))
+    }
+
+    fn pebble_remove_path(&self, container: &str, path: &str, recursive: bool) -> PebbleResult<()> {
+        self.pebble(|w| w.remove_path(container, path, recursive))
+    }
+
+    fn pebble_send_signal(
+        &self,
+        container: &str,
+        signal: &str,
+        services: &[String],
+    ) -> PebbleResult<()> {
+        self.pebble(|w| w.send_signal(container, signal, services))
+    }
+
+    fn pebble_exec(&self, container: &str, args: &ExecArgs) -> PebbleResult<ExecOutput> {
+        self.pebble(|w| w.exec(container, args))
     }
 }
 

@@ -19,4 +19,5 @@ pub(crate) struct Records {
     pub(crate) action_logs: Vec<String>,
     pub(crate) action_failure: Option<String>,
     pub(crate) requested_storages: BTreeMap<String, u32>,
+    pub(crate) exec_history: BTreeMap<String, Vec<ops::backend::ExecArgs>>,
 }

@@ -83,6 +83,9 @@ impl ModelStore {
             unit_status,
             workload_version,
             opened_ports,
+            // Pebble, not Juju, holds the containers: the harness's mock
+            // Pebble takes them out of the State before it comes here.
+            containers: _,
             storages,
             resources,
         } = state;
@@ -195,6 +198,7 @@ impl ModelStore {
             opened_ports: ports.remove(actor.unit()).unwrap_or_default(),
             storages,
             resources,
+            containers: Vec::new(),
         }
     }
 }

@@ -427,6 +427,8 @@ fn rich_state() -> State {
         unit_status: MaintenanceStatus::new("busy").into(),
         workload_version: "1.2.3".to_owned(),
         opened_ports: [ops::Port::tcp(80), ops::Port::udp(53), ops::Port::icmp()].into(),
+        // The store does not hold containers (Pebble does), so none round-trip here.
+        containers: Vec::new(),
         storages: vec![crate::state::Storage::with_index("data", 0)],
         resources: vec![crate::state::Resource::new("blob", "/tmp/blob")],
     }

@@ -11,6 +11,8 @@ thread_local! {
     static NEXT_RELATION_ID: Cell<RelationId> = const { Cell::new(1) };
     static NEXT_SECRET: Cell<u64> = const { Cell::new(1) };
     static NEXT_ACTION: Cell<u64> = const { Cell::new(1) };
+    static NEXT_NOTICE: Cell<u64> = const { Cell::new(1) };
+    static NEXT_CHANGE: Cell<u64> = const { Cell::new(1) };
     static NEXT_STORAGE_INDEX: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -57,6 +59,26 @@ pub(crate) fn next_storage_index() -> u32 {
 
 pub(crate) fn next_action_id() -> String {
     bump(&NEXT_ACTION).to_string()
+}
+
+/// The id the next [`Notice`](crate::Notice) built without one will get
+/// (does not consume it).
+pub fn peek_next_notice_id() -> String {
+    NEXT_NOTICE.with(Cell::get).to_string()
+}
+
+pub(crate) fn next_notice_id() -> String {
+    bump(&NEXT_NOTICE).to_string()
+}
+
+/// The change id the next running [`CheckInfo`](crate::CheckInfo) built
+/// without one will get (does not consume it).
+pub fn peek_next_change_id() -> String {
+    NEXT_CHANGE.with(Cell::get).to_string()
+}
+
+pub(crate) fn next_change_id() -> String {
+    bump(&NEXT_CHANGE).to_string()
 }
 
 #[cfg(test)]

@@ -1,13 +1,18 @@
 //! [`State`] and every state object: plain serde data with `Default`, `Clone`
 //! and `PartialEq`. Nothing here refers to a `Context` or runs a charm.
 
+mod container;
 pub(crate) mod ids;
 mod maps;
 mod relation;
 mod secret;
 mod storage;
 
-pub use ids::{peek_next_relation_id, peek_next_storage_index};
+pub(crate) use container::services_of;
+pub use container::{CheckInfo, Container, DEFAULT_NOTICE_TIME, Exec, Mount, Notice};
+pub use ids::{
+    peek_next_change_id, peek_next_notice_id, peek_next_relation_id, peek_next_storage_index,
+};
 pub use maps::Config;
 pub use relation::{
     AnyRelation, Databag, PeerRelation, Relation, SubordinateRelation, default_unit_databag,
@@ -74,6 +79,8 @@ pub struct State {
     pub workload_version: String,
     /// Ports open on the unit.
     pub opened_ports: BTreeSet<Port>,
+    /// The unit's workload containers (Kubernetes sidecar charms).
+    pub containers: Vec<Container>,
     /// Storage instances attached to the unit (`storage-list`, `storage-get`).
     pub storages: Vec<Storage>,
     /// Resources Juju serves the charm (`resource-get`); a declared
@@ -98,6 +105,7 @@ impl Default for State {
             unit_status: Status::Unknown,
             workload_version: String::new(),
             opened_ports: BTreeSet::new(),
+            containers: Vec::new(),
             storages: Vec::new(),
             resources: Vec::new(),
         }
@@ -166,6 +174,11 @@ impl State {
             .iter()
             .filter(|r| r.endpoint() == endpoint)
             .collect()
+    }
+
+    /// The container called `name`.
+    pub fn get_container(&self, name: &str) -> Option<&Container> {
+        self.containers.iter().find(|c| c.name == name)
     }
 
     /// The secret with this id (compared verbatim).

@@ -12,7 +12,8 @@
 
 pub mod juju;
 
-use crate::error::ModelError;
+use crate::error::{ModelError, PebbleError};
+pub use crate::types::pebble_ops::{CheckOp, ExecArgs, ExecOutput, ServiceOp};
 pub use crate::types::{
     Address, BindAddress, CloudCredential, CloudSpec, GoalState, GoalUnit, LogLevel, Metrics,
     Network, RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, StringMap,
@@ -24,6 +25,17 @@ use std::path::PathBuf;
 
 /// The result type of every backend call.
 pub type BackendResult<T> = Result<T, ModelError>;
+
+/// The result type of every Pebble call of the backend.
+pub type PebbleResult<T> = Result<T, PebbleError>;
+
+/// What a backend without Pebble answers (the default of every Pebble method).
+fn no_pebble<T>(container: &str) -> PebbleResult<T> {
+    Err(PebbleError::Connection {
+        container: container.to_owned(),
+        message: "this backend does not talk to Pebble".to_owned(),
+    })
+}
 
 /// Everything a charm can ask of Juju: one method per hook tool.
 ///
@@ -189,4 +201,140 @@ pub trait Backend: Send + Sync {
     fn pod_spec_set(&self, spec: &Value, k8s_resources: Option<&Value>) -> BackendResult<()>;
     /// `add-metric` (legacy collect-metrics hooks only).
     fn add_metric(&self, metrics: &Metrics, labels: &StringMap) -> BackendResult<()>;
+
+    // Pebble, one method per call, for the workload container `container`
+    // (its socket is `/charm/containers/<container>/pebble.socket` under
+    // Juju). Each defaults to a connection error, for backends without Pebble.
+
+    /// `GET /v1/system-info`: succeeds when the container's Pebble answers.
+    fn pebble_system_info(&self, container: &str) -> PebbleResult<pebble::SystemInfo> {
+        no_pebble(container)
+    }
+    /// `POST /v1/layers`: adds (or, with `combine`, combines into) the layer `label`.
+    fn pebble_add_layer(
+        &self,
+        container: &str,
+        label: &str,
+        layer: &pebble::Layer,
+        combine: bool,
+    ) -> PebbleResult<()> {
+        let _ = (label, layer, combine);
+        no_pebble(container)
+    }
+    /// `GET /v1/plan`: the layers combined.
+    fn pebble_plan(&self, container: &str) -> PebbleResult<pebble::Plan> {
+        no_pebble(container)
+    }
+    /// `GET /v1/services`: the named services (all of them when `names` is empty).
+    fn pebble_services(
+        &self,
+        container: &str,
+        names: &[String],
+    ) -> PebbleResult<Vec<pebble::ServiceInfo>> {
+        let _ = names;
+        no_pebble(container)
+    }
+    /// `POST /v1/services`, waiting for the change to finish.
+    fn pebble_services_op(
+        &self,
+        container: &str,
+        op: ServiceOp,
+        names: &[String],
+    ) -> PebbleResult<()> {
+        let _ = (op, names);
+        no_pebble(container)
+    }
+    /// `GET /v1/checks`: the named checks (all when empty), of `level` if given.
+    fn pebble_checks(
+        &self,
+        container: &str,
+        level: Option<&pebble::CheckLevel>,
+        names: &[String],
+    ) -> PebbleResult<Vec<pebble::CheckInfo>> {
+        let _ = (level, names);
+        no_pebble(container)
+    }
+    /// `POST /v1/checks`: starts or stops checks; the names that changed.
+    fn pebble_checks_op(
+        &self,
+        container: &str,
+        op: CheckOp,
+        names: &[String],
+    ) -> PebbleResult<Vec<String>> {
+        let _ = (op, names);
+        no_pebble(container)
+    }
+    /// `GET /v1/notices` with these filters.
+    fn pebble_notices(
+        &self,
+        container: &str,
+        options: &pebble::NoticesOptions,
+    ) -> PebbleResult<Vec<pebble::Notice>> {
+        let _ = options;
+        no_pebble(container)
+    }
+    /// `GET /v1/notices/<id>`.
+    fn pebble_notice(&self, container: &str, id: &str) -> PebbleResult<pebble::Notice> {
+        let _ = id;
+        no_pebble(container)
+    }
+    /// `POST /v1/files` (write): the whole file content.
+    fn pebble_push(
+        &self,
+        container: &str,
+        path: &str,
+        data: &[u8],
+        options: &pebble::PushOptions,
+    ) -> PebbleResult<()> {
+        let _ = (path, data, options);
+        no_pebble(container)
+    }
+    /// `GET /v1/files?action=read`: the whole file content.
+    fn pebble_pull(&self, container: &str, path: &str) -> PebbleResult<Vec<u8>> {
+        let _ = path;
+        no_pebble(container)
+    }
+    /// `GET /v1/files?action=list`: the entries of `path` (or `path` itself
+    /// with `itself`), whose names match the glob `pattern` if given.
+    fn pebble_list_files(
+        &self,
+        container: &str,
+        path: &str,
+        pattern: Option<&str>,
+        itself: bool,
+    ) -> PebbleResult<Vec<pebble::FileInfo>> {
+        let _ = (path, pattern, itself);
+        no_pebble(container)
+    }
+    /// `POST /v1/files` (make-dirs); `options.make_dirs` makes the parents.
+    fn pebble_make_dir(
+        &self,
+        container: &str,
+        path: &str,
+        options: &pebble::MakeDirOptions,
+    ) -> PebbleResult<()> {
+        let _ = (path, options);
+        no_pebble(container)
+    }
+    /// `POST /v1/files` (remove).
+    fn pebble_remove_path(&self, container: &str, path: &str, recursive: bool) -> PebbleResult<()> {
+        let _ = (path, recursive);
+        no_pebble(container)
+    }
+    /// `POST /v1/signals`: sends `signal` (such as `SIGHUP`) to the services.
+    fn pebble_send_signal(
+        &self,
+        container: &str,
+        signal: &str,
+        services: &[String],
+    ) -> PebbleResult<()> {
+        let _ = (signal, services);
+        no_pebble(container)
+    }
+    /// `POST /v1/exec`: runs a command to completion and gives back its exit
+    /// code and output (a non-zero code is not an error here).
+    fn pebble_exec(&self, container: &str, args: &ExecArgs) -> PebbleResult<ExecOutput> {
+        let _ = args;
+        no_pebble(container)
+    }
 }

@@ -13,6 +13,7 @@ mod kind;
 mod relation;
 mod secret;
 mod storage;
+mod workload;
 
 pub use action::ActionEvent;
 pub use core::{
@@ -28,6 +29,10 @@ pub use relation::{
 };
 pub use secret::{SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent};
 pub use storage::{StorageAttachedEvent, StorageDetachingEvent};
+pub use workload::{
+    LazyCheckInfo, LazyNotice, PebbleCheckFailedEvent, PebbleCheckRecoveredEvent,
+    PebbleCustomNoticeEvent, PebbleReadyEvent,
+};
 
 use crate::error::ModelError;
 use crate::model::Model;
@@ -197,6 +202,14 @@ pub mod on {
         relation_broken(endpoint) => RelationBroken, RelationBrokenEvent;
         /// `<name>_action`: the action called `name` in the charm's metadata.
         action(name) => Action, ActionEvent;
+        /// `<container>_pebble_ready`: the container's Pebble is up.
+        pebble_ready(container) => PebbleReady, PebbleReadyEvent;
+        /// `<container>_pebble_custom_notice`: the workload recorded a custom notice.
+        pebble_custom_notice(container) => PebbleCustomNotice, PebbleCustomNoticeEvent;
+        /// `<container>_pebble_check_failed`: a check reached its failure threshold.
+        pebble_check_failed(container) => PebbleCheckFailed, PebbleCheckFailedEvent;
+        /// `<container>_pebble_check_recovered`: a failed check passes again.
+        pebble_check_recovered(container) => PebbleCheckRecovered, PebbleCheckRecoveredEvent;
         /// `<storage>_storage_attached`: an instance of the storage called
         /// `storage` in the charm's metadata was attached.
         storage_attached(storage) => StorageAttached, StorageAttachedEvent;

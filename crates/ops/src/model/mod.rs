@@ -3,12 +3,14 @@
 //! content validation). They reach Juju only through [`Backend`].
 
 mod app;
+mod container;
 mod relation;
 mod secret;
 mod storage;
 mod unit;
 
 pub use app::Application;
+pub use container::{Container, ExecProcess};
 pub use relation::{DataOwner, Relation, RelationDataContent};
 pub use secret::{Secret, SecretQuery, canonical_secret_id};
 pub use storage::{Resources, Storage, StorageMapping};

@@ -1,9 +1,9 @@
 //! [`Unit`]: this unit, which the charm changes, or another one.
 
-use super::{Secret, Shared};
+use super::{Container, Secret, Shared};
 use crate::error::ModelError;
 use crate::types::{Port, SecretMetadata, SecretOwner, Status, StringMap};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
 
@@ -142,5 +142,32 @@ impl Unit {
     pub fn reboot(&self, now: bool) -> Result<(), ModelError> {
         self.ensure_ours("reboot")?;
         self.shared.backend.reboot(now)
+    }
+
+    /// The workload container `name` of this unit, as declared under
+    /// `containers` in the metadata (Python's `unit.get_container(name)`).
+    /// The container need not be up: see [`Container::can_connect`].
+    pub fn get_container(&self, name: &str) -> Result<Container, ModelError> {
+        self.ensure_ours("get a container of")?;
+        if !self.shared.meta.containers.contains_key(name) {
+            return Err(ModelError::NotDeclared {
+                kind: "container".to_owned(),
+                name: name.to_owned(),
+            });
+        }
+        Ok(Container::new(&self.shared, name.to_owned()))
+    }
+
+    /// Every workload container of this unit, by name (Python's
+    /// `unit.containers`): one per `containers` entry of the metadata.
+    pub fn containers(&self) -> Result<BTreeMap<String, Container>, ModelError> {
+        self.ensure_ours("list the containers of")?;
+        Ok(self
+            .shared
+            .meta
+            .containers
+            .keys()
+            .map(|name| (name.clone(), Container::new(&self.shared, name.clone())))
+            .collect())
     }
 }

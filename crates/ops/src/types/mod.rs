@@ -12,6 +12,7 @@ mod cloud;
 mod goal;
 mod log;
 mod network;
+pub mod pebble_ops;
 mod port;
 mod secret;
 mod status;

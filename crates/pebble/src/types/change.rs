@@ -9,6 +9,7 @@ use super::{nullable::default_if_null, string_enum};
 /// A change's ID. Pebble sends IDs as strings of digits; they are kept as
 /// strings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct ChangeId(pub String);
 
@@ -54,6 +55,7 @@ string_enum! {
 
 /// A task's progress.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TaskProgress {
     /// What is being counted.
@@ -69,6 +71,7 @@ pub struct TaskProgress {
 
 /// One step of a change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Task {
@@ -101,6 +104,7 @@ pub struct Task {
 /// A change: a set of tasks Pebble runs in the background (starting
 /// services, an exec, a check…).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Change {

@@ -38,6 +38,7 @@ string_enum! {
 
 /// One check's state, an item of `GET /v1/checks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct CheckInfo {
@@ -66,4 +67,22 @@ pub struct CheckInfo {
     /// The previous such change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_change_id: Option<String>,
+}
+
+impl CheckInfo {
+    /// A check's state with no level, startup, counts or change (for fakes
+    /// and tests); set the public fields for the rest.
+    pub fn new(name: impl Into<String>, status: CheckStatus) -> Self {
+        CheckInfo {
+            name: name.into(),
+            level: None,
+            startup: None,
+            status,
+            successes: None,
+            failures: 0,
+            threshold: 0,
+            change_id: None,
+            prev_change_id: None,
+        }
+    }
 }

@@ -24,6 +24,7 @@ string_enum! {
 
 /// One path's metadata, an item of `list_files`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct FileInfo {
@@ -55,6 +56,30 @@ pub struct FileInfo {
     /// Owner's group name (empty when it has none).
     #[serde(default)]
     pub group: String,
+}
+
+impl FileInfo {
+    /// A path's metadata with no size, time or owner (for fakes and tests);
+    /// set the public fields for the rest.
+    pub fn new(
+        path: impl Into<String>,
+        name: impl Into<String>,
+        file_type: FileType,
+        permissions: u32,
+    ) -> Self {
+        FileInfo {
+            path: path.into(),
+            name: name.into(),
+            file_type,
+            size: None,
+            permissions,
+            last_modified: String::new(),
+            user_id: None,
+            user: String::new(),
+            group_id: None,
+            group: String::new(),
+        }
+    }
 }
 
 fn ser_octal<S: Serializer>(p: &u32, s: S) -> Result<S::Ok, S::Error> {

@@ -20,6 +20,7 @@ string_enum! {
 
 /// A local identity: a unix user recognised by its UID on the socket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct LocalIdentity {
@@ -29,6 +30,7 @@ pub struct LocalIdentity {
 
 /// An HTTP basic-auth identity. The password reads back as `*****`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BasicIdentity {
     /// The sha512-crypt hash to write, or `*****` when read.
@@ -37,6 +39,7 @@ pub struct BasicIdentity {
 
 /// A TLS client-certificate identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CertIdentity {
     /// The PEM-encoded certificate.
@@ -45,6 +48,7 @@ pub struct CertIdentity {
 
 /// One named identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Identity {
     /// Its access level.

@@ -67,6 +67,7 @@ use super::check::{CheckLevel, CheckStartup};
 /// combined. Durations (`backoff-delay`, `kill-delay`, …) are kept as Go
 /// duration strings (`"500ms"`, `"1m30s"`) exactly as the layer spells them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Service {
@@ -197,6 +198,7 @@ impl Service {
 
 /// An HTTP check: healthy when a GET of `url` answers 2xx.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpCheck {
     /// The URL to fetch.
@@ -224,6 +226,7 @@ impl HttpCheck {
 
 /// A TCP check: healthy when a connection to `host:port` opens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TcpCheck {
     /// The port to connect to.
@@ -251,6 +254,7 @@ impl TcpCheck {
 
 /// An exec check: healthy when `command` exits 0.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct ExecCheck {
@@ -305,6 +309,7 @@ impl ExecCheck {
 /// One health check in a layer or in the plan. Exactly one of `http`, `tcp`
 /// and `exec` is set once layers are combined.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Check {
@@ -417,6 +422,7 @@ impl Check {
 
 /// One log-forwarding target in a layer or in the plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct LogTarget {
     /// How this definition combines with earlier layers (required in a layer).
@@ -472,6 +478,7 @@ impl LogTarget {
 /// assert_eq!(web.environment.len(), 2);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Layer {

@@ -22,6 +22,7 @@ string_enum! {
 
 /// One notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Notice {
@@ -57,6 +58,26 @@ pub struct Notice {
     /// How long the notice is kept after its last occurrence (Go duration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_after: Option<String>,
+}
+
+impl Notice {
+    /// A notice that occurred once, with no user, times or data (for fakes
+    /// and tests); set the public fields for the rest.
+    pub fn new(id: impl Into<String>, notice_type: NoticeType, key: impl Into<String>) -> Self {
+        Notice {
+            id: id.into(),
+            user_id: None,
+            notice_type,
+            key: key.into(),
+            first_occurred: String::new(),
+            last_occurred: String::new(),
+            last_repeated: String::new(),
+            occurrences: 1,
+            last_data: BTreeMap::new(),
+            repeat_after: None,
+            expire_after: None,
+        }
+    }
 }
 
 /// Whose notices to list.

@@ -20,6 +20,7 @@ string_enum! {
 
 /// One service's state, an item of `GET /v1/services`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct ServiceInfo {
@@ -35,6 +36,16 @@ pub struct ServiceInfo {
 }
 
 impl ServiceInfo {
+    /// A service's state (for fakes and tests); `current_since` unset.
+    pub fn new(name: impl Into<String>, startup: ServiceStartup, current: ServiceStatus) -> Self {
+        ServiceInfo {
+            name: name.into(),
+            startup,
+            current,
+            current_since: None,
+        }
+    }
+
     /// Whether the service is running.
     pub fn is_running(&self) -> bool {
         self.current == ServiceStatus::Active

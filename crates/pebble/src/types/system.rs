@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The daemon's version and boot, from `GET /v1/system-info`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct SystemInfo {
@@ -18,4 +19,16 @@ pub struct SystemInfo {
     /// The HTTPS listen address, if the daemon has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub https_address: Option<String>,
+}
+
+impl SystemInfo {
+    /// System info with this version and nothing else (for fakes and tests).
+    pub fn new(version: impl Into<String>) -> Self {
+        SystemInfo {
+            version: version.into(),
+            boot_id: String::new(),
+            http_address: None,
+            https_address: None,
+        }
+    }
 }

@@ -44,6 +44,7 @@ mod cleanup;
 mod errors;
 mod misc;
 mod network;
+mod pebble;
 mod process;
 mod relations;
 mod secrets;
@@ -53,7 +54,9 @@ mod tests;
 
 pub(crate) use cleanup::install_signal_cleanup;
 
-use crate::backend::{Backend, BackendResult};
+use crate::backend::{
+    Backend, BackendResult, CheckOp, ExecArgs, ExecOutput, PebbleResult, ServiceOp,
+};
 use crate::types::{
     CloudSpec, GoalState, LogLevel, Metrics, Network, Port, RelationId, SecretInfo, SecretMetadata,
     SecretOwner, Status, StringMap,
@@ -64,6 +67,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+pub use pebble::DEFAULT_PEBBLE_DIR;
 pub use process::{DEFAULT_TOOL_TIMEOUT, RESOURCE_GET_TIMEOUT};
 
 /// Runs the real hook tools. Build one per dispatch: it caches the answer of
@@ -88,6 +92,7 @@ pub struct JujuBackend {
     leader: Mutex<Option<(Instant, bool)>>,
     config: Mutex<Option<BTreeMap<String, Value>>>,
     cache: cache::ToolCache,
+    pebble_dir: PathBuf,
 }
 
 impl Default for JujuBackend {
@@ -99,6 +104,7 @@ impl Default for JujuBackend {
             leader: Mutex::new(None),
             config: Mutex::new(None),
             cache: cache::ToolCache::default(),
+            pebble_dir: PathBuf::from(pebble::DEFAULT_PEBBLE_DIR),
         }
     }
 }
@@ -122,6 +128,13 @@ impl JujuBackend {
     /// `resource-get` always gets at least [`RESOURCE_GET_TIMEOUT`].
     pub fn with_tool_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.tool_timeout = timeout;
+        self
+    }
+
+    /// Looks for the containers' Pebble sockets in `dir` (`<dir>/<container>/pebble.socket`)
+    /// instead of [`DEFAULT_PEBBLE_DIR`] (for tests against a real daemon).
+    pub fn with_pebble_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.pebble_dir = dir.into();
         self
     }
 }
@@ -348,5 +361,120 @@ impl Backend for JujuBackend {
 
     fn add_metric(&self, metrics: &Metrics, labels: &StringMap) -> BackendResult<()> {
         misc::add_metric(self, metrics, labels)
+    }
+
+    fn pebble_system_info(&self, container: &str) -> PebbleResult<::pebble::SystemInfo> {
+        pebble::system_info(self, container)
+    }
+
+    fn pebble_add_layer(
+        &self,
+        container: &str,
+        label: &str,
+        layer: &::pebble::Layer,
+        combine: bool,
+    ) -> PebbleResult<()> {
+        pebble::add_layer(self, container, label, layer, combine)
+    }
+
+    fn pebble_plan(&self, container: &str) -> PebbleResult<::pebble::Plan> {
+        pebble::plan(self, container)
+    }
+
+    fn pebble_services(
+        &self,
+        container: &str,
+        names: &[String],
+    ) -> PebbleResult<Vec<::pebble::ServiceInfo>> {
+        pebble::services(self, container, names)
+    }
+
+    fn pebble_services_op(
+        &self,
+        container: &str,
+        op: ServiceOp,
+        names: &[String],
+    ) -> PebbleResult<()> {
+        pebble::services_op(self, container, op, names)
+    }
+
+    fn pebble_checks(
+        &self,
+        container: &str,
+        level: Option<&::pebble::CheckLevel>,
+        names: &[String],
+    ) -> PebbleResult<Vec<::pebble::CheckInfo>> {
+        pebble::checks(self, container, level, names)
+    }
+
+    fn pebble_checks_op(
+        &self,
+        container: &str,
+        op: CheckOp,
+        names: &[String],
+    ) -> PebbleResult<Vec<String>> {
+        pebble::checks_op(self, container, op, names)
+    }
+
+    fn pebble_notices(
+        &self,
+        container: &str,
+        options: &::pebble::NoticesOptions,
+    ) -> PebbleResult<Vec<::pebble::Notice>> {
+        pebble::notices(self, container, options)
+    }
+
+    fn pebble_notice(&self, container: &str, id: &str) -> PebbleResult<::pebble::Notice> {
+        pebble::notice(self, container, id)
+    }
+
+    fn pebble_push(
+        &self,
+        container: &str,
+        path: &str,
+        data: &[u8],
+        options: &::pebble::PushOptions,
+    ) -> PebbleResult<()> {
+        pebble::push(self, container, path, data, options)
+    }
+
+    fn pebble_pull(&self, container: &str, path: &str) -> PebbleResult<Vec<u8>> {
+        pebble::pull(self, container, path)
+    }
+
+    fn pebble_list_files(
+        &self,
+        container: &str,
+        path: &str,
+        pattern: Option<&str>,
+        itself: bool,
+    ) -> PebbleResult<Vec<::pebble::FileInfo>> {
+        pebble::list_files(self, container, path, pattern, itself)
+    }
+
+    fn pebble_make_dir(
+        &self,
+        container: &str,
+        path: &str,
+        options: &::pebble::MakeDirOptions,
+    ) -> PebbleResult<()> {
+        pebble::make_dir(self, container, path, options)
+    }
+
+    fn pebble_remove_path(&self, container: &str, path: &str, recursive: bool) -> PebbleResult<()> {
+        pebble::remove_path(self, container, path, recursive)
+    }
+
+    fn pebble_send_signal(
+        &self,
+        container: &str,
+        signal: &str,
+        services: &[String],
+    ) -> PebbleResult<()> {
+        pebble::send_signal(self, container, signal, services)
+    }
+
+    fn pebble_exec(&self, container: &str, args: &ExecArgs) -> PebbleResult<ExecOutput> {
+        pebble::exec(self, container, args)
     }
 }

@@ -425,6 +425,79 @@ mod tests {
         }
     }
 
+    /// Logs one line at DEBUG and one at INFO on start.
+    struct Chatty;
+
+    impl Charm for Chatty {
+        fn new(framework: &mut Framework<Self>) -> Self {
+            framework.observe(crate::on::start(), Self::on_start);
+            Chatty
+        }
+    }
+
+    impl Chatty {
+        fn on_start(&mut self, _: &mut crate::StartEvent) -> crate::HandlerResult {
+            tracing::debug!("a debug line");
+            tracing::info!("an info line");
+            Ok(())
+        }
+    }
+
+    /// Each dispatch on a thread filters by its own level, whatever the
+    /// dispatches before it on the same thread asked for (the subscriber is
+    /// the thread's, the level the dispatch's).
+    #[test]
+    fn each_dispatch_on_a_thread_logs_at_its_own_level() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = std::env::temp_dir().join(format!("juju-ops-chatty-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let tools = root.join("tools");
+        std::fs::create_dir_all(&tools).unwrap();
+        let log = root.join("log");
+        for (tool, body) in [
+            ("state-get", "echo null".to_owned()),
+            ("is-leader", "echo false".to_owned()),
+            ("juju-log", format!("echo \"$*\" >> {}", log.display())),
+        ] {
+            let path = tools.join(tool);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::write(root.join("metadata.yaml"), "name: chatty\n").unwrap();
+        let env = |level: &str| -> BTreeMap<String, String> {
+            [
+                ("JUJU_DISPATCH_PATH", "hooks/start"),
+                ("JUJU_UNIT_NAME", "chatty/0"),
+                ("JUJU_MODEL_NAME", "m"),
+                ("JUJU_VERSION", "3.6.14"),
+                ("JUJU_CHARM_DIR", root.to_str().unwrap()),
+                (LOG_LEVEL_VAR, level),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+        };
+        let mut lines = Vec::new();
+        for level in ["DEBUG", "INFO", "DEBUG", "WARNING"] {
+            let _ = std::fs::remove_file(&log);
+            let backend = Arc::new(JujuBackend::with_tools_dir(&tools));
+            run::<Chatty>(&env(level), backend).unwrap();
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let sent = |line: &str| text.lines().any(|l| l.ends_with(line));
+            lines.push((level, sent("a debug line"), sent("an info line")));
+        }
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(
+            lines,
+            [
+                ("DEBUG", true, true),
+                ("INFO", false, true),
+                ("DEBUG", true, true),
+                ("WARNING", false, false),
+            ]
+        );
+    }
+
     /// Swallows every error, as a careless charm would.
     struct Careless {
         model: Model,

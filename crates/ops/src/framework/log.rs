@@ -182,8 +182,11 @@ fn write_line(event: &Event<'_>, out: &mut dyn Write) -> std::fmt::Result {
 
 impl Subscriber for JujuLogSubscriber {
     fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
-        // Each dispatch has its own level: ask `enabled` every time.
-        Interest::sometimes()
+        // Each dispatch has its own level, so a callsite's interest cannot
+        // be decided once; `sometimes` would make `tracing` ask `enabled`
+        // before every line. `always` skips that, and `event` filters by
+        // the dispatch's level instead.
+        Interest::always()
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
@@ -211,11 +214,16 @@ impl Subscriber for JujuLogSubscriber {
         // The backend says where the line goes (a process argument under
         // Juju, a shared buffer in the harness), so it is formatted once,
         // in place. A line that cannot be delivered must not fail the handler.
-        let backend = with_target(|target| target.backend.clone());
-        if let Some(backend) = backend {
-            let _ =
-                backend.juju_log_with(juju_level(event.metadata()), &|out| write_line(event, out));
-        }
+        // Under the target stack's shared borrow: the backend only writes
+        // the line (a line it logs itself stops at `IN_JUJU_LOG` above).
+        with_target(|target| {
+            if !target.enabled(event.metadata()) {
+                return;
+            }
+            let _ = target
+                .backend
+                .juju_log_with(juju_level(event.metadata()), &|out| write_line(event, out));
+        });
         IN_JUJU_LOG.with(|flag| flag.set(false));
     }
 

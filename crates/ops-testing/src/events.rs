@@ -377,6 +377,11 @@ impl CharmEvents {
     /// [`Error::NoObserver`](crate::Error::NoObserver) when the object
     /// does not define the event.
     ///
+    /// [`Event::deferred`] on an event built this way files the notice
+    /// under the charm's own `on`, which is right for the charm's events;
+    /// for a library's, build the event with [`custom_at`](Self::custom_at),
+    /// whose handle path says where the event lives.
+    ///
     /// ```
     /// use ops::framework::ObjectScope;
     /// use ops::{Charm, CustomEvent, EventSource, Framework, HandlerResult};

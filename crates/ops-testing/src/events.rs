@@ -79,8 +79,14 @@ impl Event {
     }
 
     /// The hook name Juju would use (`start`, `db-relation-changed`); empty for actions.
+    ///
+    /// A custom event, which Juju never runs, gets its name with `-` for
+    /// `_` (ops.testing uses the event's name as its hook name).
     pub fn juju_name(&self) -> String {
-        self.kind.hook_name(self.entity())
+        match &self.source {
+            EventSource::Custom { .. } => self.name.replace('_', "-"),
+            _ => self.kind.hook_name(self.entity()),
+        }
     }
 
     /// For relation events: the remote unit the event is about, by number
@@ -161,7 +167,7 @@ impl Event {
             EventSource::Action { action, .. } => format!("actions/{action}"),
             // Juju never dispatches a custom event; the path names it, as
             // ops.testing's hook name does, and means nothing to Juju.
-            EventSource::Custom { .. } => format!("hooks/{}", self.name.replace('_', "-")),
+            EventSource::Custom { .. } => format!("hooks/{}", self.juju_name()),
             _ => format!("hooks/{}", self.juju_name()),
         };
         match &self.source {
@@ -426,6 +432,11 @@ impl CharmEvents {
     /// event: use [`custom_at`](Self::custom_at)), and with
     /// [`Error::NoObserver`](crate::Error::NoObserver) when the object
     /// does not define the event.
+    ///
+    /// [`Event::deferred`] on an event built this way files the notice
+    /// under the charm's own `on`, which is right for the charm's events;
+    /// for a library's, build the event with [`custom_at`](Self::custom_at),
+    /// whose handle path says where the event lives.
     ///
     /// ```
     /// use ops::framework::ObjectScope;

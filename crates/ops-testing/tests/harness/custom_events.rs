@@ -279,3 +279,72 @@ fn an_event_that_emits_itself_forever_is_a_clear_error() {
         "{message}"
     );
 }
+
+#[test]
+fn a_library_event_run_directly_is_dispatched_deferred_and_keeps_library_state() {
+    let seen = Probe::default();
+    let mut ctx = context(&seen);
+    let event = ctx
+        .on
+        .custom::<PeerWatch>("leader_known")
+        .data(LeaderKnown {
+            leader: "app/3".to_owned(),
+        });
+
+    // Not ready yet: the charm defers the library's event.
+    let out = ctx.run(event.clone(), &State::default()).unwrap();
+    assert!(seen.all().is_empty());
+    assert_eq!(out.deferred.len(), 1);
+    assert_eq!(
+        out.deferred[0].handle_path,
+        "LibCharm/PeerWatch[replicas]/on/leader_known[1]"
+    );
+    assert_eq!(out.deferred[0].snapshot_data["leader"], "app/3");
+    // A test builds the same notice for the event it ran.
+    assert_eq!(
+        ctx.on
+            .custom_at("LibCharm/PeerWatch[replicas]", "leader_known")
+            .data(LeaderKnown {
+                leader: "app/3".to_owned()
+            })
+            .deferred(LibCharm::on_leader_known),
+        out.deferred[0]
+    );
+    let dispatched = &ctx.emitted_events[0];
+    assert_eq!(
+        dispatched.path,
+        "LibCharm/PeerWatch[replicas]/on/leader_known"
+    );
+    assert_eq!(dispatched.kind, EmitKind::Dispatched);
+
+    // start makes the charm ready; the deferred event is deferred once
+    // more (it is re-emitted before start), then delivered.
+    let out = ctx.run(ctx.on.start(), &out).unwrap();
+    let out = ctx.run(ctx.on.update_status(), &out).unwrap();
+    assert_eq!(seen.take(), ["app/3"]);
+    assert!(out.deferred.is_empty());
+    // The library's stored state (untouched by these events) is kept out
+    // of the State, and the charm's is there.
+    assert!(
+        out.get_stored_state("_stored", Some("LibCharm/PeerWatch[replicas]"))
+            .is_none()
+    );
+    assert_eq!(
+        out.get_stored_state("_stored", None).unwrap().content["ready"],
+        true
+    );
+}
+
+#[test]
+fn custom_event_data_must_be_a_map_of_fields() {
+    let seen = Probe::default();
+    let mut ctx = context(&seen);
+    let event = ctx.on.custom::<PeerWatch>("leader_known").data(42);
+    let err = ctx.run(event, &State::default()).unwrap_err();
+    let Error::Inconsistent { problems } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(problems.len(), 1, "{err}");
+    assert!(problems[0].field.ends_with("data"), "{err}");
+    assert!(problems[0].message.contains("not a map of fields"), "{err}");
+}

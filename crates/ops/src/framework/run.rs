@@ -20,7 +20,8 @@ use serde_json::Value;
 pub enum EmitKind {
     /// A deferred event emitted again.
     Deferred,
-    /// The event Juju dispatched.
+    /// The event Juju dispatched (in the harness, also the custom event a
+    /// test runs directly).
     Dispatched,
     /// A custom event a charm or library emitted.
     Custom,

@@ -250,7 +250,12 @@ impl Resources {
 
 #[cfg(test)]
 mod tests {
+    use super::Storage;
     use super::parse_storage_id;
+    use crate::error::ModelError;
+    use crate::model::Model;
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::PathBuf;
 
     #[test]
     fn storage_ids_split_at_the_last_slash() {
@@ -259,5 +264,86 @@ mod tests {
         for bad in ["data", "data/", "/0", "data/x", "data/-1"] {
             assert_eq!(parse_storage_id(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn storages_and_resources_are_read_through_the_model_and_kept_for_the_dispatch() {
+        let tools = tempfile::Builder::new()
+            .prefix("juju-ops-storage-facade-")
+            .tempdir()
+            .unwrap();
+        let log = tools.path().join("calls");
+        let script = |names: &[&str], body: &str| {
+            for name in names {
+                let path = tools.path().join(name);
+                std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        };
+        let record = format!("echo \"$(basename \"$0\") $*\" >> '{}'", log.display());
+        script(
+            &["storage-list"],
+            &format!("{record}\necho '[\"data/0\",\"data/2\"]'"),
+        );
+        script(
+            &["storage-get"],
+            &format!("{record}\necho '\"/srv/data/'\"$3\"'\"'"),
+        );
+        script(
+            &["resource-get"],
+            &format!("{record}\necho /var/lib/juju/payload.tgz"),
+        );
+        script(&["storage-add"], &record);
+        let meta = crate::meta::CharmMeta::from_yaml(
+            "name: app\nstorage: {data: {type: filesystem}}\nresources: {payload: {type: file}}\n",
+        )
+        .unwrap();
+        let model = Model::new(
+            std::sync::Arc::new(crate::backend::juju::JujuBackend::with_tools_dir(
+                tools.path(),
+            )),
+            std::sync::Arc::new(meta),
+            crate::juju_context::JujuContext::default(),
+        );
+        let storages = model.storages();
+        let data = storages.get("data").unwrap();
+        let ids: Vec<String> = data.iter().map(Storage::full_id).collect();
+        assert_eq!(ids, ["data/0", "data/2"]);
+        assert_eq!(storages.get("data").unwrap(), data);
+        assert_eq!(
+            data[1].location().unwrap(),
+            PathBuf::from("/srv/data/data/2")
+        );
+        assert_eq!(
+            data[1].location().unwrap(),
+            PathBuf::from("/srv/data/data/2")
+        );
+        assert!(matches!(
+            storages.get("logs"),
+            Err(ModelError::NotDeclared { .. })
+        ));
+        storages.request("data", 2).unwrap();
+        assert!(matches!(
+            storages.request("logs", 1),
+            Err(ModelError::NotDeclared { .. })
+        ));
+        let resources = model.resources();
+        assert_eq!(
+            resources.fetch("payload").unwrap(),
+            PathBuf::from("/var/lib/juju/payload.tgz")
+        );
+        resources.fetch("payload").unwrap();
+        assert!(matches!(
+            resources.fetch("other"),
+            Err(ModelError::NotDeclared { .. })
+        ));
+        // Each tool ran once: the list, the location and the path are kept.
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "storage-list --format=json data\n\
+         storage-get --format=json -s data/2 location\n\
+         storage-add data=2\n\
+         resource-get payload\n"
+        );
     }
 }

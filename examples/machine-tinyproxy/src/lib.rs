@@ -28,7 +28,7 @@ use workload::{Workload, WorkloadError};
 pub const PORT: u16 = 8000;
 
 /// How many times, a second apart, the charm checks that tinyproxy started or stopped.
-const WAIT_ATTEMPTS: u32 = 3;
+pub const WAIT_ATTEMPTS: u32 = 3;
 
 /// The charm's config options, as declared in `charmcraft.yaml`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -73,12 +73,12 @@ pub enum ConfigError {
 pub enum CharmError {
     /// Tinyproxy was started but is not running.
     #[error(
-        "tinyproxy was not running within {WAIT_ATTEMPTS} seconds of starting; check its log (journalctl, /var/log/tinyproxy)"
+        "tinyproxy was not running after {WAIT_ATTEMPTS} checks a second apart; check its log (journalctl, /var/log/tinyproxy)"
     )]
     NotStarted,
     /// Tinyproxy was asked to stop but is still running.
     #[error(
-        "tinyproxy was still running {WAIT_ATTEMPTS} seconds after being asked to stop; kill it by hand, then resolve the unit"
+        "tinyproxy was still running after {WAIT_ATTEMPTS} checks a second apart; kill it by hand, then resolve the unit"
     )]
     NotStopped,
     /// Tinyproxy's state could not be read.
@@ -90,6 +90,7 @@ pub enum CharmError {
 pub struct TinyproxyCharm {
     model: Model,
     tinyproxy: Rc<dyn Workload>,
+    poll_interval: Duration,
 }
 
 impl Charm for TinyproxyCharm {
@@ -110,7 +111,15 @@ impl TinyproxyCharm {
         TinyproxyCharm {
             model: framework.model().clone(),
             tinyproxy,
+            poll_interval: Duration::from_secs(1),
         }
+    }
+
+    /// Waits `interval` (default one second) between the checks that
+    /// tinyproxy started or stopped; tests that exercise the timeout use zero.
+    pub fn with_poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
     }
 
     /// The validated config.
@@ -189,13 +198,14 @@ impl TinyproxyCharm {
         Ok(())
     }
 
-    /// Waits, a second at a time, until tinyproxy's running state is `running`.
+    /// Checks up to [`WAIT_ATTEMPTS`] times, [`Self::with_poll_interval`]
+    /// apart, that tinyproxy's running state is `running`.
     fn wait_for(&self, running: bool) -> Result<(), CharmError> {
         for _ in 0..WAIT_ATTEMPTS {
             if self.tinyproxy.is_running()? == running {
                 return Ok(());
             }
-            std::thread::sleep(Duration::from_secs(1));
+            std::thread::sleep(self.poll_interval);
         }
         Err(if running {
             CharmError::NotStarted

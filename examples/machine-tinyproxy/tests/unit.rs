@@ -11,8 +11,9 @@ use pretty_assertions::assert_eq;
 use rstest::{fixture, rstest};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::Duration;
 use tinyproxy::workload::{Workload, WorkloadError};
-use tinyproxy::{PORT, TinyproxyCharm};
+use tinyproxy::{CharmError, PORT, TinyproxyCharm};
 
 /// A fake tinyproxy: it remembers what the charm did to it.
 #[derive(Debug, Default)]
@@ -21,6 +22,8 @@ struct MockTinyproxy {
     installed: Cell<bool>,
     reloaded_config: Cell<bool>,
     running: Cell<bool>,
+    /// Beyond upstream: `start` and `stop` change nothing (a hung tinyproxy).
+    stuck: Cell<bool>,
 }
 
 impl MockTinyproxy {
@@ -53,11 +56,15 @@ impl Workload for MockTinyproxy {
         Ok(())
     }
     fn start(&self) -> Result<(), WorkloadError> {
-        self.running.set(true);
+        if !self.stuck.get() {
+            self.running.set(true);
+        }
         Ok(())
     }
     fn stop(&self) -> Result<(), WorkloadError> {
-        self.running.set(false);
+        if !self.stuck.get() {
+            self.running.set(false);
+        }
         Ok(())
     }
     fn uninstall(&self) -> Result<(), WorkloadError> {
@@ -71,7 +78,11 @@ fn context(tinyproxy: &Rc<MockTinyproxy>) -> testing::Context<TinyproxyCharm> {
     let tinyproxy = Rc::clone(tinyproxy);
     testing::Context::from_charm_root(env!("CARGO_MANIFEST_DIR"))
         .expect("charmcraft.yaml loads")
-        .with_charm(move |framework| TinyproxyCharm::with_workload(framework, tinyproxy.clone()))
+        .with_charm(move |framework| {
+            // No test waits on a real second.
+            TinyproxyCharm::with_workload(framework, tinyproxy.clone())
+                .with_poll_interval(Duration::ZERO)
+        })
 }
 
 fn slug_config(slug: &str) -> testing::Config {
@@ -217,8 +228,8 @@ fn test_remove(tinyproxy_installed: Rc<MockTinyproxy>) {
     assert!(!tinyproxy_installed.is_installed().unwrap());
 }
 
-// Beyond upstream: the valid edge of the slug rule, and a charm that
-// leaves a running tinyproxy alone when nothing changed.
+// Beyond upstream: the valid edge of the slug rule, a charm that leaves a
+// running tinyproxy alone when nothing changed, and the wait timeouts.
 
 #[rstest]
 fn valid_slugs_are_accepted(#[values("a", "0-9", "my-proxy-2")] slug: &str) {
@@ -251,4 +262,36 @@ fn install_keeps_an_installed_tinyproxy(tinyproxy_installed: Rc<MockTinyproxy>) 
         .unwrap();
     // Nothing was installed, so no version was reported.
     assert_eq!(state_out.workload_version, "");
+}
+
+#[rstest]
+fn a_tinyproxy_that_does_not_start_fails_the_hook(tinyproxy_installed: Rc<MockTinyproxy>) {
+    tinyproxy_installed.stuck.set(true);
+    let mut ctx = context(&tinyproxy_installed);
+    let err = ctx
+        .run(ctx.on.start(), &testing::State::default())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.charm_error::<CharmError>(),
+            Some(CharmError::NotStarted)
+        ),
+        "{err}"
+    );
+}
+
+#[rstest]
+fn a_tinyproxy_that_does_not_stop_fails_the_hook(tinyproxy_configured: Rc<MockTinyproxy>) {
+    tinyproxy_configured.stuck.set(true);
+    let mut ctx = context(&tinyproxy_configured);
+    let err = ctx
+        .run(ctx.on.stop(), &testing::State::default())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.charm_error::<CharmError>(),
+            Some(CharmError::NotStopped)
+        ),
+        "{err}"
+    );
 }

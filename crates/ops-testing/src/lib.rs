@@ -46,6 +46,7 @@
 mod backend;
 mod consistency;
 mod context;
+pub mod deployment;
 mod error;
 mod events;
 pub mod juju;
@@ -54,7 +55,11 @@ mod meta_cache;
 mod state;
 
 #[doc(inline)]
+pub use backend::Lease;
+#[doc(inline)]
 pub use context::Context;
+#[doc(inline)]
+pub use deployment::{Deployment, DeploymentError};
 #[doc(inline)]
 pub use error::{Error, Problem};
 #[doc(inline)]

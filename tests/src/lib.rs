@@ -36,3 +36,9 @@ pub mod design {}
 
 #[doc = include_str!("../../docs/parity.md")]
 pub mod parity {}
+
+#[doc = include_str!("../../docs/deployment.md")]
+pub mod deployment {}
+
+#[doc = include_str!("../../docs/lease-expiry.md")]
+pub mod lease_expiry {}

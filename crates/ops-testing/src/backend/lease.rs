@@ -13,10 +13,10 @@ use std::time::Duration;
 ///
 /// The unit must lead at the start of the run (`State::leader`); once the
 /// lease ends, `is-leader` answers `false`, leader-only hook tools fail as
-/// Juju's do (`relation-set --app`, `secret-set` and `secret-remove` on an
-/// application secret: `ERROR permission denied`; `secret-add --owner
-/// application`: `ERROR this unit is not the leader`), and the output
-/// State has `leader: false`.
+/// Juju's do (`secret-set` and `secret-remove` on an application secret:
+/// `ERROR permission denied`; `relation-set --app`: `ERROR cannot write
+/// relation settings`; `secret-add --owner application`: `ERROR this unit
+/// is not the leader`), and the output State has `leader: false`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lease {
     /// Leadership ends right after the `n`th `is-leader` call of the run

@@ -49,6 +49,8 @@ mod context;
 pub mod deployment;
 mod error;
 mod events;
+#[cfg(feature = "explore")]
+pub mod explore;
 pub mod juju;
 mod log;
 mod meta_cache;

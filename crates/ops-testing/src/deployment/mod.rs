@@ -64,7 +64,9 @@ mod order;
 
 pub use order::{DeliveryOrder, Explorer};
 
-use crate::juju::{Actor, ModelStore, RelationKind, SecretContent, SecretRevision, UnitExtras};
+use crate::juju::{
+    Actor, ModelStore, RelationKind, SecretContent, SecretOwnerRef, SecretRevision, UnitExtras,
+};
 use crate::state::{AnyRelation, DeferredEvent, Model, State, StoredState};
 use crate::{Context, Error, Lease};
 use ops::{Charm, RelationId};
@@ -113,6 +115,24 @@ pub enum DeploymentError {
         unit: u32,
         /// The units there are.
         units: Vec<u32>,
+    },
+    /// [`Deployment::set_secret_content`] named a secret the model does not
+    /// have.
+    #[error(
+        "the deployment has no secret {id}; give it in the State passed to Deployment::with_state, or use an id a unit created"
+    )]
+    NoSuchSecret {
+        /// The secret id asked for.
+        id: String,
+    },
+    /// [`Deployment::set_secret_content`] named a secret this application
+    /// owns, whose content only its leader changes.
+    #[error(
+        "secret {id} is owned by the deployment's own application, so only its leader changes it; run a hook on the leader instead (set_config, elect, ...)"
+    )]
+    OwnSecret {
+        /// The secret id.
+        id: String,
     },
     /// [`every_order`] found more orders than its limit allows.
     #[error(
@@ -171,6 +191,7 @@ enum Queued {
     Changed(RelationId, Option<u32>),
     Departed(RelationId, u32),
     Broken(RelationId),
+    SecretChanged(String),
 }
 
 /// What a unit keeps apart from the shared model.
@@ -301,11 +322,30 @@ impl<C: Charm> Deployment<C> {
             }
         }
         self.store.relations = relations.into();
-        for secret in &mut self.store.secrets {
-            secret.consumers.clear();
-        }
+        // The template's tracking of a secret (as unit 0) becomes each
+        // unit's for a secret granted to the application; the application's
+        // own secrets are tracked once each unit reads them.
+        let prototypes: Vec<_> = self
+            .store
+            .secrets
+            .iter_mut()
+            .map(|secret| {
+                let prototype = secret.consumers.pop().filter(|_| secret.owner.is_none());
+                secret.consumers.clear();
+                prototype
+            })
+            .collect();
         for n in 0..units {
             self.join(n);
+            let unit = self.actor(n).unit_name().clone();
+            for (secret, prototype) in self.store.secrets.iter_mut().zip(&prototypes) {
+                if let Some(prototype) = prototype {
+                    secret.consumers.push(crate::juju::SecretConsumer {
+                        unit: unit.clone(),
+                        ..prototype.clone()
+                    });
+                }
+            }
         }
         if units > 0 {
             self.store.set_leader(&self.app, Some(0));
@@ -519,8 +559,9 @@ impl<C: Charm> Deployment<C> {
         // The dying unit's hooks run before it leaves the model.
         while let Some((_, event)) = self.members.get_mut(&n).and_then(|m| m.queue.pop_front()) {
             self.deliver(n, event)?;
-            if self.trace.len() - steps_before > self.max_steps {
-                return Err(self.never_settles());
+            let steps = self.trace.len() - steps_before;
+            if steps > self.max_steps {
+                return Err(self.never_settles(steps));
             }
         }
         let was_leader = self.leader() == Some(n);
@@ -614,6 +655,51 @@ impl<C: Charm> Deployment<C> {
         self.settle()
     }
 
+    /// The application that owns secret `id` (another application, or a
+    /// secret given in the template State without an owner) publishes a
+    /// new revision with `content`: every unit that tracks an earlier
+    /// revision runs `secret-changed`, then the model settles. A secret
+    /// this application owns is changed by its leader, not by this.
+    pub fn set_secret_content(
+        &mut self,
+        id: &str,
+        content: ops::StringMap,
+    ) -> Result<(), DeploymentError> {
+        let app = self.app.clone();
+        let Some(record) = self.store.secrets.iter_mut().find(|r| r.id == id) else {
+            return Err(DeploymentError::NoSuchSecret { id: id.to_owned() });
+        };
+        let owned_here = match &record.owner {
+            Some(SecretOwnerRef::Application(owner)) => **owner == *app,
+            Some(SecretOwnerRef::Unit(unit)) => {
+                Actor::from_unit_name(unit).is_some_and(|actor| actor.app() == app)
+            }
+            None => false,
+        };
+        if owned_here {
+            return Err(DeploymentError::OwnSecret { id: id.to_owned() });
+        }
+        let revision = record.latest.revision.saturating_add(1);
+        let next = SecretRevision {
+            revision,
+            content: SecretContent(content),
+        };
+        let previous = std::mem::replace(&mut record.latest, next);
+        record.earlier.push(previous);
+        let behind: Vec<u32> = record
+            .consumers
+            .iter()
+            .filter(|c| c.revision < revision)
+            .filter_map(|c| Actor::from_unit_name(&c.unit))
+            .filter(|actor| actor.app() == app)
+            .map(|actor| actor.unit_id())
+            .collect();
+        for n in behind {
+            self.queue(n, Queued::SecretChanged(id.to_owned()));
+        }
+        self.settle()
+    }
+
     /// Juju elects one of the running units (which one is the order's
     /// choice), which will run `leader-elected`.
     fn elect_someone(&mut self) {
@@ -671,7 +757,7 @@ impl<C: Charm> Deployment<C> {
                 return Ok(());
             }
             if steps >= self.max_steps {
-                return Err(self.never_settles());
+                return Err(self.never_settles(steps));
             }
             let ages: Vec<u64> = ready.iter().map(|(_, age)| *age).collect();
             let n = ready[self.order.choose(&ages)].0;
@@ -684,7 +770,7 @@ impl<C: Charm> Deployment<C> {
         }
     }
 
-    fn never_settles(&self) -> DeploymentError {
+    fn never_settles(&self, steps: usize) -> DeploymentError {
         let pending = self
             .members
             .iter()
@@ -695,10 +781,7 @@ impl<C: Charm> Deployment<C> {
             })
             .collect::<Vec<_>>()
             .join("; ");
-        DeploymentError::NeverSettles {
-            steps: self.trace.len(),
-            pending,
-        }
+        DeploymentError::NeverSettles { steps, pending }
     }
 
     /// Runs `event` on unit `n` and writes what it changed into the model.
@@ -739,6 +822,9 @@ impl<C: Charm> Deployment<C> {
                 Some(unit_name(*m)),
             ),
             Queued::Broken(id) => (relation(*id).map(|r| on.relation_broken(r)), None),
+            Queued::SecretChanged(id) => {
+                (before.get_secret(id).map(|s| on.secret_changed(s)), None)
+            }
         };
         // An event about a relation that has gone is not delivered.
         let Some(built) = built else {

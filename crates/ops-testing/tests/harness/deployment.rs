@@ -230,3 +230,62 @@ fn seeded_orders_repeat() {
     };
     assert_eq!(run(11), run(11));
 }
+
+/// Reads a secret granted to the application on start; on secret-changed,
+/// refreshes to the new revision and shows its content as its status.
+struct Consumer {
+    model: Model,
+}
+
+impl Charm for Consumer {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        framework.observe(on::secret_changed(), Self::on_secret_changed);
+        Consumer {
+            model: framework.model().clone(),
+        }
+    }
+}
+
+impl Consumer {
+    fn on_secret_changed(&mut self, event: &mut ops::SecretChangedEvent) -> HandlerResult {
+        let content = event.secret.get_content(true)?;
+        let value = content.get("val").cloned().unwrap_or_default();
+        self.model
+            .unit()
+            .set_status(ops::ActiveStatus::new(value))?;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_new_revision_of_a_granted_secret_reaches_every_unit() {
+    let secret = ops_testing::Secret::new(map(&[("val", "one")]));
+    let id = secret.id.clone();
+    let state = ops_testing::State {
+        secrets: vec![secret],
+        ..ops_testing::State::default()
+    };
+    let mut deployment = Deployment::new(|_| Context::<Consumer>::from_yaml(META).unwrap())
+        .with_state(state)
+        .deploy(2)
+        .unwrap();
+    deployment
+        .set_secret_content(&id, map(&[("val", "two")]))
+        .unwrap();
+    for n in [0, 1] {
+        let state = deployment.state(n).unwrap();
+        assert_eq!(state.unit_status, ops::ActiveStatus::new("two"), "unit {n}");
+        assert_eq!(state.secrets[0].tracked_revision, 2, "unit {n} refreshed");
+    }
+    let changed = deployment
+        .trace()
+        .iter()
+        .filter(|d| d.hook == "secret-changed")
+        .count();
+    assert_eq!(changed, 2);
+    // Only secrets the model has can change.
+    let err = deployment
+        .set_secret_content("secret:nope", map(&[("val", "x")]))
+        .unwrap_err();
+    assert!(matches!(err, DeploymentError::NoSuchSecret { .. }), "{err}");
+}

@@ -52,3 +52,9 @@ pub mod storage {}
 
 #[doc = include_str!("../../docs/resources.md")]
 pub mod resources {}
+
+#[doc = include_str!("../../docs/deployment.md")]
+pub mod deployment {}
+
+#[doc = include_str!("../../docs/lease-expiry.md")]
+pub mod lease_expiry {}

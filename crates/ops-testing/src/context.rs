@@ -1,7 +1,7 @@
 //! [`Context`]: the charm under test, its metadata and settings, and the
 //! records of what happened during runs.
 
-use crate::backend::{FsRoot, Identity, MockBackend, Records, container_dir};
+use crate::backend::{FsRoot, Identity, Lease, MockBackend, Records, container_dir};
 use crate::charm_dir::LazyDir;
 use crate::consistency;
 use crate::error::{Error, Problem};
@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub(crate) type CharmFactory<C> = Box<dyn Fn(&mut Framework<C>) -> C>;
 
@@ -180,6 +181,11 @@ pub struct Context<C: Charm> {
     /// The containers' simulated filesystems: a temporary directory made
     /// when a run first touches a container's files, removed with the Context.
     containers_root: FsRoot,
+    /// When, on the last run's simulated clock, the unit stopped being the
+    /// leader ([`Context::lease`]); `None` if it did not.
+    pub leadership_lost_at: Option<Duration>,
+    lease: Option<Lease>,
+    tool_call_time: Duration,
 }
 
 impl<C: Charm> std::fmt::Debug for Context<C> {
@@ -235,6 +241,9 @@ impl<C: Charm> Context<C> {
             requested_storages: BTreeMap::new(),
             exec_history: BTreeMap::new(),
             containers_root: FsRoot::default(),
+            leadership_lost_at: None,
+            lease: None,
+            tool_call_time: Duration::ZERO,
         }
     }
 
@@ -418,6 +427,58 @@ impl<C: Charm> Context<C> {
     /// `JUJU_PRINCIPAL_UNIT` (subordinate charms).
     pub fn principal_unit(mut self, unit: impl Into<String>) -> Self {
         self.principal_unit = Some(unit.into());
+        self
+    }
+
+    /// Ends the unit's leadership in the middle of each run, as Juju may
+    /// once the 30-second lease after an `is-leader` check has passed: after
+    /// the `n`th `is-leader` call, or at a time on the run's simulated clock
+    /// (see [`Lease`]). A test proves with it that a long handler checks
+    /// leadership again before leader-only work.
+    ///
+    /// ```
+    /// use ops::{on, Charm, ConfigChangedEvent, Framework, HandlerResult, Model};
+    /// use ops_testing::{Context, Lease, State};
+    ///
+    /// struct Careless { model: Model }
+    /// impl Charm for Careless {
+    ///     fn new(framework: &mut Framework<Self>) -> Self {
+    ///         framework.observe(on::config_changed(), Self::on_config_changed);
+    ///         Careless { model: framework.model().clone() }
+    ///     }
+    /// }
+    /// impl Careless {
+    ///     fn on_config_changed(&mut self, _: &mut ConfigChangedEvent) -> HandlerResult {
+    ///         if self.model.unit().is_leader()? {
+    ///             // ... slow work: the lease ends here ...
+    ///             self.model.app().set_status(ops::ActiveStatus::new("led"))?;
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<Careless>::new(ops::CharmMeta::new("foo"))
+    ///     .lease(Lease::AfterIsLeaderCalls(1));
+    /// let err = ctx.run(ctx.on.config_changed(), State { leader: true, ..State::default() });
+    /// let message = err.unwrap_err().to_string();
+    /// assert!(message.contains("non-leader"), "{message}");
+    /// assert!(ctx.leadership_lost_at.is_some());
+    /// ```
+    pub fn lease(mut self, lease: Lease) -> Self {
+        self.lease = Some(lease);
+        self
+    }
+
+    /// Sets or clears the lease of the following runs (for a Deployment,
+    /// which owns its units' Contexts).
+    pub(crate) fn set_lease(&mut self, lease: Option<Lease>) {
+        self.lease = lease;
+    }
+
+    /// How much simulated time each hook-tool call takes (default zero):
+    /// the clock that [`Lease::At`] reads. Production reads the real clock.
+    pub fn tool_call_time(mut self, time: Duration) -> Self {
+        self.tool_call_time = time;
         self
     }
 
@@ -636,7 +697,8 @@ impl<C: Charm> Context<C> {
             )
             .with_storage_root(storage_root)
             .with_charm_dir(lazy_dir.clone())
-            .with_containers_root(self.containers_root.clone()),
+            .with_containers_root(self.containers_root.clone())
+            .with_lease(self.lease, self.tool_call_time),
         );
         let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
         Ok((
@@ -811,6 +873,7 @@ impl<C: Charm> Context<C> {
                 .or_default()
                 .extend(execs);
         }
+        self.leadership_lost_at = records.leadership_lost_at;
         if let Some(results) = records.action_results {
             self.action_results
                 .get_or_insert_with(Default::default)

@@ -47,9 +47,12 @@ mod backend;
 mod charm_dir;
 mod consistency;
 mod context;
+pub mod deployment;
 mod error;
 mod events;
 mod from_context;
+#[cfg(feature = "explore")]
+pub mod explore;
 pub mod juju;
 mod log;
 mod manager;
@@ -59,7 +62,11 @@ mod schema;
 mod state;
 
 #[doc(inline)]
+pub use backend::Lease;
+#[doc(inline)]
 pub use context::Context;
+#[doc(inline)]
+pub use deployment::{Deployment, DeploymentError};
 #[doc(inline)]
 pub use error::{Error, Problem};
 #[doc(inline)]

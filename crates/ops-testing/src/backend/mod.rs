@@ -13,6 +13,7 @@
 
 mod actions;
 mod harness;
+mod lease;
 mod pending;
 mod records;
 mod workload;
@@ -43,6 +44,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+pub use lease::Lease;
 
 /// Who runs the charm: the Context's settings that the backend needs.
 #[derive(Debug, Clone)]
@@ -60,6 +64,20 @@ struct Inner {
     extras: UnitExtras,
     records: Records,
     action: Action,
+    lease: LeaseClock,
+}
+
+/// The run's simulated clock and the leadership lease it may end.
+#[derive(Debug, Default)]
+struct LeaseClock {
+    lease: Option<Lease>,
+    /// Simulated time each backend call takes.
+    tick: Duration,
+    /// Simulated time since the run started.
+    now: Duration,
+    is_leader_calls: u32,
+    /// When the lease ended, if it did in this run.
+    lost_at: Option<Duration>,
 }
 
 /// The hook-tool backend of one run.
@@ -105,6 +123,7 @@ impl MockBackend {
                 extras,
                 records: Records::default(),
                 action: Action::new(action_params),
+                lease: LeaseClock::default(),
             }),
             juju_log: Mutex::new(log),
             workloads: Mutex::new(workloads),
@@ -143,15 +162,39 @@ impl MockBackend {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A charm that panicked mid-call poisons nothing we rely on: the data is still consistent.
-        self.inner
+        let mut inner = self
+            .inner
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Every hook-tool call takes the lock once: the simulated clock
+        // advances, and a lease that ends at that time ends.
+        let Inner { store, lease, .. } = &mut *inner;
+        lease.tick(store, &self.actor);
+        inner
+    }
+
+    /// Ends the unit's leadership at `lease` during this run, on a
+    /// simulated clock that advances by `tick` at every hook-tool call.
+    pub(crate) fn with_lease(self, lease: Option<Lease>, tick: Duration) -> Self {
+        {
+            let mut inner = self
+                .inner
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            inner.lease.lease = lease;
+            inner.lease.tick = tick;
+        }
+        self
     }
 
     /// Takes the output state (the store projected back for the unit) and
     /// the records out, at the end of the run.
     pub(crate) fn finish(&self) -> (State, Records) {
-        let mut inner = self.lock();
+        // Not `lock`: taking the results out is no hook-tool call.
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let store = std::mem::take(&mut inner.store);
         let pending = std::mem::take(&mut inner.pending);
         let extras = std::mem::take(&mut inner.extras);
@@ -161,6 +204,7 @@ impl MockBackend {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         records.juju_log = std::mem::take(&mut *log);
+        records.leadership_lost_at = inner.lease.lost_at;
         let mut state = store.into_state(&self.actor, extras);
         pending.restore(&mut state);
         let workloads = std::mem::replace(
@@ -245,7 +289,11 @@ impl Backend for MockBackend {
     }
 
     fn is_leader(&self) -> BackendResult<bool> {
-        Ok(self.read(ModelStore::is_leader))
+        let mut guard = self.lock();
+        let Inner { store, lease, .. } = &mut *guard;
+        let answer = store.is_leader(&self.actor);
+        lease.after_is_leader(store, &self.actor);
+        Ok(answer)
     }
 
     fn relation_ids(&self, endpoint: &str) -> BackendResult<Vec<RelationId>> {

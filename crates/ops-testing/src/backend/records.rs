@@ -20,4 +20,6 @@ pub(crate) struct Records {
     pub(crate) action_failure: Option<String>,
     pub(crate) requested_storages: BTreeMap<String, u32>,
     pub(crate) exec_history: BTreeMap<String, Vec<ops::backend::ExecArgs>>,
+    /// When (on the run's simulated clock) the unit's lease ended.
+    pub(crate) leadership_lost_at: Option<std::time::Duration>,
 }

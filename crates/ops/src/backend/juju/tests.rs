@@ -633,3 +633,40 @@ fn action_results_stay_out_of_a_timed_out_command_line() {
     );
     assert!(!err.to_string().contains("s3cr3t"), "{err}");
 }
+
+#[test]
+fn the_is_leader_answer_holds_for_30_seconds_from_the_call() {
+    let tools = Tools::new("lease");
+    tools.script(
+        &["is-leader"],
+        r#"echo x >> "$(dirname "$0")/calls"; echo true"#,
+    );
+    let backend = tools.backend();
+    let before = Instant::now();
+    assert!(backend.is_leader().unwrap());
+    let after = Instant::now();
+    let asked = backend
+        .leader
+        .lock()
+        .unwrap()
+        .expect("the answer is cached")
+        .0;
+    assert!(
+        before <= asked && asked <= after,
+        "the lease starts at the call"
+    );
+    let (Some(older), Some(expired)) = (
+        asked.checked_sub(Duration::from_secs(29)),
+        asked.checked_sub(Duration::from_secs(30)),
+    ) else {
+        return; // a clock this close to its origin cannot be moved back
+    };
+    // 29 seconds after the call, the lease still holds: Juju is not asked.
+    *backend.leader.lock().unwrap() = Some((older, true));
+    assert!(backend.is_leader().unwrap());
+    assert_eq!(tools.read("calls").lines().count(), 1);
+    // 30 seconds after, it may have passed to another unit: Juju is asked again.
+    *backend.leader.lock().unwrap() = Some((expired, true));
+    assert!(backend.is_leader().unwrap());
+    assert_eq!(tools.read("calls").lines().count(), 2);
+}

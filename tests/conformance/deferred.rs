@@ -311,3 +311,88 @@ fn test_defer_reemit_relation_event() {
     assert_eq!(state_1.deferred.len(), 1);
     assert!(state_2.deferred.is_empty());
 }
+
+mod custom {
+    use ops::framework::ObjectScope;
+    use ops::{Charm, CustomEvent, EventSource, Framework, HandlerResult, StartEvent, on};
+    use ops_testing::{Context, State};
+    use pretty_assertions::assert_eq;
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+    use std::cell::Cell;
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct FooChanged {
+        arg0: String,
+        arg1: i64,
+    }
+
+    struct MyConsumer {
+        foo_changed: EventSource<FooChanged>,
+    }
+
+    thread_local! {
+        static DEFER_NEXT: Cell<u32> = const { Cell::new(0) };
+    }
+
+    struct MyCharm {
+        _consumer: MyConsumer,
+    }
+
+    impl Charm for MyCharm {
+        fn new(framework: &mut Framework<Self>) -> Self {
+            let consumer = {
+                let mut scope: ObjectScope<'_, Self, MyConsumer> =
+                    framework.object("my-consumer", |c: &mut Self| &mut c._consumer);
+                MyConsumer {
+                    foo_changed: scope.event_source("foo_changed"),
+                }
+            };
+            framework.observe(consumer.foo_changed.on(), Self::on_event);
+            framework.observe(on::start(), |_: &mut Self, _: &mut StartEvent| Ok(()));
+            MyCharm {
+                _consumer: consumer,
+            }
+        }
+    }
+
+    impl MyCharm {
+        fn on_event(&mut self, event: &mut CustomEvent<FooChanged>) -> HandlerResult {
+            let pending = DEFER_NEXT.get();
+            if pending > 0 {
+                DEFER_NEXT.set(pending - 1);
+                event.defer();
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn test_defer_custom_event() {
+        let mut ctx =
+            Context::<MyCharm>::new(ops::CharmMeta::new("mycharm")).capture_deferred_events(true);
+        DEFER_NEXT.set(1);
+        let event = ctx.on.custom::<MyConsumer>("foo_changed").data(FooChanged {
+            arg0: "foo".to_owned(),
+            arg1: 28,
+        });
+        let state_1 = ctx.run(event, State::default()).unwrap();
+        let names: Vec<&str> = ctx.emitted_events.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["foo_changed"]);
+        let snapshot = json!({"arg0": "foo", "arg1": 28});
+        assert_eq!(json!(ctx.emitted_events[0].snapshot), snapshot);
+        assert_eq!(state_1.deferred.len(), 1);
+        assert_eq!(
+            state_1.deferred[0].handle_path,
+            "MyCharm/MyConsumer[my-consumer]/on/foo_changed[1]"
+        );
+
+        DEFER_NEXT.set(0);
+        let state_2 = ctx.run(ctx.on.start(), state_1).unwrap();
+        let names: Vec<&str> = ctx.emitted_events.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["foo_changed", "foo_changed", "start"]);
+        assert_eq!(json!(ctx.emitted_events[0].snapshot), snapshot);
+        assert_eq!(json!(ctx.emitted_events[1].snapshot), snapshot);
+        assert!(state_2.deferred.is_empty());
+    }
+}

@@ -101,8 +101,11 @@ fn test_manager_reemit_fails() {
 fn test_context_manager() {
     let mut ctx = context();
     ctx.run_with(ctx.on.start(), State::default(), |manager| {
+        assert!(manager.context().emitted_events.is_empty());
         let state_out = manager.run()?;
         assert_eq!(state_out.unit_status, ActiveStatus::new("start"));
+        // The run's records are on the Context as soon as it returns.
+        assert_eq!(manager.context().emitted_events[0].name, "start");
         Ok(())
     })
     .unwrap();

@@ -34,6 +34,43 @@ fn juju_context(
     seen.take().expect("the charm handled the event")
 }
 
+/// Upstream defines `bar` on the charm's own `on` (`define_event`) and
+/// runs `_Event('bar')`; here the charm defines it with `event_source`
+/// and the test runs `ctx.on.custom::<Charm>("bar")`.
+#[test]
+fn test_event_emission() {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct MyEvt {}
+
+    struct MyCharm {
+        got: Rc<RefCell<Vec<String>>>,
+    }
+    impl Charm for MyCharm {
+        fn new(framework: &mut Framework<Self>) -> Self {
+            let bar = framework.event_source::<MyEvt>("bar");
+            framework.observe(bar.on(), |c: &mut Self, _: &mut ops::CustomEvent<MyEvt>| {
+                c.got.borrow_mut().push("MyEvt".to_owned());
+                Ok(())
+            });
+            MyCharm { got: Rc::default() }
+        }
+    }
+    let got: Rc<RefCell<Vec<String>>> = Rc::default();
+    let shared = got.clone();
+    let mut ctx = Context::<MyCharm>::new(meta(
+        "name: foo\nrequires:\n  ingress-per-unit: {interface: ingress_per_unit}\n",
+    ))
+    .with_charm(move |framework| {
+        let mut charm = MyCharm::new(framework);
+        charm.got = shared.clone();
+        charm
+    });
+    ctx.run(ctx.on.custom::<MyCharm>("bar"), &State::default())
+        .unwrap();
+    assert_eq!(*got.borrow(), ["MyEvt"]);
+    assert_eq!(ctx.emitted_events[0].path, "MyCharm/on/bar");
+}
+
 #[rstest]
 fn test_unit_name(
     #[values("foo", "bar-baz", "QuX2")] app_name: &'static str,

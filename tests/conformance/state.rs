@@ -526,8 +526,8 @@ fn test_get_relation_not_found(#[case] missing: u32) {
 }
 
 // Upstream checks that each object of the output State is a new object
-// (`obj_in is not obj_out`), found by its key. Containers, storages and
-// resources do not exist yet; the other eight cases are here.
+// (`obj_in is not obj_out`), found by its key. Containers do not exist
+// yet; the other ten cases are here.
 #[rstest]
 #[case::config("config")]
 #[case::relation("relation")]
@@ -537,8 +537,14 @@ fn test_get_relation_not_found(#[case] missing: u32) {
 #[case::port("port")]
 #[case::secret("secret")]
 #[case::stored_state("stored_state")]
+#[case::storage("storage")]
+#[case::resource("resource")]
 fn test_state_immutable(#[case] attribute: &str) {
     let meta_yaml = "name: foo
+storage:
+  foo: {type: filesystem}
+resources:
+  foo: {type: file}
 extra-bindings:
   foo: {}
 peers:
@@ -561,6 +567,8 @@ config:
         "secret" => {
             state_in.secrets = vec![Secret::new([("foo".to_owned(), "bar".to_owned())].into())]
         }
+        "storage" => state_in.storages = vec![ops_testing::Storage::new("foo")],
+        "resource" => state_in.resources = vec![ops_testing::Resource::new("foo", "/foo")],
         _ => state_in.stored_states = vec![StoredState::default()],
     }
     let state_out = trigger(&state_in, |on| on.start(), meta_yaml, &Probe::default()).unwrap();
@@ -594,6 +602,17 @@ config:
                 std::ptr::from_ref(state_out.get_secret(id).unwrap()).cast(),
             )
         }
+        "storage" => {
+            let index = state_in.storages[0].index;
+            (
+                std::ptr::from_ref(state_in.get_storage("foo", index).unwrap()).cast(),
+                std::ptr::from_ref(state_out.get_storage("foo", index).unwrap()).cast(),
+            )
+        }
+        "resource" => (
+            std::ptr::from_ref(state_in.get_resource("foo").unwrap()).cast(),
+            std::ptr::from_ref(state_out.get_resource("foo").unwrap()).cast(),
+        ),
         _ => (
             std::ptr::from_ref(state_in.get_stored_state("_stored", None).unwrap()).cast(),
             std::ptr::from_ref(state_out.get_stored_state("_stored", None).unwrap()).cast(),

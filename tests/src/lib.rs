@@ -25,6 +25,13 @@ pub mod getting_started {}
 )]
 pub mod coming_from_python {}
 
+#[doc = include_str!("../../docs/integration-testing.md")]
+#[allow(
+    clippy::test_attr_in_doctest,
+    reason = "a hidden `tests!` macro on the page turns each #[test] into a plain function"
+)]
+pub mod integration_testing {}
+
 #[doc = include_str!("../../docs/packaging.md")]
 pub mod packaging {}
 
@@ -39,3 +46,9 @@ pub mod parity {}
 
 #[doc = include_str!("../../docs/manager.md")]
 pub mod manager {}
+
+#[doc = include_str!("../../docs/storage.md")]
+pub mod storage {}
+
+#[doc = include_str!("../../docs/resources.md")]
+pub mod resources {}

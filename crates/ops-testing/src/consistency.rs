@@ -374,6 +374,30 @@ fn check_storage_event(
     }
 }
 
+/// A custom event's name is one `event_source` accepts (not a Juju
+/// event's: ops.testing refuses a custom event whose class is a hook
+/// event), and its data is a snapshot.
+fn check_custom_event(
+    event: &Event,
+    data: &Result<ops::Snapshot, String>,
+    field: &dyn Fn() -> String,
+    report: &mut Report,
+) {
+    if let Some((kind, _)) = EventKind::parse_ops_name(&event.name) {
+        report.add(
+            field(),
+            format!(
+                "{:?} is the name of a Juju event ({kind}), which a custom event cannot have; \
+                 run it with its own ctx.on constructor",
+                event.name
+            ),
+        );
+    }
+    if let Err(reason) = data {
+        report.add(format!("{} data", field()), reason.clone());
+    }
+}
+
 /// Whether the relation has a remote (or other peer) unit.
 fn has_remote_units(relation: &AnyRelation) -> bool {
     match relation {
@@ -474,7 +498,7 @@ fn check_event(
     let scope = event.kind.scope();
     let (fits, carried) = match &event.source {
         EventSource::Plain => (
-            matches!(scope, Scope::Unit | Scope::Framework),
+            matches!(scope, Scope::Unit | Scope::Framework) && event.kind != EventKind::Custom,
             "no relation, secret or action",
         ),
         EventSource::Relation { .. } => (scope == Scope::Relation, "a relation"),
@@ -482,6 +506,7 @@ fn check_event(
         EventSource::Action { .. } => (scope == Scope::Action, "an action"),
         EventSource::Workload { .. } => (scope == Scope::Workload, "a container"),
         EventSource::Storage { .. } => (scope == Scope::Storage, "a storage instance"),
+        EventSource::Custom { .. } => (event.kind == EventKind::Custom, "a custom event"),
     };
     if !fits {
         report.add(
@@ -492,6 +517,10 @@ fn check_event(
                 event.kind
             ),
         );
+        return;
+    }
+    if let EventSource::Custom { data, .. } = &event.source {
+        check_custom_event(event, data, &field, report);
         return;
     }
     let expected = event.kind.ops_name(event.entity());
@@ -505,7 +534,7 @@ fn check_event(
         );
     }
     match &event.source {
-        EventSource::Plain => {}
+        EventSource::Plain | EventSource::Custom { .. } => {}
         EventSource::Workload {
             container,
             notice,

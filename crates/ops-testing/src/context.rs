@@ -2,6 +2,7 @@
 //! records of what happened during runs.
 
 use crate::backend::{FsRoot, Identity, MockBackend, Records, container_dir};
+use crate::charm_dir::LazyDir;
 use crate::consistency;
 use crate::error::{Error, Problem};
 use crate::events::{CharmEvents, Event, EventSource};
@@ -35,15 +36,36 @@ pub(crate) struct Begun {
     /// The input's stored states (content moved into the persisted data),
     /// to give the output its form.
     stored_in: Vec<StoredState>,
+    /// The Context's temporary charm directory, made if the charm looks.
+    lazy_dir: Option<Arc<LazyDir>>,
+}
+
+impl Begun {
+    /// The custom event to dispatch instead of a Juju event, when the run's
+    /// event is one (`ctx.on.custom`).
+    pub(crate) fn custom_dispatch(&self) -> Option<ops::internal::CustomDispatch> {
+        match &self.event.source {
+            EventSource::Custom {
+                owner,
+                data: Ok(snapshot),
+            } => Some(ops::internal::CustomDispatch {
+                owner: owner.clone(),
+                name: self.event.name.clone(),
+                snapshot: snapshot.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// Where a Context's runs put the charm (`JUJU_CHARM_DIR`).
 enum CharmRoot {
     /// A directory the test chose (or the metadata came from); never written.
     Given(PathBuf),
-    /// This Context's own empty directory, made at the first run and
-    /// removed (by `TempDir`'s drop) with the Context.
-    Temporary(Option<tempfile::TempDir>),
+    /// This Context's own empty directory, named at the first run, made
+    /// when the charm reads its hook environment or the test asks for it,
+    /// and removed with the Context.
+    Temporary(Option<Arc<LazyDir>>),
 }
 
 /// The Context's storage directory: one directory per storage instance
@@ -241,8 +263,8 @@ impl<C: Charm> Context<C> {
     /// it: ops.testing's `charm_root=`. The harness never writes to it.
     ///
     /// Without this (or [`Context::from_charm_root`]) each Context gets an
-    /// empty temporary directory of its own, made at its first run and
-    /// removed when the Context is dropped.
+    /// empty temporary directory of its own, made when first used (see
+    /// [`Context::charm_dir`]) and removed when the Context is dropped.
     pub fn charm_root(mut self, root: impl AsRef<Path>) -> Self {
         let root = root.as_ref();
         let root = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
@@ -251,11 +273,18 @@ impl<C: Charm> Context<C> {
     }
 
     /// The charm directory of this Context's runs: the given root, or the
-    /// temporary directory once the first run has made it (`None` before).
+    /// temporary directory once a run has used it (`None` before the first
+    /// run). The temporary directory is made when the charm first reads its
+    /// hook environment (`model.juju_context()`), or else by this call, so
+    /// that runs that never look at it cost no directory.
     pub fn charm_dir(&self) -> Option<&Path> {
         match &self.charm_root {
             CharmRoot::Given(root) => Some(root),
-            CharmRoot::Temporary(dir) => dir.as_ref().map(tempfile::TempDir::path),
+            CharmRoot::Temporary(None) => None,
+            CharmRoot::Temporary(Some(dir)) => {
+                dir.make();
+                dir.is_made().then(|| dir.path())
+            }
         }
     }
 
@@ -274,17 +303,14 @@ impl<C: Charm> Context<C> {
         Ok(dir)
     }
 
-    /// The charm directory for a run, making the temporary one on first use.
-    fn run_charm_dir(&mut self) -> Result<PathBuf, Error> {
+    /// The charm directory for a run, and the temporary one to make when
+    /// the charm looks (named on first use).
+    fn run_charm_dir(&mut self) -> (PathBuf, Option<Arc<LazyDir>>) {
         match &mut self.charm_root {
-            CharmRoot::Given(root) => Ok(root.clone()),
-            CharmRoot::Temporary(Some(dir)) => Ok(dir.path().to_owned()),
-            CharmRoot::Temporary(slot @ None) => {
-                let dir = tempfile::Builder::new()
-                    .prefix("ops-testing-charm-")
-                    .tempdir()
-                    .map_err(|source| Error::CharmRoot { source })?;
-                Ok(slot.insert(dir).path().to_owned())
+            CharmRoot::Given(root) => (root.clone(), None),
+            CharmRoot::Temporary(slot) => {
+                let dir = slot.get_or_insert_with(|| Arc::new(LazyDir::new()));
+                (dir.path().to_owned(), Some(dir.clone()))
             }
         }
     }
@@ -504,10 +530,20 @@ impl<C: Charm> Context<C> {
     ) -> Result<State, Error> {
         let (begun, persisted) = self.begin(event, state.into())?;
         let factory = &self.factory;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            ops::internal::dispatch::<C>(&begun.model, persisted, &DISPATCH_OPTIONS, |fw| {
-                factory(fw)
-            })
+        let custom = begun.custom_dispatch();
+        let result = catch_unwind(AssertUnwindSafe(|| match custom {
+            Some(custom) => ops::internal::dispatch_custom::<C>(
+                &begun.model,
+                persisted,
+                &DISPATCH_OPTIONS,
+                custom,
+                |fw| factory(fw),
+            ),
+            None => {
+                ops::internal::dispatch::<C>(&begun.model, persisted, &DISPATCH_OPTIONS, |fw| {
+                    factory(fw)
+                })
+            }
         }));
         self.end(begun, result)
     }
@@ -525,7 +561,7 @@ impl<C: Charm> Context<C> {
         })?;
         let checked = consistency::check(&self.meta, &state, &event, &identity)
             .map_err(|problems| Error::Inconsistent { problems })?;
-        let charm_dir = self.run_charm_dir()?;
+        let (charm_dir, lazy_dir) = self.run_charm_dir();
         // Only a State with storage makes the storage directory.
         let storage_root = if state.storages.is_empty() {
             None
@@ -599,6 +635,7 @@ impl<C: Charm> Context<C> {
                 std::mem::take(&mut self.juju_log),
             )
             .with_storage_root(storage_root)
+            .with_charm_dir(lazy_dir.clone())
             .with_containers_root(self.containers_root.clone()),
         );
         let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
@@ -608,6 +645,7 @@ impl<C: Charm> Context<C> {
                 backend,
                 model,
                 stored_in,
+                lazy_dir,
             },
             persisted,
         ))
@@ -677,7 +715,7 @@ impl<C: Charm> Context<C> {
             Err(panic) => return Err(self.end_failed(begun, Ok(panic))),
         };
         let owner = charm_handle::<C>();
-        let (mut output, failure, stored_in) = self.close(begun);
+        let (mut output, failure, stored_in) = self.close(begun)?;
         self.emitted_events
             .extend(outcome.emitted.into_iter().filter(|e| match e.kind {
                 EmitKind::Dispatched | EmitKind::Custom => true,
@@ -718,7 +756,9 @@ impl<C: Charm> Context<C> {
         failure: Result<Box<dyn std::any::Any + Send>, DispatchError>,
     ) -> Error {
         let event = begun.event.name.clone();
-        self.close(begun);
+        if let Err(error) = self.close(begun) {
+            return error;
+        }
         match failure {
             Err(error) => uncaught(&event, error),
             Ok(panic) => Error::UncaughtCharmError {
@@ -733,18 +773,26 @@ impl<C: Charm> Context<C> {
     /// Takes the output State and the records out of the backend (keeping
     /// the records on the Context); returns the State, the action's
     /// failure message, and the input's stored states.
-    pub(crate) fn close(&mut self, begun: Begun) -> (State, Option<String>, Vec<StoredState>) {
+    pub(crate) fn close(
+        &mut self,
+        begun: Begun,
+    ) -> Result<(State, Option<String>, Vec<StoredState>), Error> {
         let Begun {
             backend,
             model,
             stored_in,
+            lazy_dir,
             ..
         } = begun;
         drop(model);
         let (output, records) = backend.finish();
         let failure = records.action_failure.clone();
         self.absorb(records);
-        (output, failure, stored_in)
+        // The charm was given a charm directory that could not be made.
+        if let Some(source) = lazy_dir.as_deref().and_then(LazyDir::take_failure) {
+            return Err(Error::CharmRoot { source });
+        }
+        Ok((output, failure, stored_in))
     }
 
     fn absorb(&mut self, records: Records) {
@@ -817,6 +865,23 @@ fn working_copy(state: &State) -> State {
 }
 
 fn uncaught(event: &str, error: DispatchError) -> Error {
+    // As in ops.testing, a custom event the charm does not define is not
+    // wrapped as a charm error.
+    match &error {
+        DispatchError::NoCustomEvent { .. } => {
+            return Error::NoObserver {
+                event: event.to_owned(),
+                message: error.to_string(),
+            };
+        }
+        DispatchError::BadOwnerPath { .. } => {
+            return Error::BadOwnerPath {
+                event: event.to_owned(),
+                message: error.to_string(),
+            };
+        }
+        _ => {}
+    }
     Error::UncaughtCharmError {
         event: event.to_owned(),
         message: error.to_string(),
@@ -877,4 +942,64 @@ fn parse_handle(handle: &str) -> Option<(&str, &str)> {
     let (owner, rest) = handle.rsplit_once('/')?;
     let name = rest.strip_prefix("StoredStateData[")?.strip_suffix(']')?;
     Some((owner, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ops::{HandlerResult, Model, StartEvent, on};
+
+    /// Reads its hook environment on start only.
+    struct Looker {
+        model: Model,
+    }
+
+    impl Charm for Looker {
+        fn new(framework: &mut Framework<Self>) -> Self {
+            framework.observe(on::start(), Self::on_start);
+            Looker {
+                model: framework.model().clone(),
+            }
+        }
+    }
+
+    impl Looker {
+        fn on_start(&mut self, _: &mut StartEvent) -> HandlerResult {
+            assert!(self.model.juju_context().charm_dir.is_dir());
+            Ok(())
+        }
+    }
+
+    fn temporary(ctx: &Context<Looker>) -> Arc<LazyDir> {
+        match &ctx.charm_root {
+            CharmRoot::Temporary(Some(dir)) => dir.clone(),
+            _ => panic!("no temporary charm directory was named"),
+        }
+    }
+
+    #[test]
+    fn the_temporary_charm_dir_is_made_only_when_looked_at() {
+        let mut ctx = Context::<Looker>::new(CharmMeta::new("looker"));
+        ctx.run(ctx.on.install(), State::default()).unwrap();
+        let dir = temporary(&ctx);
+        assert!(!dir.is_made(), "the charm did not look: no directory");
+        assert!(!dir.path().exists(), "{}", dir.path().display());
+
+        // The charm looks: made before it sees the path.
+        ctx.run(ctx.on.start(), State::default()).unwrap();
+        assert!(dir.is_made() && dir.path().is_dir());
+        let path = dir.path().to_owned();
+        drop(dir);
+        drop(ctx);
+        assert!(!path.exists(), "removed with its Context");
+
+        // The test looks.
+        let mut ctx = Context::<Looker>::new(CharmMeta::new("looker"));
+        assert_eq!(ctx.charm_dir(), None, "named at the first run");
+        ctx.run(ctx.on.install(), State::default()).unwrap();
+        let path = ctx.charm_dir().unwrap().to_owned();
+        assert!(path.is_dir() && path.is_absolute(), "{}", path.display());
+        drop(ctx);
+        assert!(!path.exists(), "removed with its Context");
+    }
 }

@@ -139,6 +139,25 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A custom event run with `ctx.on.custom` is not defined by its owner
+    /// (ops.testing's `NoObserverError`). Nothing ran.
+    #[error("{message}")]
+    NoObserver {
+        /// The event's name.
+        event: String,
+        /// What the framework reported: the owner and the events it defines.
+        message: String,
+    },
+    /// The owner named by `ctx.on.custom` or `ctx.on.custom_at` is not an
+    /// object of the charm, or several objects define the event
+    /// (ops.testing's `BadOwnerPath`). Nothing ran.
+    #[error("{message}")]
+    BadOwnerPath {
+        /// The event's name.
+        event: String,
+        /// What the framework reported, with the charm's objects.
+        message: String,
+    },
     /// Metadata could not be loaded (ops.testing's `ContextSetupError`).
     #[error(transparent)]
     Metadata(#[from] ops::MetadataError),

@@ -2,8 +2,10 @@
 
 use crate::state::ids::next_action_id;
 use crate::state::{AnyRelation, CheckInfo, Container, DeferredEvent, Notice, Secret, Storage};
+use ops::Snapshot;
 use ops::event::EventKind;
-use ops::internal::{charm_handle, event_snapshot, handler_parts};
+use ops::framework::short_type_name;
+use ops::internal::{CustomOwner, charm_handle, event_snapshot, handler_parts};
 use ops::{Charm, JujuContext};
 use serde_json::Value;
 
@@ -46,6 +48,11 @@ pub(crate) enum EventSource {
     Storage {
         storage: Storage,
     },
+    Custom {
+        owner: CustomOwner,
+        /// The data's snapshot, or why the data could not be one.
+        data: Result<Snapshot, String>,
+    },
 }
 
 impl Event {
@@ -67,7 +74,7 @@ impl Event {
             EventSource::Action { action, .. } => Some(action.as_str()),
             EventSource::Workload { container, .. } => Some(container.name.as_str()),
             EventSource::Storage { storage } => Some(storage.name.as_str()),
-            EventSource::Plain | EventSource::Secret { .. } => None,
+            EventSource::Plain | EventSource::Secret { .. } | EventSource::Custom { .. } => None,
         }
     }
 
@@ -98,6 +105,24 @@ impl Event {
         if let (EventSource::Action { params, .. }, Value::Object(map)) = (&mut self.source, value)
         {
             *params = map;
+        }
+        self
+    }
+
+    /// For custom events: the data the event carries (default: none, as
+    /// `()`), which the charm's handler receives as its `CustomEvent<T>`.
+    /// It must serialise to a map of fields (a struct), as
+    /// `EventSource::emit` requires; otherwise the run reports it.
+    pub fn data<T: serde::Serialize>(mut self, value: T) -> Self {
+        if let EventSource::Custom { data, .. } = &mut self.source {
+            *data = match serde_json::to_value(value) {
+                Ok(Value::Object(map)) => Ok(map.into_iter().collect()),
+                Ok(Value::Null) => Ok(Snapshot::new()),
+                Ok(other) => Err(format!(
+                    "the data serialises to {other}, not a map of fields; use a struct"
+                )),
+                Err(e) => Err(format!("the data cannot be serialised: {e}")),
+            };
         }
         self
     }
@@ -134,6 +159,9 @@ impl Event {
         let mut ctx = base;
         ctx.dispatch_path = match &self.source {
             EventSource::Action { action, .. } => format!("actions/{action}"),
+            // Juju never dispatches a custom event; the path names it, as
+            // ops.testing's hook name does, and means nothing to Juju.
+            EventSource::Custom { .. } => format!("hooks/{}", self.name.replace('_', "-")),
             _ => format!("hooks/{}", self.juju_name()),
         };
         match &self.source {
@@ -180,6 +208,7 @@ impl Event {
             EventSource::Storage { storage } => {
                 ctx.storage_id = Some(storage.full_id());
             }
+            EventSource::Custom { .. } => {}
         }
         ctx
     }
@@ -206,12 +235,24 @@ impl Event {
         // Juju events are emitted by the charm's `on`, whoever observes them:
         // the charm is the first segment of the observer's path.
         let charm = owner.split('/').next().unwrap_or(owner);
+        // A custom event is emitted by its own object's `on`.
+        let emitter = match &self.source {
+            EventSource::Custom {
+                owner: CustomOwner::Path(path),
+                ..
+            } => path.as_str(),
+            _ => charm,
+        };
+        let snapshot_data = match &self.source {
+            EventSource::Custom { data, .. } => data.clone().unwrap_or_default(),
+            _ => event_snapshot(&self.juju_context(JujuContext::default())),
+        };
         DeferredEvent {
-            handle_path: format!("{charm}/on/{}[1]", self.name),
+            handle_path: format!("{emitter}/on/{}[1]", self.name),
             owner: owner.to_owned(),
             observer: observer.to_owned(),
             // The same snapshot the framework stores when it defers this event.
-            snapshot_data: event_snapshot(&self.juju_context(JujuContext::default())),
+            snapshot_data,
         }
     }
 
@@ -362,6 +403,78 @@ impl CharmEvents {
     /// be in `State::storages`.
     pub fn storage_detaching(&self, storage: &Storage) -> Event {
         self.storage_event(EventKind::StorageDetaching, storage)
+    }
+
+    fn custom_event(&self, owner: CustomOwner, name: &str) -> Event {
+        let source = EventSource::Custom {
+            owner,
+            data: Ok(Snapshot::new()),
+        };
+        let mut event = Event::new(EventKind::Custom, source, &self.app_name);
+        event.name = name.to_owned();
+        event
+    }
+
+    /// The custom event `name` of the charm's library object of type `L`
+    /// (or of the charm itself when `L` is the charm), run as the
+    /// dispatched event: ops.testing's `ctx.on.custom(Lib.on.name)`. Give
+    /// its data with [`.data(..)`](Event::data).
+    ///
+    /// The run finds the one object of type `L` that defines `name` with
+    /// `event_source`. It fails with [`Error::BadOwnerPath`](crate::Error::BadOwnerPath)
+    /// when the charm has no object of that type (or several define the
+    /// event: use [`custom_at`](Self::custom_at)), and with
+    /// [`Error::NoObserver`](crate::Error::NoObserver) when the object
+    /// does not define the event.
+    ///
+    /// ```
+    /// use ops::framework::ObjectScope;
+    /// use ops::{Charm, CustomEvent, EventSource, Framework, HandlerResult};
+    /// use ops_testing::{Context, State};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Debug, Serialize, Deserialize)]
+    /// struct Ready { port: u16 }
+    ///
+    /// struct Database { ready: EventSource<Ready> }
+    /// impl Database {
+    ///     fn new<C: Charm>(mut scope: ObjectScope<'_, C, Self>) -> Self {
+    ///         Database { ready: scope.event_source("ready") }
+    ///     }
+    /// }
+    ///
+    /// struct MyCharm { db: Database, port: u16 }
+    /// impl Charm for MyCharm {
+    ///     fn new(framework: &mut Framework<Self>) -> Self {
+    ///         let db = Database::new(framework.object("db", |c: &mut Self| &mut c.db));
+    ///         framework.observe(db.ready.on(), Self::on_ready);
+    ///         MyCharm { db, port: 0 }
+    ///     }
+    /// }
+    /// impl MyCharm {
+    ///     fn on_ready(&mut self, event: &mut CustomEvent<Ready>) -> HandlerResult {
+    ///         self.port = event.port;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<MyCharm>::new(ops::CharmMeta::new("app"));
+    /// let event = ctx.on.custom::<Database>("ready").data(Ready { port: 5432 });
+    /// ctx.run(event, &State::default()).unwrap();
+    /// assert_eq!(ctx.emitted_events[0].path, "MyCharm/Database[db]/on/ready");
+    /// assert_eq!(ctx.emitted_events[0].snapshot["port"], 5432);
+    /// ```
+    pub fn custom<L: 'static>(&self, name: &str) -> Event {
+        let owner = short_type_name(std::any::type_name::<L>()).to_owned();
+        self.custom_event(CustomOwner::Type(owner), name)
+    }
+
+    /// The custom event `name` of the object at handle path `owner`
+    /// (`MyCharm` for the charm's own events, `MyCharm/Database[db]` for a
+    /// library object's), run as the dispatched event. Fails as
+    /// [`custom`](Self::custom) does.
+    pub fn custom_at(&self, owner: &str, name: &str) -> Event {
+        self.custom_event(CustomOwner::Path(owner.to_owned()), name)
     }
 
     /// The action called `name`; add parameters with `.params(json!({..}))`.

@@ -44,6 +44,7 @@
 //! ```
 
 mod backend;
+mod charm_dir;
 mod consistency;
 mod context;
 mod error;
@@ -53,6 +54,8 @@ pub mod juju;
 mod log;
 mod manager;
 mod meta_cache;
+#[cfg(feature = "schema")]
+mod schema;
 mod state;
 
 #[doc(inline)]

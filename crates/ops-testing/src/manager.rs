@@ -52,6 +52,13 @@ impl<C: Charm> Manager<'_, C> {
         self.dispatch.charm_mut()
     }
 
+    /// The Context of the run, to read its records in the closure: they
+    /// hold this run's lines, statuses and events once [`Manager::run`]
+    /// has returned (before it, only earlier runs').
+    pub fn context(&self) -> &Context<C> {
+        self.ctx
+    }
+
     /// Whether the event was emitted (ops.testing's `manager._emitted`).
     pub fn emitted(&self) -> bool {
         self.dispatch.has_run()
@@ -62,9 +69,10 @@ impl<C: Charm> Manager<'_, C> {
     /// does; the charm stays reachable afterwards.
     ///
     /// A second call returns [`Error::AlreadyEmitted`] and runs nothing.
-    /// After the run, the charm's own fields are what the run left; the
-    /// model it holds answers no more hook-tool calls from the State (read
-    /// the output State instead).
+    /// After the run, the charm's own fields are what the run left. The
+    /// model it holds no longer sees the run's State (the output State has
+    /// moved out of it, and hook tools answer as for an empty model), so
+    /// read the model's side from the returned State.
     pub fn run(&mut self) -> Result<State, Error> {
         let Some(begun) = self.begun.take() else {
             return Err(Error::AlreadyEmitted);
@@ -80,7 +88,9 @@ impl<C: Charm> Manager<'_, C> {
 impl<C: Charm> Drop for Manager<'_, C> {
     fn drop(&mut self) {
         if let Some(begun) = self.begun.take() {
-            self.ctx.close(begun);
+            // Already unwinding from the closure's panic: nothing to
+            // report a charm-directory failure to.
+            let _ = self.ctx.close(begun);
         }
     }
 }
@@ -143,8 +153,11 @@ impl<C: Charm> Context<C> {
     ) -> Result<R, Error> {
         let (begun, persisted) = self.begin(event, state.into())?;
         let factory = self.factory();
+        let custom = begun.custom_dispatch();
         let started = catch_unwind(AssertUnwindSafe(|| {
-            Dispatch::start(&begun.model, persisted, &DISPATCH_OPTIONS, |fw| factory(fw))
+            Dispatch::start_with(&begun.model, persisted, &DISPATCH_OPTIONS, custom, |fw| {
+                factory(fw)
+            })
         }));
         let dispatch = match started {
             Ok(Ok(dispatch)) => dispatch,

@@ -61,7 +61,8 @@ pub mod types;
 pub mod internal {
     pub use crate::framework::notice::{DeferredNotice, Persisted, event_name_of};
     pub use crate::framework::run::{
-        Dispatch, DispatchOptions, DispatchOutcome, dispatch, event_snapshot,
+        CustomDispatch, CustomOwner, Dispatch, DispatchOptions, DispatchOutcome, dispatch,
+        dispatch_custom, event_snapshot,
     };
     pub use crate::framework::stored::check_name as check_stored_state_name;
     pub use crate::framework::{charm_handle, handler_parts, last_path_segment};

@@ -23,6 +23,7 @@ pub(crate) use records::Records;
 use workload::Workloads;
 pub(crate) use workload_fs::{FsRoot, container_dir};
 
+use crate::charm_dir::LazyDir;
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
 use crate::log::JujuLog;
 use crate::state::{State, ids::next_secret_id};
@@ -74,6 +75,8 @@ pub(crate) struct MockBackend {
     meta: Arc<CharmMeta>,
     /// The Context's storage directory, when the State has storage.
     storage_root: Option<PathBuf>,
+    /// The Context's temporary charm directory, made when the charm looks.
+    charm_dir: Option<Arc<LazyDir>>,
 }
 
 impl MockBackend {
@@ -109,6 +112,7 @@ impl MockBackend {
             actor,
             meta,
             storage_root: None,
+            charm_dir: None,
         }
     }
 
@@ -127,6 +131,13 @@ impl MockBackend {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .fs
             .set_root(root);
+        self
+    }
+
+    /// The temporary charm directory to make when the charm reads its hook
+    /// environment (`None` for a given charm root).
+    pub(crate) fn with_charm_dir(mut self, dir: Option<Arc<LazyDir>>) -> Self {
+        self.charm_dir = dir;
         self
     }
 
@@ -227,6 +238,12 @@ impl MockBackend {
 }
 
 impl Backend for MockBackend {
+    fn use_charm_dir(&self) {
+        if let Some(dir) = &self.charm_dir {
+            dir.make();
+        }
+    }
+
     fn is_leader(&self) -> BackendResult<bool> {
         Ok(self.read(ModelStore::is_leader))
     }

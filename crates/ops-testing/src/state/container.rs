@@ -33,6 +33,7 @@ pub const DEFAULT_NOTICE_TIME: &str = "2024-01-01T00:00:00Z";
 /// let state = State { containers: vec![web], ..State::default() };
 /// assert!(state.get_container("web").is_some());
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Container {
@@ -43,8 +44,13 @@ pub struct Container {
     /// notices still answer).
     pub can_connect: bool,
     /// The layers by label, in the order Pebble added them.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Vec<(String, serde_json::Value)>")
+    )]
     pub layers: Vec<(String, Layer)>,
     /// Service statuses by name; a service not listed is inactive.
+    #[cfg_attr(feature = "schema", schemars(with = "BTreeMap<String, String>"))]
     pub service_statuses: BTreeMap<String, ServiceStatus>,
     /// Host paths shown in the container's filesystem, by any key.
     pub mounts: BTreeMap<String, Mount>,
@@ -218,6 +224,7 @@ pub(crate) fn services_of(
 ///
 /// The mock with the longest prefix of the command wins; `Exec::new([] as
 /// [&str; 0])` matches every command.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Exec {
@@ -265,6 +272,7 @@ impl Exec {
 
 /// A host path shown at `location` in the container's filesystem: writes
 /// under it land in `source`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Mount {
     /// The absolute path inside the container.
@@ -284,6 +292,7 @@ impl Mount {
 }
 
 /// A notice Pebble holds (for `pebble_custom_notice` and `get_notices`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Notice {
@@ -295,6 +304,7 @@ pub struct Notice {
     pub user_id: Option<u32>,
     /// Its type.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub notice_type: NoticeType,
     /// First occurrence (RFC 3339).
     pub first_occurred: String,
@@ -389,6 +399,7 @@ impl Notice {
 }
 
 /// A check's status (for the check events and `get_checks`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CheckInfo {
@@ -397,10 +408,13 @@ pub struct CheckInfo {
     /// Its level; `None` when the plan sets none (in JSON, `null` or `""`,
     /// Pebble's unset level).
     #[serde(deserialize_with = "level_or_unset")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub level: Option<CheckLevel>,
     /// Its startup mode.
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub startup: CheckStartup,
     /// Up, down or inactive.
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub status: CheckStatus,
     /// Successful runs; `None` for a Pebble too old to count them.
     pub successes: Option<u64>,

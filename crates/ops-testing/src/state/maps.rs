@@ -10,6 +10,7 @@ macro_rules! string_map {
     ($(#[$doc:meta])* $name:ident, $value:ty) => {
         $(#[$doc])*
         #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(transparent)]
         pub struct $name(BTreeMap<String, $value>);
 

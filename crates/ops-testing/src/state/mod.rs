@@ -47,6 +47,7 @@ pub const MAX_PLANNED_UNITS: u32 = 10_000;
 /// assert_eq!(state.planned_units, 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct State {
     /// Config values explicitly set (defaults from metadata are added when
@@ -322,6 +323,7 @@ pub enum StoredStateError {
 
 /// The kind of model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ModelType {
     /// A Kubernetes model.
@@ -333,6 +335,7 @@ pub enum ModelType {
 
 /// The Juju model the unit is in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Model {
     /// The model's name.
@@ -364,6 +367,7 @@ impl Default for Model {
 /// Usually built with `ctx.on.<event>(..).deferred(MyCharm::handler)`, or
 /// taken from a previous run's output `State`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeferredEvent {
     /// `<Owner>/on/<event>[<n>]`.
     pub handle_path: String,
@@ -432,6 +436,7 @@ impl From<DeferredEvent> for ops::internal::DeferredNotice {
 /// `owner_path: None` means the charm itself (what `framework.stored_state`
 /// creates); `Some("MyCharm")` names the same state explicitly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StoredState {
     /// The name given to `framework.stored_state` (ops' default is `_stored`).
     pub name: String,

@@ -67,6 +67,7 @@ pub fn default_unit_databag() -> Databag {
 /// assert_eq!(db.remote_units_data.len(), 1); // one remote unit, id 0, by default
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Relation {
     /// The endpoint, as declared in the charm's metadata.
     pub endpoint: String,
@@ -121,6 +122,7 @@ impl Relation {
 /// assert_eq!(peers.peers_data.len(), 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PeerRelation {
     /// The endpoint, as declared under `peers`.
     pub endpoint: String,
@@ -153,6 +155,7 @@ impl PeerRelation {
 
 /// A subordinate relation (`scope: container`): one remote unit, the principal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SubordinateRelation {
     /// The endpoint.
     pub endpoint: String,
@@ -200,6 +203,7 @@ impl SubordinateRelation {
 ///
 /// Convert with `.into()`: `relations: vec![Relation::new("db").into()]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AnyRelation {
     /// A regular relation.

@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// assert_eq!(secret.latest_content, secret.tracked_content);
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Secret {
     /// The secret's id (`secret:` and 20 characters by default).
     pub id: String,

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 /// assert_eq!(data.full_id(), format!("data/{}", data.index));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Storage {
     /// The storage's name, as the metadata declares it (`data`).
     pub name: String,
@@ -73,6 +74,7 @@ impl Storage {
 /// assert_eq!(state.resources[0].path.to_str(), Some("/var/charm/config.yaml"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Resource {
     /// The resource's name, as the metadata declares it.
     pub name: String,

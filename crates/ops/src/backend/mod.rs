@@ -53,6 +53,13 @@ pub trait Backend: Send + Sync {
         None
     }
 
+    /// Called each time the charm reads its hook environment
+    /// ([`Model::juju_context`](crate::Model::juju_context)), which names
+    /// the charm directory: the harness makes its temporary charm directory
+    /// the first time, so that a run whose charm never looks costs no
+    /// directory. Nothing by default (Juju made the directory).
+    fn use_charm_dir(&self) {}
+
     /// `is-leader`.
     fn is_leader(&self) -> BackendResult<bool>;
 

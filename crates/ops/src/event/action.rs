@@ -125,7 +125,8 @@ impl Event for ActionEvent {
         Ok(ActionEvent {
             id: text(snapshot, "id").unwrap_or_default(),
             name: model
-                .juju_context()
+                .shared()
+                .context
                 .dispatch_path
                 .strip_prefix("actions/")
                 .unwrap_or_default()

@@ -221,6 +221,10 @@ event_kinds! {
     CollectAppStatus => Framework, "collect-app-status", NOTHING;
     /// `collect-unit-status` (framework).
     CollectUnitStatus => Framework, "collect-unit-status", NOTHING;
+    /// A custom event that a charm or library defines and emits itself
+    /// (an [`EventSource`](crate::EventSource)). Juju never sends one and no
+    /// name parses as one; the testing harness can dispatch one directly.
+    Custom => Framework, "", NOTHING;
 }
 
 /// Hooks Juju runs in a restricted context, without the state tools; the
@@ -374,8 +378,9 @@ fn parse_spelled(name: &str, separator: u8, framework: bool) -> Option<(EventKin
                 .all(|(h, n)| n == if h == b'-' { separator } else { h })
     };
     let exact = TABLE.iter().find(|row| {
-        (matches!(row.scope, Scope::Unit | Scope::Secret)
-            || (framework && row.scope == Scope::Framework))
+        !row.hook.is_empty()
+            && (matches!(row.scope, Scope::Unit | Scope::Secret)
+                || (framework && row.scope == Scope::Framework))
             && spelled_eq(row.hook)
     });
     if let Some(row) = exact {
@@ -399,6 +404,7 @@ impl fmt::Display for EventKind {
         let row = self.row();
         match row.scope {
             Scope::Action => f.write_str("action"),
+            Scope::Framework if row.hook.is_empty() => f.write_str("custom event"),
             Scope::Relation | Scope::Storage | Scope::Workload => write!(
                 f,
                 "<{}>-{}",
@@ -456,6 +462,9 @@ mod tests {
             assert_eq!(EventKind::parse_dispatch_path(path), None, "{path}");
         }
         assert_eq!(EventKind::parse_ops_name("db_ready"), None);
+        // The custom kind has no name of its own.
+        assert_eq!(EventKind::parse_ops_name(""), None);
+        assert_eq!(EventKind::parse_hook(""), None);
     }
 
     #[test]

@@ -1,18 +1,20 @@
 //! Charm log lines (`tracing`) sent to `juju-log`, scoped to one dispatch.
 //!
-//! The subscriber is installed with `tracing::subscriber::with_default` for
-//! the duration of a dispatch: it belongs to the dispatching thread only, so
-//! parallel harness runs never see each other's lines and no process-global
-//! logger is set.
+//! One subscriber per thread is the thread's default `tracing` dispatcher
+//! for the duration of each dispatch (`tracing::dispatcher::with_default`):
+//! it belongs to the dispatching thread only, so parallel harness runs never
+//! see each other's lines and no process-global logger is set. It sends each
+//! line to the backend of the dispatch running on the thread.
 
 use crate::backend::{Backend, LogLevel};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::subscriber::Interest;
+use tracing::{Dispatch, Event, Level, Metadata, Subscriber};
 
 /// The target of ops' security events, which are always logged at TRACE.
 pub(crate) const SECURITY_TARGET: &str = "ops::security";
@@ -24,18 +26,27 @@ pub const CRITICAL_TARGET: &str = "ops::critical";
 thread_local! {
     // A failing juju-log must not log about itself forever.
     static IN_JUJU_LOG: Cell<bool> = const { Cell::new(false) };
+    /// Where this thread's dispatches send their lines: the innermost last.
+    static TARGETS: RefCell<Vec<Target>> = const { RefCell::new(Vec::new()) };
+    /// This thread's one subscriber, made at its first dispatch. Making a
+    /// `tracing` dispatcher makes `tracing` re-ask every callsite whether it
+    /// is interesting, which cost more than a whole harness run: it is done
+    /// once per thread, and each dispatch only sets its [`Target`].
+    static DISPATCH: Dispatch = Dispatch::new(JujuLogSubscriber {
+        next_span: AtomicU64::new(1),
+    });
 }
 
-pub(crate) struct JujuLogSubscriber {
+/// Where one dispatch's lines go, and how verbose they may be.
+struct Target {
     backend: Arc<dyn Backend>,
     max_level: Level,
     /// `CRITICAL` was asked for: ERROR lines other than critical ones are left out.
     critical_only: bool,
-    next_span: AtomicU64,
 }
 
-impl JujuLogSubscriber {
-    pub(crate) fn new(backend: Arc<dyn Backend>, max_level_setting: LogLevel) -> Self {
+impl Target {
+    fn new(backend: Arc<dyn Backend>, max_level_setting: LogLevel) -> Self {
         let max_level = match max_level_setting {
             LogLevel::Trace => Level::TRACE,
             LogLevel::Debug => Level::DEBUG,
@@ -43,13 +54,55 @@ impl JujuLogSubscriber {
             LogLevel::Warning => Level::WARN,
             LogLevel::Error | LogLevel::Critical => Level::ERROR,
         };
-        JujuLogSubscriber {
+        Target {
             backend,
             max_level,
             critical_only: max_level_setting == LogLevel::Critical,
-            next_span: AtomicU64::new(1),
         }
     }
+
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        let target = metadata.target();
+        if target == SECURITY_TARGET {
+            return true;
+        }
+        *metadata.level() <= self.max_level && (!self.critical_only || target == CRITICAL_TARGET)
+    }
+}
+
+/// Takes a dispatch's target off the stack however the dispatch ends.
+struct PopTarget;
+
+impl Drop for PopTarget {
+    fn drop(&mut self) {
+        TARGETS.with(|targets| targets.borrow_mut().pop());
+    }
+}
+
+/// Runs `f` with the charm's `tracing` lines going to `backend`'s
+/// `juju-log`, up to `max_level`, on this thread only: parallel harness
+/// runs never see each other's lines, and no process-global logger is set.
+pub(crate) fn with_juju_log<R>(
+    backend: Arc<dyn Backend>,
+    max_level: LogLevel,
+    f: impl FnOnce() -> R,
+) -> R {
+    TARGETS.with(|targets| targets.borrow_mut().push(Target::new(backend, max_level)));
+    let _pop = PopTarget;
+    DISPATCH.with(|dispatch| tracing::dispatcher::with_default(dispatch, f))
+}
+
+/// Calls `f` with the innermost dispatch's target of this thread, if any.
+fn with_target<R>(f: impl FnOnce(&Target) -> R) -> Option<R> {
+    TARGETS
+        .try_with(|targets| targets.borrow().last().map(f))
+        .ok()
+        .flatten()
+}
+
+/// The subscriber of every dispatch of one thread; see [`with_juju_log`].
+struct JujuLogSubscriber {
+    next_span: AtomicU64,
 }
 
 fn juju_level(metadata: &Metadata<'_>) -> LogLevel {
@@ -128,12 +181,13 @@ fn write_line(event: &Event<'_>, out: &mut dyn Write) -> std::fmt::Result {
 }
 
 impl Subscriber for JujuLogSubscriber {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        // Each dispatch has its own level: ask `enabled` every time.
+        Interest::sometimes()
+    }
+
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        let target = metadata.target();
-        if target == SECURITY_TARGET {
-            return true;
-        }
-        *metadata.level() <= self.max_level && (!self.critical_only || target == CRITICAL_TARGET)
+        with_target(|target| target.enabled(metadata)).unwrap_or(false)
     }
 
     fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
@@ -157,9 +211,11 @@ impl Subscriber for JujuLogSubscriber {
         // The backend says where the line goes (a process argument under
         // Juju, a shared buffer in the harness), so it is formatted once,
         // in place. A line that cannot be delivered must not fail the handler.
-        let _ = self
-            .backend
-            .juju_log_with(juju_level(event.metadata()), &|out| write_line(event, out));
+        let backend = with_target(|target| target.backend.clone());
+        if let Some(backend) = backend {
+            let _ =
+                backend.juju_log_with(juju_level(event.metadata()), &|out| write_line(event, out));
+        }
         IN_JUJU_LOG.with(|flag| flag.set(false));
     }
 

@@ -79,12 +79,28 @@ pub struct Framework<C> {
     closures: BTreeMap<String, usize>,
     emitted: EmitQueue,
     setup_errors: Vec<DispatchError>,
+    /// Library objects, by handle path, with their type's short name: how
+    /// a directly dispatched custom event finds its emitter.
+    objects: Vec<(String, &'static str)>,
+    /// The paths of every custom event defined (`<owner>/on/<name>`).
+    sources: Vec<String>,
 }
 
 /// The last path segment of a type name, without generics: `my_charm::MyCharm<T>` → `MyCharm`.
 pub fn short_type_name(full: &str) -> &str {
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
+    let base = full.find('<').map_or(full, |at| &full[..at]);
+    &base[last_segment_start(base)..]
+}
+
+/// Where the text after the last `::` of `path` starts (0 for none). A
+/// byte scan: a substring search costs more than the rest of a run's
+/// naming, and this runs for every run and every observer.
+fn last_segment_start(path: &str) -> usize {
+    let bytes = path.as_bytes();
+    (1..bytes.len())
+        .rev()
+        .find(|&i| bytes[i] == b':' && bytes[i - 1] == b':')
+        .map_or(0, |i| i + 1)
 }
 
 /// The handle path of charm `C`: its type's name without module path or
@@ -136,10 +152,14 @@ fn method_span(type_name: &str) -> Option<(usize, usize)> {
         }
     }
     // The last segment holds no `::`, so the last `::` before it is its start.
-    let start = type_name[..end].rfind("::").map_or(0, |at| at + 2);
+    let start = last_segment_start(&type_name[..end]);
     let method = &type_name[start..end];
-    let named =
-        !method.is_empty() && !method.contains("{{") && !method.contains(['(', ')', ' ', '<', '>']);
+    // `{{closure}}`, `fn(..)`, `<T as Trait>`: no single character of these
+    // is in a method's name.
+    let named = !method.is_empty()
+        && !method
+            .bytes()
+            .any(|b| matches!(b, b'{' | b'(' | b')' | b' ' | b'<' | b'>'));
     named.then_some((start, end))
 }
 
@@ -200,6 +220,8 @@ impl<C: Charm> Framework<C> {
             closures: BTreeMap::new(),
             emitted: Rc::new(RefCell::new(Vec::new())),
             setup_errors: Vec::new(),
+            objects: Vec::new(),
+            sources: Vec::new(),
         }
     }
 
@@ -422,6 +444,8 @@ impl<C: Charm> Framework<C> {
                 item: format!("event {path}"),
                 reason: "it is defined twice; define each event once".to_owned(),
             });
+        } else {
+            self.sources.push(path);
         }
         EventSource::new(owner, name.to_owned(), self.emitted.clone())
     }
@@ -467,7 +491,8 @@ impl<C: Charm> Framework<C> {
         ObjectScope::new(self, &parent, key, Rc::new(access))
     }
 
-    fn claim_object_path(&mut self, path: &str) {
+    fn claim_object_path(&mut self, path: &str, type_name: &'static str) {
+        self.objects.push((path.to_owned(), type_name));
         if !self.paths.insert(path.to_owned()) {
             self.setup_errors.push(DispatchError::Registration {
                 item: format!("object {path}"),
@@ -492,11 +517,9 @@ pub struct ObjectScope<'a, C: Charm, L> {
 
 impl<'a, C: Charm, L: 'static> ObjectScope<'a, C, L> {
     fn new(framework: &'a mut Framework<C>, parent: &str, key: &str, access: Access<C, L>) -> Self {
-        let path = format!(
-            "{parent}/{}[{key}]",
-            short_type_name(std::any::type_name::<L>())
-        );
-        framework.claim_object_path(&path);
+        let type_name = short_type_name(std::any::type_name::<L>());
+        let path = format!("{parent}/{type_name}[{key}]");
+        framework.claim_object_path(&path, type_name);
         ObjectScope {
             framework,
             path,
@@ -641,6 +664,19 @@ mod tests {
             let got = handler_parts(type_name);
             let got = got.as_ref().map(|(o, m)| (o.as_deref(), m.as_str()));
             assert_eq!(got, want, "{type_name}");
+        }
+    }
+
+    #[test]
+    fn a_type_is_named_by_its_last_segment_without_generics() {
+        for (type_name, want) in [
+            ("my_charm::MyCharm", "MyCharm"),
+            ("MyCharm", "MyCharm"),
+            ("my_charm::inner::MyCharm<my_charm::Real>", "MyCharm"),
+            ("my_charm::Db<a::B<c::D>>", "Db"),
+            ("", ""),
+        ] {
+            assert_eq!(short_type_name(type_name), want, "{type_name}");
         }
     }
 

@@ -3,7 +3,7 @@
 //! collect-status, and return what to persist.
 
 use super::Charm;
-use super::log::JujuLogSubscriber;
+use super::log::with_juju_log;
 use super::notice::{DeferredNotice, Persisted, SequenceExhausted, next_sequence};
 use super::{CallError, Framework};
 use crate::backend::LogLevel;
@@ -67,6 +67,38 @@ impl Default for DispatchOptions {
     fn default() -> Self {
         DispatchOptions {
             log_level: LogLevel::Info,
+        }
+    }
+}
+
+/// A custom event to dispatch instead of the one Juju's environment
+/// names: what ops.testing's `ctx.on.custom(..)` runs. Juju never
+/// dispatches custom events; only the harness uses this.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomDispatch {
+    /// The object whose `on` defines the event.
+    pub owner: CustomOwner,
+    /// The event's name, for example `db_ready`.
+    pub name: String,
+    /// The event's data, as its snapshot.
+    pub snapshot: Snapshot,
+}
+
+/// Which object defines a directly dispatched custom event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomOwner {
+    /// The one object of this type (its type's name without module path or
+    /// generics; the charm's own type names the charm).
+    Type(String),
+    /// The object at this handle path (`MyCharm`, `MyCharm/Db[db]`).
+    Path(String),
+}
+
+impl std::fmt::Display for CustomOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CustomOwner::Type(name) => write!(f, "an object of type {name}"),
+            CustomOwner::Path(path) => write!(f, "{path}"),
         }
     }
 }
@@ -150,6 +182,30 @@ pub enum DispatchError {
     EmitLoop {
         /// The event that was one too deep.
         event: String,
+    },
+    /// A directly dispatched custom event is not defined by its owner
+    /// (ops' `NoObserverError`, "invalid event").
+    #[error(
+        "cannot fire {name:?} on {owner}: invalid event; it defines {}. Use the name given to \
+         `event_source`",
+        declared_list(defined)
+    )]
+    NoCustomEvent {
+        /// The owner's handle path.
+        owner: String,
+        /// The event asked for.
+        name: String,
+        /// The custom events the owner defines, sorted.
+        defined: Vec<String>,
+    },
+    /// A directly dispatched custom event's owner is not an object of the
+    /// charm (ops.testing's `BadOwnerPath`).
+    #[error("cannot dispatch custom event {name:?}: {reason}")]
+    BadOwnerPath {
+        /// The event asked for.
+        name: String,
+        /// Which owner was asked for and what the charm has instead.
+        reason: String,
     },
     /// A deferral found no sequence number left for its notice.
     #[error(transparent)]
@@ -307,6 +363,109 @@ pub fn dispatch<C: Charm>(
     Dispatch::start(model, persisted, options, build)?.run()
 }
 
+/// [`dispatch`] with a custom event as the dispatched event instead of the
+/// one the environment names: deferred events are re-emitted first and
+/// collect-status runs after it, as for any event. Fails with
+/// [`DispatchError::BadOwnerPath`] or [`DispatchError::NoCustomEvent`],
+/// before any handler runs, when the charm does not define the event.
+pub fn dispatch_custom<C: Charm>(
+    model: &Model,
+    persisted: Persisted,
+    options: &DispatchOptions,
+    custom: CustomDispatch,
+    build: impl FnOnce(&mut Framework<C>) -> C,
+) -> Result<DispatchOutcome, DispatchError> {
+    Dispatch::start_with(model, persisted, options, Some(custom), build)?.run()
+}
+
+/// The path of the custom event `custom` names, among what the charm
+/// registered.
+fn resolve_custom<C: Charm>(
+    framework: &Framework<C>,
+    custom: &CustomDispatch,
+) -> Result<String, DispatchError> {
+    let charm = framework.handle();
+    let owners: Vec<&str> = match &custom.owner {
+        CustomOwner::Path(path) => {
+            let known = path == charm || framework.objects.iter().any(|(p, _)| p == path);
+            if !known {
+                return Err(DispatchError::BadOwnerPath {
+                    name: custom.name.clone(),
+                    reason: format!(
+                        "{path:?} is not the charm or one of its objects (they are {})",
+                        declared_list(&object_paths(framework))
+                    ),
+                });
+            }
+            vec![path.as_str()]
+        }
+        CustomOwner::Type(type_name) => {
+            let mut owners: Vec<&str> = framework
+                .objects
+                .iter()
+                .filter(|(_, t)| t == type_name)
+                .map(|(p, _)| p.as_str())
+                .collect();
+            if type_name == charm {
+                owners.insert(0, charm);
+            }
+            if owners.is_empty() {
+                return Err(DispatchError::BadOwnerPath {
+                    name: custom.name.clone(),
+                    reason: format!(
+                        "the charm has no object of type {type_name} (its objects are {}); \
+                         name the type that calls `event_source`",
+                        declared_list(&object_paths(framework))
+                    ),
+                });
+            }
+            owners
+        }
+    };
+    let defining: Vec<String> = owners
+        .iter()
+        .map(|owner| event_path(owner, &custom.name))
+        .filter(|path| framework.sources.contains(path))
+        .collect();
+    match defining.as_slice() {
+        [path] => Ok(path.clone()),
+        [] => {
+            let mut defined: Vec<String> = framework
+                .sources
+                .iter()
+                .filter_map(|source| {
+                    owners.iter().find_map(|owner| {
+                        source
+                            .strip_prefix(owner)
+                            .and_then(|rest| rest.strip_prefix("/on/"))
+                            .map(str::to_owned)
+                    })
+                })
+                .collect();
+            defined.sort();
+            Err(DispatchError::NoCustomEvent {
+                owner: owners.join(", "),
+                name: custom.name.clone(),
+                defined,
+            })
+        }
+        several => Err(DispatchError::BadOwnerPath {
+            name: custom.name.clone(),
+            reason: format!(
+                "{} objects define it ({}); name one by its handle path",
+                several.len(),
+                several.join(", ")
+            ),
+        }),
+    }
+}
+
+fn object_paths<C: Charm>(framework: &Framework<C>) -> Vec<String> {
+    let mut paths = vec![framework.handle().to_owned()];
+    paths.extend(framework.objects.iter().map(|(p, _)| p.clone()));
+    paths
+}
+
 /// One dispatch in two steps, with the charm reachable in between and
 /// afterwards: [`Dispatch::start`] builds the charm (and delivers the
 /// custom events its constructor emitted), [`Dispatch::run`] does the rest
@@ -320,6 +479,9 @@ pub struct Dispatch<C> {
     log_level: LogLevel,
     /// Deferred notices to re-emit; taken by [`Dispatch::run`].
     deferred: Option<Vec<DeferredNotice>>,
+    /// The custom event to emit instead of the environment's, with its
+    /// resolved handle path ([`dispatch_custom`]).
+    custom: Option<(String, CustomDispatch)>,
 }
 
 impl<C: Charm> std::fmt::Debug for Dispatch<C> {
@@ -341,9 +503,24 @@ impl<C: Charm> Dispatch<C> {
         options: &DispatchOptions,
         build: impl FnOnce(&mut Framework<C>) -> C,
     ) -> Result<Self, DispatchError> {
+        Self::start_with(model, persisted, options, None, build)
+    }
+
+    /// [`Dispatch::start`] that will emit `custom` (a custom event of the
+    /// charm or of one of its objects) instead of the event the environment
+    /// names. Fails with [`DispatchError::BadOwnerPath`] or
+    /// [`DispatchError::NoCustomEvent`] when the charm does not define it.
+    pub fn start_with(
+        model: &Model,
+        persisted: Persisted,
+        options: &DispatchOptions,
+        custom: Option<CustomDispatch>,
+        build: impl FnOnce(&mut Framework<C>) -> C,
+    ) -> Result<Self, DispatchError> {
         let log_level = options.log_level;
-        with_juju_log(model, log_level, || {
-            let context = model.juju_context();
+        with_juju_log(model.shared().backend.clone(), log_level, || {
+            // Not `juju_context()`, which is for the charm (see `Backend::use_charm_dir`).
+            let context = &model.shared().context;
             let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
                 .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
             if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
@@ -355,6 +532,10 @@ impl<C: Charm> Dispatch<C> {
             if let Some(error) = framework.setup_errors.drain(..).next() {
                 return Err(error);
             }
+            let custom = match custom {
+                Some(custom) => Some((resolve_custom(&framework, &custom)?, custom)),
+                None => None,
+            };
             let mut run = Run {
                 framework,
                 charm,
@@ -368,6 +549,7 @@ impl<C: Charm> Dispatch<C> {
                 model: model.clone(),
                 log_level,
                 deferred: Some(deferred),
+                custom,
             })
         })
     }
@@ -411,7 +593,9 @@ impl<C: Charm> Dispatch<C> {
             return Err(DispatchError::AlreadyRun);
         };
         let model = self.model.clone();
-        with_juju_log(&model, self.log_level, || self.run_event(&model, deferred))
+        with_juju_log(model.shared().backend.clone(), self.log_level, || {
+            self.run_event(&model, deferred)
+        })
     }
 
     fn run_event(
@@ -420,7 +604,7 @@ impl<C: Charm> Dispatch<C> {
         deferred: Vec<DeferredNotice>,
     ) -> Result<DispatchOutcome, DispatchError> {
         let run = &mut self.run;
-        let context = model.juju_context();
+        let context = &model.shared().context;
         let name = context.event_name();
         let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
             .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
@@ -431,7 +615,16 @@ impl<C: Charm> Dispatch<C> {
             run.reemit(notice)?;
         }
 
-        if dispatched.is_some() {
+        if let Some((path, custom)) = self.custom.take() {
+            tracing::debug!("Emitting custom event {path}.");
+            run.emit(
+                &path,
+                &custom.name,
+                custom.snapshot,
+                EmitKind::Dispatched,
+                0,
+            )?;
+        } else if dispatched.is_some() {
             tracing::debug!("Emitting Juju event {name}.");
             let path = event_path(run.framework.handle(), &name);
             run.emit(
@@ -455,12 +648,6 @@ impl<C: Charm> Dispatch<C> {
         run.collect_status(false)?;
         run.finish()
     }
-}
-
-/// Runs `f` with charm log lines going to the model's `juju-log`.
-fn with_juju_log<T>(model: &Model, level: LogLevel, f: impl FnOnce() -> T) -> T {
-    let subscriber = JujuLogSubscriber::new(model.shared().backend.clone(), level);
-    tracing::subscriber::with_default(subscriber, f)
 }
 
 /// The state of one dispatch after the charm was built.
@@ -513,12 +700,27 @@ impl<C: Charm> Run<C> {
         kind: EmitKind,
         depth: usize,
     ) -> Result<(), DispatchError> {
+        let observed = self
+            .framework
+            .observers
+            .iter()
+            .any(|o| o.event_path == path);
+        // Most events of a run (collect-status, usually) have no observer:
+        // their snapshot is moved into the record rather than copied.
+        let (recorded, snapshot) = if observed {
+            (snapshot.clone(), snapshot)
+        } else {
+            (snapshot, Snapshot::new())
+        };
         self.emitted.push(EmittedEvent {
             name: name.to_owned(),
             path: path.to_owned(),
-            snapshot: snapshot.clone(),
+            snapshot: recorded,
             kind,
         });
+        if !observed {
+            return Ok(());
+        }
         // Observers are registered only while the charm is built, so the
         // list does not change while handlers run.
         for index in 0..self.framework.observers.len() {
@@ -637,17 +839,12 @@ impl<C: Charm> Run<C> {
         let snapshot: Snapshot = [("is_app".to_owned(), Value::Bool(is_app))]
             .into_iter()
             .collect();
-        let model = self.framework.model.clone();
-        model
-            .shared()
-            .dispatch
-            .borrow_mut()
-            .collected_statuses
-            .clear();
+        let shared = self.framework.model.shared().clone();
+        shared.dispatch.borrow_mut().collected_statuses.clear();
         self.emit(&path, &name, snapshot, EmitKind::Framework, 0)?;
-        let collected =
-            std::mem::take(&mut model.shared().dispatch.borrow_mut().collected_statuses);
+        let collected = std::mem::take(&mut shared.dispatch.borrow_mut().collected_statuses);
         if let Some(status) = Status::highest_priority(&collected) {
+            let model = &self.framework.model;
             let result = if is_app {
                 model.app().set_status(status.clone())
             } else {

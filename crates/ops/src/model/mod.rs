@@ -59,8 +59,10 @@ impl Shared {
 #[derive(Clone)]
 pub struct Model {
     shared: Rc<Shared>,
-    unit: Unit,
-    app: Application,
+    // Behind `Rc`s so that a clone (charms keep one, the framework makes
+    // some every run) copies no name.
+    unit: Rc<Unit>,
+    app: Rc<Application>,
     storages: StorageMapping,
     resources: Resources,
 }
@@ -84,8 +86,8 @@ impl Model {
             context,
             dispatch: RefCell::new(DispatchState::default()),
         });
-        let unit = Unit::new(&shared, shared.context.unit_name.clone());
-        let app = Application::new(&shared, shared.app_name().to_owned());
+        let unit = Rc::new(Unit::new(&shared, shared.context.unit_name.clone()));
+        let app = Rc::new(Application::new(&shared, shared.app_name().to_owned()));
         let storages = StorageMapping::new(&shared);
         let resources = Resources::new(&shared);
         Model {
@@ -135,13 +137,14 @@ impl Model {
 
     /// The hook environment of this dispatch.
     pub fn juju_context(&self) -> &JujuContext {
+        self.shared.backend.use_charm_dir();
         &self.shared.context
     }
 
     /// A unit by name (this one, a peer, or a remote one).
     pub fn get_unit(&self, name: &str) -> Unit {
         if name == self.unit.name() {
-            self.unit.clone()
+            Unit::clone(&self.unit)
         } else {
             Unit::new(&self.shared, name.to_owned())
         }
@@ -150,7 +153,7 @@ impl Model {
     /// An application by name (this one or a remote one).
     pub fn get_app(&self, name: &str) -> Application {
         if name == self.app.name() {
-            self.app.clone()
+            Application::clone(&self.app)
         } else {
             Application::new(&self.shared, name.to_owned())
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 /// Credentials of the cloud the model runs on (`credential-get`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub struct CloudCredential {
     /// The authentication type, for example `certificate`.
@@ -19,6 +20,7 @@ pub struct CloudCredential {
 
 /// The cloud the model runs on (`credential-get`; needs `juju trust`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub struct CloudSpec {
     /// The cloud type, for example `lxd` or `kubernetes`.

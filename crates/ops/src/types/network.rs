@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One address of a network interface, as `network-get` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Address {
     /// The IP address.
     pub value: String,
@@ -27,6 +28,7 @@ impl Address {
 
 /// One interface a binding is bound to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub struct BindAddress {
     /// The interface name, for example `eth0`.
@@ -42,6 +44,7 @@ pub struct BindAddress {
 
 /// A binding's network, as `network-get` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub struct Network {
     /// Where the unit listens.

@@ -5,6 +5,7 @@ use std::fmt;
 
 /// A port's protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// TCP.
@@ -34,6 +35,7 @@ impl Protocol {
 /// assert_eq!(Port::icmp().to_string(), "icmp");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Port {
     /// The protocol.
     pub protocol: Protocol,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who owns a secret: the application (only its leader manages it) or this unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SecretOwner {
     /// Owned by the application; managed by its leader (`--owner application`).
@@ -14,6 +15,7 @@ pub enum SecretOwner {
 
 /// How often Juju asks the owner to rotate a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SecretRotate {
     /// Never.

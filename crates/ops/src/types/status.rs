@@ -198,6 +198,28 @@ struct WireStatus {
     message: String,
 }
 
+/// The wire form's schema: `{"name": <one of the six names>, "message": …}`.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Status {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Status".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A workload status: its name and message.",
+            "type": "object",
+            "properties": {
+                "name": {
+                    "enum": ["unknown", "active", "blocked", "maintenance", "waiting", "error"]
+                },
+                "message": {"type": "string", "default": ""}
+            },
+            "required": ["name"]
+        })
+    }
+}
+
 impl Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         WireStatus {

@@ -4,8 +4,7 @@
 //! every upstream test and what became of it.
 //!
 //! Upstream files with nothing left to port are not listed: their tests
-//! check features that do not exist yet (Pebble, Manager, tracing,
-//! extensions) or Python-only
+//! check features that do not exist yet (tracing, extensions) or Python-only
 //! mechanics that Rust guarantees at compile time (`test_rubbish_events.py`,
 //! `test_emitted_events_util.py`, `test_breakpoint.py`, ...).
 

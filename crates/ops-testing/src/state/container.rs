@@ -33,8 +33,8 @@ pub const DEFAULT_NOTICE_TIME: &str = "2024-01-01T00:00:00Z";
 /// let state = State { containers: vec![web], ..State::default() };
 /// assert!(state.get_container("web").is_some());
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Container {
     /// The container's name, as the metadata declares it.
@@ -219,8 +219,8 @@ pub(crate) fn services_of(
 ///
 /// The mock with the longest prefix of the command wins; `Exec::new([] as
 /// [&str; 0])` matches every command.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Exec {
     /// The command (or its first words) this mock answers.
@@ -267,8 +267,8 @@ impl Exec {
 
 /// A host path shown at `location` in the container's filesystem: writes
 /// under it land in `source`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Mount {
     /// The absolute path inside the container.
     pub location: String,
@@ -287,8 +287,8 @@ impl Mount {
 }
 
 /// A notice Pebble holds (for `pebble_custom_notice` and `get_notices`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Notice {
     /// The notice's key, such as `example.com/db-ready`.
@@ -393,8 +393,8 @@ impl Notice {
 }
 
 /// A check's status (for the check events and `get_checks`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CheckInfo {
     /// The check's name, as the plan names it.

@@ -467,7 +467,6 @@ fn object_paths<C: Charm>(framework: &Framework<C>) -> Vec<String> {
     paths
 }
 
-
 /// One dispatch in two steps, with the charm reachable in between and
 /// afterwards: [`Dispatch::start`] builds the charm (and delivers the
 /// custom events its constructor emitted), [`Dispatch::run`] does the rest
@@ -651,7 +650,6 @@ impl<C: Charm> Dispatch<C> {
         run.finish()
     }
 }
-
 
 /// The state of one dispatch after the charm was built.
 struct Run<C> {

@@ -120,7 +120,9 @@ fn a_failing_check_goes_down_and_can_be_stopped_and_started() {
     let c = &d.client;
     let layer = Layer::new()
         .check("bad", Check::exec("false").period("100ms").threshold(1))
-        .check("good", Check::exec("true").period("100ms").threshold(1));
+        // A long period: under load a 100 ms run of `true` can time out
+        // and take a threshold-1 check down.
+        .check("good", Check::exec("true").period("10s").threshold(3));
     c.add_layer("checks", &layer, false).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

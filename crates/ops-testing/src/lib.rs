@@ -50,9 +50,9 @@ mod context;
 pub mod deployment;
 mod error;
 mod events;
-mod from_context;
 #[cfg(feature = "explore")]
 pub mod explore;
+mod from_context;
 pub mod juju;
 mod log;
 mod manager;

@@ -127,3 +127,6 @@ macro_rules! critical {
         $crate::internal::tracing::error!(target: $crate::framework::CRITICAL_TARGET, $($arg)+)
     };
 }
+
+#[cfg(test)]
+mod test_scripts;

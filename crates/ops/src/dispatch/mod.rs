@@ -448,7 +448,6 @@ mod tests {
     /// the thread's, the level the dispatch's).
     #[test]
     fn each_dispatch_on_a_thread_logs_at_its_own_level() {
-        use std::os::unix::fs::PermissionsExt;
         let root = std::env::temp_dir().join(format!("juju-ops-chatty-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let tools = root.join("tools");
@@ -460,8 +459,7 @@ mod tests {
             ("juju-log", format!("echo \"$*\" >> {}", log.display())),
         ] {
             let path = tools.join(tool);
-            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            crate::test_scripts::install_sh(&path, &body);
         }
         std::fs::write(root.join("metadata.yaml"), "name: chatty\n").unwrap();
         let env = |level: &str| -> BTreeMap<String, String> {
@@ -523,7 +521,6 @@ mod tests {
 
     #[test]
     fn a_hung_tool_fails_the_dispatch_even_when_the_charm_swallows_its_error() {
-        use std::os::unix::fs::PermissionsExt;
         let root = std::env::temp_dir().join(format!("juju-ops-careless-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let tools = root.join("tools");
@@ -535,8 +532,7 @@ mod tests {
             ("status-set", "exec sleep 30"),
         ] {
             let path = tools.join(tool);
-            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            crate::test_scripts::install_sh(&path, body);
         }
         std::fs::write(root.join("metadata.yaml"), "name: careless\n").unwrap();
         let env: BTreeMap<String, String> = [

@@ -254,7 +254,6 @@ mod tests {
     use super::parse_storage_id;
     use crate::error::ModelError;
     use crate::model::Model;
-    use std::os::unix::fs::PermissionsExt;
     use std::path::PathBuf;
 
     #[test]
@@ -276,8 +275,7 @@ mod tests {
         let script = |names: &[&str], body: &str| {
             for name in names {
                 let path = tools.path().join(name);
-                std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+                crate::test_scripts::install_sh(&path, body);
             }
         };
         let record = format!("echo \"$(basename \"$0\") $*\" >> '{}'", log.display());

@@ -22,7 +22,6 @@ use ops_testing::juju::{
 };
 use rstest::rstest;
 use serde_json::{Value, json};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -186,12 +185,17 @@ impl Juju {
         let charm = root.join("charm");
         std::fs::create_dir_all(charm.join("bin")).unwrap();
         std::fs::create_dir_all(root.join("model")).unwrap();
-        std::fs::copy(example_dir().join("dispatch"), charm.join("dispatch")).unwrap();
-        std::fs::set_permissions(
-            charm.join("dispatch"),
-            std::fs::Permissions::from_mode(0o755),
-        )
-        .unwrap();
+        // Copied by `install`, not through a descriptor of ours: one open
+        // for writing, inherited by a process another test thread forks at
+        // that moment, makes running the file fail with "text file busy".
+        let copied = std::process::Command::new("install")
+            .arg("-m")
+            .arg("755")
+            .arg(example_dir().join("dispatch"))
+            .arg(charm.join("dispatch"))
+            .status()
+            .unwrap();
+        assert!(copied.success(), "install dispatch");
         std::os::unix::fs::symlink(binary, charm.join("bin/leadership")).unwrap();
         packed_metadata(&charm);
         let installed = Command::new(env!("CARGO_BIN_EXE_fake-hook-tool"))

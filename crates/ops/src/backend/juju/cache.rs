@@ -362,7 +362,6 @@ mod tests {
     fn the_backend_asks_each_tool_once_per_dispatch() {
         use crate::backend::Backend;
         use crate::backend::juju::JujuBackend;
-        use std::os::unix::fs::PermissionsExt;
 
         let dir = std::env::temp_dir().join(format!("juju-ops-cache-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -380,8 +379,7 @@ mod tests {
                 "#!/bin/sh\necho {tool} >> '{}'\necho '{answer}'\n",
                 log.display()
             );
-            std::fs::write(&path, script).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            crate::test_scripts::install(&path, &script);
         }
         let backend = JujuBackend::with_tools_dir(&dir);
         for _ in 0..2 {

@@ -4,7 +4,6 @@ use super::errors::SENSITIVE_OUTPUT;
 use super::status::MAX_LOG_LINE;
 use super::*;
 use crate::error::ModelError;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -30,8 +29,7 @@ impl Tools {
     fn script(&self, tools: &[&str], body: &str) -> &Self {
         for tool in tools {
             let path = self.dir.join(tool);
-            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            crate::test_scripts::install_sh(&path, body);
         }
         self
     }

@@ -58,3 +58,6 @@ pub mod deployment {}
 
 #[doc = include_str!("../../docs/lease-expiry.md")]
 pub mod lease_expiry {}
+
+#[doc = include_str!("../../docs/containers.md")]
+pub mod containers {}

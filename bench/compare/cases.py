@@ -33,7 +33,7 @@ from ops import testing
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / 'charm' / 'src'))
 
-from bench_charm import BenchCharm, ScaleCharm, SeedCharm  # noqa: E402
+from bench_charm import WORKLOAD, BenchCharm, PebbleCharm, ScaleCharm, SeedCharm  # noqa: E402
 
 # Relation counts of the scale cases; each relation has this many remote units.
 SCALE_RELATIONS = (1, 10, 100, 1000)
@@ -51,6 +51,7 @@ def nothing() -> None:
 
 def clear_records(ctx: testing.Context) -> Op:
     def clear() -> None:
+        ctx.exec_history.clear()
         ctx.juju_log.clear()
         ctx.emitted_events.clear()
         ctx.unit_status_history.clear()
@@ -179,6 +180,31 @@ def four_events_autoload_meta() -> tuple[Op, Op]:
     return four_events(lambda: testing.Context(BenchCharm)), nothing
 
 
+# --- Containers: a sidecar charm's pebble-ready (mirrors PebbleCharm in common/mod.rs) ---
+
+
+def pebble_container() -> testing.Container:
+    return testing.Container(
+        WORKLOAD,
+        can_connect=True,
+        execs={testing.Exec(['server', '--check-config'], stdout='config ok\n')},
+    )
+
+
+def container_pebble_ready() -> tuple[Op, Op]:
+    ctx = testing.Context(PebbleCharm)
+    container = pebble_container()
+    state = testing.State(containers={container})
+    out = ctx.run(ctx.on.pebble_ready(container), state)
+    workload = out.get_container(WORKLOAD)
+    assert len(workload.layers) == 1
+    assert workload.service_statuses['server'] == ops.pebble.ServiceStatus.ACTIVE
+    assert out.unit_status == testing.ActiveStatus('config ok')
+    assert len(ctx.exec_history[WORKLOAD]) == 1
+    assert (workload.get_filesystem(ctx) / 'etc/bench/config.json').is_file()
+    return (lambda: ctx.run(ctx.on.pebble_ready(container), state)), clear_records(ctx)
+
+
 # --- Scale: relations of UNITS_PER_RELATION units each, and SECRETS secrets ---
 
 
@@ -240,6 +266,7 @@ CASES: dict[str, Case] = {
     'full_state_run': full_state_run,
     'four_events_explicit_meta': four_events_explicit_meta,
     'four_events_autoload_meta': four_events_autoload_meta,
+    'container_pebble_ready': container_pebble_ready,
 }
 for _kind in ('idle', 'one_relation', 'all_relations', 'one_secret'):
     for _n in SCALE_RELATIONS:

@@ -1065,3 +1065,124 @@ fn test_state_from_non_sets(#[values("array", "vec", "iterator", "once")] how: &
     assert_eq!(state.relations.len(), 5);
     assert_eq!(state.stored_states.len(), 1);
 }
+
+/// The upstream cases of `test_layer_from_rockcraft`, as JSON (which is
+/// YAML, so the file written is a valid rockcraft.yaml like upstream's
+/// `yaml.safe_dump` output).
+fn rockcraft_case(id: &str) -> serde_json::Value {
+    match id {
+        "empty-layer" => json!({"summary": "Empty Layer"}),
+        "layer-with-description" => {
+            json!({"summary": "Layer with description", "description": "This is a test layer."})
+        }
+        "layer-with-service" => json!({
+            "summary": "Layer with a service",
+            "services": {"srv1": {"override": "replace", "command": "echo hello"}},
+        }),
+        "layer-with-check" => json!({
+            "summary": "Layer with a check",
+            "checks": {"chk1": {"override": "merge", "exec": {"command": "echo hello"}}},
+        }),
+        // Rockcraft's reference example, with an extra service and two checks.
+        "rockcraft-doc-example" => json!({
+            "name": "hello",
+            "title": "Hello World",
+            "summary": "A Hello World rock",
+            "description": "This is an example of a Rockcraft project for a Hello World rock.",
+            "version": "latest",
+            "base": "bare",
+            "build-base": "ubuntu@22.04",
+            "license": "Apache-2.0",
+            "run-user": "_daemon_",
+            "environment": {"FOO": "bar"},
+            "services": {
+                "hello": {
+                    "override": "replace",
+                    "command": "/usr/bin/hello -t",
+                    "environment": {"VAR1": "value", "VAR2": "other value"},
+                },
+                "hello-echo": {"override": "replace", "command": "echo hello"},
+            },
+            "checks": {
+                "chk1": {"override": "merge", "exec": {"command": "/usr/bin/hello -c"}},
+                "chk2": {"override": "merge", "level": "ready", "tcp": {"port": 8000}},
+            },
+            "platforms": {
+                "amd64": {},
+                "armhf": {"build-on": ["armhf", "arm64"]},
+                "ibm": {"build-on": ["s390x"], "build-for": "s390x"},
+            },
+            "parts": {"hello": {"plugin": "nil", "stage-packages": ["hello"]}},
+        }),
+        other => panic!("no rockcraft case {other}"),
+    }
+}
+
+#[rstest]
+fn test_layer_from_rockcraft(
+    #[values(
+        "empty-layer",
+        "layer-with-description",
+        "layer-with-service",
+        "layer-with-check",
+        "rockcraft-doc-example"
+    )]
+    id: &str,
+) {
+    let rockcraft = rockcraft_case(id);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rockcraft.yaml");
+    std::fs::write(&path, serde_json::to_string_pretty(&rockcraft).unwrap()).unwrap();
+    let layer = ops_testing::layer_from_rockcraft(&path).unwrap();
+
+    assert_eq!(layer.summary, rockcraft["summary"].as_str().unwrap());
+    if let Some(description) = rockcraft["description"].as_str() {
+        assert!(layer.description.contains(description));
+        assert!(layer.description.contains(&path.display().to_string()));
+    }
+    let empty = json!({});
+    let services = rockcraft.get("services").unwrap_or(&empty);
+    let services = services.as_object().unwrap();
+    assert_eq!(layer.services.len(), services.len());
+    for (name, service) in services {
+        let got = &layer.services[name];
+        assert_eq!(got.command, service["command"].as_str().unwrap());
+        assert_eq!(json!(got.r#override), service["override"]);
+        if let Some(environment) = service.get("environment") {
+            assert_eq!(json!(got.environment), *environment);
+        }
+    }
+    let checks = rockcraft.get("checks").unwrap_or(&empty);
+    let checks = checks.as_object().unwrap();
+    assert_eq!(layer.checks.len(), checks.len());
+    for (name, check) in checks {
+        let got = &layer.checks[name];
+        assert_eq!(json!(got.r#override), check["override"]);
+        // Unset on both sides when the rock leaves it out.
+        assert_eq!(
+            json!(got.level),
+            check.get("level").cloned().unwrap_or_default()
+        );
+        if let Some(exec) = check.get("exec") {
+            let got = got.exec.as_ref().expect("an exec check");
+            assert_eq!(got.command, exec["command"].as_str().unwrap());
+        }
+        if let Some(tcp) = check.get("tcp") {
+            let got = got.tcp.as_ref().expect("a tcp check");
+            assert_eq!(json!(got.port), tcp["port"]);
+        }
+    }
+}
+
+#[test]
+fn test_layer_from_rockcraft_safe() {
+    let dangerous = "\n!!python/object/apply:os.system [\"echo unsafe\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rockcraft.yaml");
+    std::fs::write(&path, dangerous).unwrap();
+    let err = ops_testing::layer_from_rockcraft(&path).unwrap_err();
+    assert!(
+        matches!(err, ops_testing::RockcraftError::Parse { .. }),
+        "{err}"
+    );
+}

@@ -61,3 +61,6 @@ pub mod lease_expiry {}
 
 #[doc = include_str!("../../docs/exploration.md")]
 pub mod exploration {}
+
+#[doc = include_str!("../../docs/containers.md")]
+pub mod containers {}

@@ -57,6 +57,7 @@ pub mod juju;
 mod log;
 mod manager;
 mod meta_cache;
+mod rockcraft;
 #[cfg(feature = "schema")]
 mod schema;
 mod state;
@@ -85,6 +86,8 @@ pub use ops::{
     MaintenanceStatus, Network, Port, SecretOwner, SecretRotate, Status, UnknownStatus,
     WaitingStatus,
 };
+#[doc(inline)]
+pub use rockcraft::{RockcraftError, layer_from_rockcraft, layer_from_rockcraft_str};
 #[doc(inline)]
 pub use state::{
     AnyRelation, CheckInfo, Config, Container, DEFAULT_NOTICE_TIME, Databag, DeferredEvent, Exec,

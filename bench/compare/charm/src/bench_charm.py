@@ -80,3 +80,33 @@ class ScaleCharm(ops.CharmBase):
         if unit is not None:
             seen += relation.data[unit].get('ingress-address', '')
         relation.data[self.unit]['seen'] = seen
+
+
+WORKLOAD = 'workload'
+
+
+class PebbleCharm(ops.CharmBase):
+    """On workload-pebble-ready: push a config file, add a layer, replan, run a check command."""
+
+    def __init__(self, framework: ops.Framework):
+        super().__init__(framework)
+        framework.observe(self.on[WORKLOAD].pebble_ready, self._on_pebble_ready)
+
+    def _on_pebble_ready(self, event: ops.PebbleReadyEvent):
+        workload = event.workload
+        workload.push('/etc/bench/config.json', '{"port": 8080}', make_dirs=True)
+        layer: ops.pebble.LayerDict = {
+            'summary': 'bench',
+            'services': {
+                'server': {
+                    'override': 'replace',
+                    'command': '/usr/bin/server --config /etc/bench/config.json',
+                    'startup': 'enabled',
+                },
+            },
+            'checks': {'up': {'override': 'replace', 'http': {'url': 'http://localhost:8080/health'}}},
+        }
+        workload.add_layer('bench', layer, combine=True)
+        workload.replan()
+        stdout, _ = workload.exec(['server', '--check-config']).wait_output()
+        self.unit.status = ops.ActiveStatus(stdout.strip())

@@ -6,14 +6,15 @@
 //! `benches/charm/charmcraft.yaml`, which the Python charm root links to.
 
 use ops::meta::{ActionMeta, ConfigOption};
+use ops::pebble::{Check, Layer, Override, PushOptions, Service, ServiceStartup};
 use ops::{
     ActiveStatus, BlockedStatus, Charm, CharmMeta, ConfigChangedEvent, Framework, HandlerResult,
-    LeaderElectedEvent, Model, RelationChangedEvent, SecretQuery, StopEvent, Unit,
-    UpdateStatusEvent, on,
+    LeaderElectedEvent, Model, PebbleReadyEvent, RelationChangedEvent, SecretQuery, StopEvent,
+    Unit, UpdateStatusEvent, on,
 };
 use ops_testing::{
-    Context, IcmpPort, PeerRelation, Relation, Secret, State, StoredState, TcpPort, UdpPort,
-    default_unit_databag,
+    Container, Context, Exec, IcmpPort, PeerRelation, Relation, Secret, State, StoredState,
+    TcpPort, UdpPort, default_unit_databag,
 };
 use std::cell::RefCell;
 use std::hint::black_box;
@@ -159,6 +160,84 @@ impl ScaleCharm {
         relation.data(self.model.unit()).set("seen", &seen)?;
         Ok(())
     }
+}
+
+/// The container charm: on `workload-pebble-ready` it pushes a config
+/// file, adds a layer with a service and a check, replans, runs a check
+/// command and puts its output in the status (a sidecar charm's usual
+/// pebble-ready handler).
+pub struct PebbleCharm {
+    model: Model,
+}
+
+/// The workload container of the benchmark charm.
+pub const WORKLOAD: &str = "workload";
+
+impl Charm for PebbleCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        framework.observe(on::pebble_ready(WORKLOAD), Self::on_pebble_ready);
+        PebbleCharm {
+            model: framework.model().clone(),
+        }
+    }
+}
+
+impl PebbleCharm {
+    fn on_pebble_ready(&mut self, event: &mut PebbleReadyEvent) -> HandlerResult {
+        let workload = &event.workload;
+        workload.push_with(
+            "/etc/bench/config.json",
+            r#"{"port": 8080}"#,
+            &PushOptions::new().make_dirs(true),
+        )?;
+        let layer = Layer::new()
+            .summary("bench")
+            .service(
+                "server",
+                Service::new("/usr/bin/server --config /etc/bench/config.json")
+                    .startup(ServiceStartup::Enabled)
+                    .with_override(Override::Replace),
+            )
+            .check("up", Check::http("http://localhost:8080/health"));
+        workload.add_layer("bench", &layer, true)?;
+        workload.replan()?;
+        let (stdout, _) = workload.exec(["server", "--check-config"]).wait_output()?;
+        self.model
+            .unit()
+            .set_status(ActiveStatus::new(stdout.trim()))?;
+        Ok(())
+    }
+}
+
+/// The State of the container case: the `workload` container, reachable,
+/// with the mock for the charm's check command.
+pub fn container_state() -> State {
+    State {
+        containers: vec![pebble_container()],
+        ..State::default()
+    }
+}
+
+/// The `workload` container of [`container_state`].
+pub fn pebble_container() -> Container {
+    Container::new(WORKLOAD)
+        .can_connect(true)
+        .exec(Exec::new(["server", "--check-config"]).stdout("config ok\n"))
+}
+
+/// Runs the container case once and checks it did what it says.
+pub fn check_container_case() {
+    let mut ctx = autoloaded::<PebbleCharm>();
+    let out = ctx
+        .run(ctx.on.pebble_ready(&pebble_container()), container_state())
+        .unwrap();
+    let workload = out.get_container(WORKLOAD).unwrap();
+    assert_eq!(workload.layers.len(), 1);
+    assert!(workload.services()["server"].is_running());
+    assert_eq!(out.unit_status, ActiveStatus::new("config ok"));
+    assert_eq!(ctx.exec_history[WORKLOAD].len(), 1);
+    let root = workload.get_filesystem(&ctx).unwrap();
+    assert!(root.join("etc/bench/config.json").is_file());
 }
 
 /// ops.testing's `meta={"name": "foo"}`.
@@ -320,6 +399,7 @@ pub fn check_scale(touch: Touch, relations: usize) {
 
 /// Clears what runs pile up on a Context (done between samples, untimed).
 pub fn clear_records<C: Charm>(ctx: &mut Context<C>) {
+    ctx.exec_history.clear();
     ctx.juju_log.clear();
     ctx.emitted_events.clear();
     ctx.unit_status_history.clear();
@@ -514,6 +594,17 @@ pub fn compare_cases() -> Vec<NamedCase> {
             })
         }),
     ];
+    cases.push(named("container_pebble_ready", || {
+        check_container_case();
+        // Each run adds the layer to a container that has none: the output
+        // is not the input, so the input is copied.
+        run_case(
+            autoloaded::<PebbleCharm>(),
+            |ctx, _| ctx.on.pebble_ready(&pebble_container()),
+            container_state(),
+            Feed::Copied,
+        )
+    }));
     for touch in Touch::ALL {
         for relations in SCALE_RELATIONS {
             cases.push(named(

@@ -771,6 +771,23 @@ fn describe(value: &serde_norway::Value) -> String {
     }
 }
 
+/// Checks a YAML document against the metadata bounds
+/// ([`MAX_METADATA_BYTES`], [`MAX_METADATA_DEPTH`]) before it is parsed.
+///
+/// The metadata loaders call this themselves; it is public so that other
+/// charm-side YAML files (a `rockcraft.yaml` read by the testing harness)
+/// are read with the same guard against documents that would stall the
+/// parser. `file` names the document in the error.
+///
+/// ```
+/// assert!(ops::meta::check_yaml_bounds("summary: x\n", "rockcraft.yaml").is_ok());
+/// let deep = "[".repeat(100);
+/// assert!(ops::meta::check_yaml_bounds(&deep, "rockcraft.yaml").is_err());
+/// ```
+pub fn check_yaml_bounds(text: &str, file: &str) -> Result<(), MetadataError> {
+    limits::check(text, file)
+}
+
 /// Reads a file of at most [`MAX_METADATA_BYTES`]; `None` when it does not exist.
 fn read_optional(path: &Path) -> Result<Option<String>, MetadataError> {
     let read_error = |source| MetadataError::Read {

@@ -316,6 +316,13 @@ impl Backend for MockBackend {
         .map(Some)
     }
 
+    fn relation_remote_app_without_call(
+        &self,
+        relation_id: RelationId,
+    ) -> BackendResult<Option<String>> {
+        self.relation_remote_app_name(relation_id)
+    }
+
     fn relation_get(
         &self,
         relation_id: RelationId,

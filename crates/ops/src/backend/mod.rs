@@ -69,6 +69,17 @@ pub trait Backend: Send + Sync {
     fn relation_list(&self, relation_id: RelationId) -> BackendResult<Vec<String>>;
     /// `relation-list --app -r <id>`: the remote application's name, if known.
     fn relation_remote_app_name(&self, relation_id: RelationId) -> BackendResult<Option<String>>;
+    /// The remote application's name when this backend knows it without a
+    /// hook-tool call of its own (a test harness reads it from its model);
+    /// `Ok(None)` when it takes a call, and the model then learns it from
+    /// `relation-list`, as ops does. `Ok(None)` by default.
+    fn relation_remote_app_without_call(
+        &self,
+        relation_id: RelationId,
+    ) -> BackendResult<Option<String>> {
+        let _ = relation_id;
+        Ok(None)
+    }
     /// `relation-get -r <id> - <member>` (with `--app` for an application bag).
     fn relation_get(
         &self,

@@ -191,10 +191,12 @@ impl Model {
         self.check_endpoint(endpoint)?;
         let broken = self.shared.dispatch.borrow().broken_relation;
         let ids = self.shared.backend.relation_ids(endpoint)?;
-        ids.into_iter()
+        let name: Rc<str> = Rc::from(endpoint);
+        Ok(ids
+            .into_iter()
             .filter(|id| Some(*id) != broken)
-            .map(|id| Relation::load(&self.shared, endpoint, id))
-            .collect()
+            .map(|id| Relation::lazy(&self.shared, name.clone(), id))
+            .collect())
     }
 
     /// The one relation on an endpoint, `None` if there is none.

@@ -1,10 +1,19 @@
 //! Relations and their databags, with ops' access rules.
+//!
+//! A [`Relation`] from [`Model::relations`](super::Model::relations) or
+//! [`Model::get_relation`](super::Model::get_relation) is a cheap handle: it
+//! asks Juju nothing until the charm reads its units, its remote application
+//! or a databag, and keeps each answer for the rest of the handle's life
+//! (one dispatch). A relation from
+//! [`Model::get_relation_by_id`](super::Model::get_relation_by_id) (and an
+//! event's relation) lists its units when it is made, as ops does, since
+//! only `relation-list` tells whether Juju still knows the relation.
 
 use super::{Application, Shared, Unit};
 use crate::error::ModelError;
 use crate::meta::RelationRole;
 use crate::types::{RelationId, StringMap};
-use std::cell::RefCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
@@ -12,11 +21,16 @@ use std::rc::Rc;
 #[derive(Clone)]
 pub struct Relation {
     id: RelationId,
-    endpoint: String,
+    endpoint: Rc<str>,
     is_peer: bool,
-    active: bool,
-    app: Option<Application>,
-    units: Vec<Unit>,
+    active: Cell<bool>,
+    /// The remote application, once known (at once for a peer relation or
+    /// the event's relation; otherwise on first ask).
+    app: OnceCell<Option<Application>>,
+    /// The remote units, once `relation-list` was asked.
+    units: OnceCell<Vec<Unit>>,
+    /// A failed lazy `relation-list` (other than "relation not found").
+    list_error: OnceCell<ModelError>,
     shared: Rc<Shared>,
 }
 
@@ -33,28 +47,78 @@ impl PartialEq for Relation {
 }
 
 impl Relation {
+    /// A handle that asks Juju nothing yet: for a relation `relation-ids`
+    /// just listed, so Juju knows it.
+    pub(crate) fn lazy(shared: &Rc<Shared>, endpoint: Rc<str>, id: RelationId) -> Self {
+        let is_peer = matches!(
+            shared.meta.endpoint(&endpoint),
+            Some((RelationRole::Peer, _))
+        );
+        let relation = Relation {
+            id,
+            endpoint,
+            is_peer,
+            active: Cell::new(true),
+            app: OnceCell::new(),
+            units: OnceCell::new(),
+            list_error: OnceCell::new(),
+            shared: shared.clone(),
+        };
+        let ctx = &shared.context;
+        let known = if is_peer {
+            Some(shared.app_name().to_owned())
+        } else if ctx.relation_id == Some(id) {
+            ctx.remote_app.clone()
+        } else {
+            None
+        };
+        if let Some(name) = known {
+            let _ = relation.app.set(Some(Application::new(shared, name)));
+        }
+        relation
+    }
+
+    /// A handle whose units are listed now, as ops lists them: a relation
+    /// Juju no longer knows comes back inactive, and a failing
+    /// `relation-list` fails here.
     pub(crate) fn load(
         shared: &Rc<Shared>,
         endpoint: &str,
         id: RelationId,
     ) -> Result<Self, ModelError> {
-        let is_peer = matches!(
-            shared.meta.endpoint(endpoint),
-            Some((RelationRole::Peer, _))
-        );
-        let (units, active) = match shared.backend.relation_list(id) {
-            Ok(names) => (names, true),
-            Err(e) if e.is_relation_not_found() => (Vec::new(), false),
-            Err(e) => return Err(e),
+        let relation = Relation::lazy(shared, Rc::from(endpoint), id);
+        relation.try_units()?;
+        relation.try_app()?;
+        Ok(relation)
+    }
+
+    /// Lists the units (once): `relation-list`, plus the unit leaving
+    /// during departed and broken, as ops lists it.
+    fn list(&self) -> Result<&[Unit], ModelError> {
+        if let Some(units) = self.units.get() {
+            return Ok(units);
+        }
+        if let Some(e) = self.list_error.get() {
+            return Err(e.clone());
+        }
+        let shared = &self.shared;
+        let names = match shared.backend.relation_list(self.id) {
+            Ok(names) => names,
+            Err(e) if e.is_relation_not_found() => {
+                self.active.set(false);
+                Vec::new()
+            }
+            Err(e) => {
+                let _ = self.list_error.set(e.clone());
+                return Err(e);
+            }
         };
-        let mut units: Vec<Unit> = units
+        let mut units: Vec<Unit> = names
             .into_iter()
             .map(|name| Unit::new(shared, name))
             .collect();
         let ctx = &shared.context;
-        let is_event_relation = ctx.relation_id == Some(id);
-        // During departed and broken, ops still lists the unit that is leaving.
-        if is_event_relation
+        if ctx.relation_id == Some(self.id)
             && let Some(remote) = ctx.remote_unit.as_ref()
             && *remote != ctx.unit_name
             && !units.iter().any(|u| u.name() == remote)
@@ -62,30 +126,33 @@ impl Relation {
             units.push(Unit::new(shared, remote.clone()));
         }
         units.sort();
-        let app_name = if is_peer {
-            Some(shared.app_name().to_owned())
-        } else if let (true, Some(remote)) = (is_event_relation, ctx.remote_app.as_ref()) {
-            Some(remote.clone())
-        } else if let Some(first) = units.first() {
-            Some(first.app_name().to_owned())
-        } else if active {
-            match shared.backend.relation_remote_app_name(id) {
-                Ok(name) => name,
-                Err(e) if e.is_relation_not_found() => None,
+        Ok(self.units.get_or_init(|| units))
+    }
+
+    /// The remote application (once): from the backend when it knows it
+    /// without a hook-tool call, else from the first remote unit, else
+    /// `relation-list --app`.
+    fn find_app(&self) -> Result<Option<Application>, ModelError> {
+        let shared = &self.shared;
+        if self.units.get().is_none() {
+            match shared.backend.relation_remote_app_without_call(self.id) {
+                Ok(Some(name)) => return Ok(Some(Application::new(shared, name))),
+                Ok(None) => {}
+                Err(e) if e.is_relation_not_found() => self.active.set(false),
                 Err(e) => return Err(e),
             }
-        } else {
-            None
-        };
-        Ok(Relation {
-            id,
-            endpoint: endpoint.to_owned(),
-            is_peer,
-            active,
-            app: app_name.map(|name| Application::new(shared, name)),
-            units,
-            shared: shared.clone(),
-        })
+        }
+        if let Some(first) = self.list()?.first() {
+            return Ok(Some(Application::new(shared, first.app_name().to_owned())));
+        }
+        if !self.active.get() {
+            return Ok(None);
+        }
+        match shared.backend.relation_remote_app_name(self.id) {
+            Ok(name) => Ok(name.map(|name| Application::new(shared, name))),
+            Err(e) if e.is_relation_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The relation id.
@@ -104,18 +171,48 @@ impl Relation {
     }
 
     /// Whether Juju still knows the relation (false once it is gone).
+    ///
+    /// A relation from [`Model::relations`](super::Model::relations) was
+    /// just listed by `relation-ids`, so it is active unless a later call
+    /// found it gone.
     pub fn active(&self) -> bool {
-        self.active
+        self.active.get()
     }
 
     /// The remote application (this application for a peer relation), if known.
+    ///
+    /// Asked of Juju the first time (see [`Relation::try_app`]); if that
+    /// fails, `None` (use `try_app` to see the error).
     pub fn app(&self) -> Option<&Application> {
-        self.app.as_ref()
+        self.try_app().ok().flatten()
+    }
+
+    /// The remote application, with the error of the hook-tool call that
+    /// finds it. Known at once for a peer relation and the event's
+    /// relation; otherwise found the first time and kept: from the first
+    /// remote unit's name (`relation-list`, which also lists
+    /// [`Relation::units`]), or `relation-list --app` when there is no unit.
+    pub fn try_app(&self) -> Result<Option<&Application>, ModelError> {
+        if let Some(app) = self.app.get() {
+            return Ok(app.as_ref());
+        }
+        let app = self.find_app()?;
+        Ok(self.app.get_or_init(|| app).as_ref())
     }
 
     /// The remote units (the other peers, for a peer relation), sorted by name.
+    ///
+    /// Listed (`relation-list`) the first time and kept. If listing fails
+    /// with anything but "relation not found", this is empty: use
+    /// [`Relation::try_units`] to see the error.
     pub fn units(&self) -> &[Unit] {
-        &self.units
+        self.list().unwrap_or(&[])
+    }
+
+    /// The remote units, with the error of `relation-list` if it fails
+    /// (a relation Juju no longer knows has no units and becomes inactive).
+    pub fn try_units(&self) -> Result<&[Unit], ModelError> {
+        self.list()
     }
 
     /// The uuid of the model the remote application is in: another model's
@@ -148,12 +245,12 @@ impl Relation {
         };
         RelationDataContent {
             relation_id: self.id,
-            relation: format!("{}:{}", self.endpoint, self.id),
+            endpoint: self.endpoint.clone(),
             member,
             is_app,
             is_local,
             is_peer: self.is_peer,
-            active: self.active,
+            active: self.active.get(),
             cache: RefCell::new(None),
             shared: self.shared.clone(),
         }
@@ -189,7 +286,7 @@ impl<'a> From<&'a Application> for DataOwner<'a> {
 /// application's bag on a regular relation (peers can).
 pub struct RelationDataContent {
     relation_id: RelationId,
-    relation: String,
+    endpoint: Rc<str>,
     member: String,
     is_app: bool,
     is_local: bool,
@@ -201,18 +298,28 @@ pub struct RelationDataContent {
 
 impl fmt::Debug for RelationDataContent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RelationDataContent({} {})", self.relation, self.member)
+        write!(
+            f,
+            "RelationDataContent({}:{} {})",
+            self.endpoint, self.relation_id, self.member
+        )
     }
 }
 
 impl RelationDataContent {
+    /// `endpoint:id`, for messages.
+    fn relation(&self) -> String {
+        format!("{}:{}", self.endpoint, self.relation_id)
+    }
+
     fn check_read(&self) -> Result<(), ModelError> {
         if self.is_app && self.is_local && !self.is_peer && !self.shared.backend.is_leader()? {
             return Err(ModelError::RelationDataAccess {
                 message: format!(
                     "{} is not leader and cannot read its own application databag in relation {}; \
                      only the leader reads it (peer relations excepted)",
-                    self.shared.context.unit_name, self.relation
+                    self.shared.context.unit_name,
+                    self.relation()
                 ),
             });
         }
@@ -227,12 +334,13 @@ impl RelationDataContent {
                     "{} cannot write the data of remote application {} in relation {}: only its own databags are writable",
                     self.shared.app_name(),
                     self.member,
-                    self.relation
+                    self.relation()
                 )
             } else {
                 format!(
                     "{me} cannot write databag of {} in relation {}: not the same unit",
-                    self.member, self.relation
+                    self.member,
+                    self.relation()
                 )
             };
             return Err(ModelError::RelationDataAccess { message });
@@ -242,16 +350,17 @@ impl RelationDataContent {
                 message: format!(
                     "{me} is not leader and cannot write application data in relation {}; \
                      guard the write with `unit.is_leader()?`",
-                    self.relation
+                    self.relation()
                 ),
             });
         }
         Ok(())
     }
 
-    fn load(&self) -> Result<StringMap, ModelError> {
+    /// Reads the bag into the cache (once) and runs `read` on it.
+    fn with_bag<T>(&self, read: impl FnOnce(&StringMap) -> T) -> Result<T, ModelError> {
         if let Some(cached) = self.cache.borrow().as_ref() {
-            return Ok(cached.clone());
+            return Ok(read(cached));
         }
         let data = if self.active {
             match self
@@ -266,19 +375,21 @@ impl RelationDataContent {
         } else {
             StringMap::new()
         };
-        *self.cache.borrow_mut() = Some(data.clone());
-        Ok(data)
+        let answer = read(&data);
+        *self.cache.borrow_mut() = Some(data);
+        Ok(answer)
     }
 
     /// The whole databag.
     pub fn to_map(&self) -> Result<StringMap, ModelError> {
         self.check_read()?;
-        self.load()
+        self.with_bag(StringMap::clone)
     }
 
     /// One value, `None` if the key is absent.
     pub fn get(&self, key: &str) -> Result<Option<String>, ModelError> {
-        Ok(self.to_map()?.remove(key))
+        self.check_read()?;
+        self.with_bag(|bag| bag.get(key).cloned())
     }
 
     /// Sets one key; an empty value removes it, as in Juju.
@@ -299,26 +410,115 @@ impl RelationDataContent {
                 message: format!("relation data keys must be non-empty strings, got {key:?}"),
             });
         }
-        let current = self.load()?;
-        let delta: StringMap = changes
-            .into_iter()
-            .filter(|(k, v)| current.get(k).map_or(!v.is_empty(), |old| old != v))
-            .collect();
+        let delta: StringMap = self.with_bag(|current| {
+            changes
+                .into_iter()
+                .filter(|(k, v)| current.get(k).map_or(!v.is_empty(), |old| old != v))
+                .collect()
+        })?;
         if delta.is_empty() {
             return Ok(());
         }
         self.shared
             .backend
             .relation_set(self.relation_id, &delta, self.is_app)?;
-        let mut updated = current;
-        for (k, v) in delta {
-            if v.is_empty() {
-                updated.remove(&k);
-            } else {
-                updated.insert(k, v);
+        if let Some(bag) = self.cache.borrow_mut().as_mut() {
+            for (k, v) in delta {
+                if v.is_empty() {
+                    bag.remove(&k);
+                } else {
+                    bag.insert(k, v);
+                }
             }
         }
-        *self.cache.borrow_mut() = Some(updated);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Model;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A model on fake hook tools that log their calls: relations `db:1`
+    /// (units `pg/1`, `pg/0`) and `db:2`, whose `relation-list` fails.
+    fn model_on_fake_tools() -> (Model, tempfile::TempDir) {
+        let tools = tempfile::Builder::new()
+            .prefix("juju-ops-relation-facade-")
+            .tempdir()
+            .unwrap();
+        let log = tools.path().join("calls");
+        let script = |name: &str, body: &str| {
+            let path = tools.path().join(name);
+            let record = format!("echo \"$(basename \"$0\") $*\" >> '{}'", log.display());
+            std::fs::write(&path, format!("#!/bin/sh\n{record}\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        script("relation-ids", "echo '[\"db:1\",\"db:2\"]'");
+        script(
+            "relation-list",
+            "if [ \"$3\" = 2 ]; then echo 'ERROR tool crashed' >&2; exit 2; fi\n\
+             echo '[\"pg/1\",\"pg/0\"]'",
+        );
+        script("relation-get", "echo '{\"seen\":\"7\"}'");
+        let meta =
+            crate::meta::CharmMeta::from_yaml("name: app\nrequires: {db: {interface: pg}}\n")
+                .unwrap();
+        let model = Model::new(
+            std::sync::Arc::new(crate::backend::juju::JujuBackend::with_tools_dir(
+                tools.path(),
+            )),
+            std::sync::Arc::new(meta),
+            crate::juju_context::JujuContext::default(),
+        );
+        (model, tools)
+    }
+
+    fn calls(tools: &tempfile::TempDir) -> String {
+        std::fs::read_to_string(tools.path().join("calls")).unwrap_or_default()
+    }
+
+    #[test]
+    fn relations_ask_for_units_and_databags_only_when_read() {
+        let (model, tools) = model_on_fake_tools();
+        let relations = model.relations("db").unwrap();
+        assert_eq!(relations.len(), 2);
+        assert_eq!(calls(&tools), "relation-ids db --format=json\n");
+
+        let db1 = &relations[0];
+        let names: Vec<&str> = db1.units().iter().map(|u| u.name()).collect();
+        assert_eq!(names, ["pg/0", "pg/1"]);
+        assert_eq!(db1.app().map(|a| a.name()), Some("pg"));
+        assert_eq!(db1.units().len(), 2);
+        assert!(db1.active());
+        assert_eq!(
+            calls(&tools),
+            "relation-ids db --format=json\nrelation-list --format=json -r 1\n",
+            "units are listed once and the application comes from them"
+        );
+
+        let bag = db1.data(&db1.units()[0]);
+        assert_eq!(bag.get("seen").unwrap().as_deref(), Some("7"));
+        assert_eq!(bag.get("absent").unwrap(), None);
+        assert_eq!(bag.to_map().unwrap().len(), 1);
+        assert_eq!(calls(&tools).matches("relation-get").count(), 1);
+    }
+
+    #[test]
+    fn a_failing_relation_list_surfaces_at_first_read_of_a_lazy_relation_and_at_once_by_id() {
+        let (model, tools) = model_on_fake_tools();
+        let relations = model.relations("db").unwrap();
+        let db2 = &relations[1];
+        let error = db2.try_units().unwrap_err();
+        assert!(error.to_string().contains("tool crashed"), "{error}");
+        assert_eq!(db2.try_app().unwrap_err(), error);
+        assert!(db2.units().is_empty());
+        assert_eq!(db2.app(), None);
+        assert!(db2.active(), "relation-ids listed it: Juju knows it");
+        // The failure is kept: the tool ran once.
+        assert_eq!(calls(&tools).matches("relation-list").count(), 1);
+
+        let by_id = model.get_relation_by_id("db", 2).unwrap_err();
+        assert!(by_id.to_string().contains("tool crashed"), "{by_id}");
     }
 }

@@ -726,8 +726,11 @@ fn event_using(tool: &str) -> (&'static str, bool, bool) {
     match tool {
         "state-get" | "state-set" => ("hooks/install", true, false),
         "is-leader" | "status-set" => ("hooks/start", true, false),
-        "config-get" | "relation-ids" | "relation-list" | "relation-get" | "relation-set"
-        | "secret-get" | "secret-add" => ("hooks/leader-elected", true, false),
+        // The event's relation lists its units when it is made; a relation
+        // from `get_relation` lists them only when the charm reads them.
+        "relation-list" => ("hooks/replicas-relation-changed", true, false),
+        "config-get" | "relation-ids" | "relation-get" | "relation-set" | "secret-get"
+        | "secret-add" => ("hooks/leader-elected", true, false),
         "secret-info-get" | "secret-set" => ("hooks/config-changed", true, true),
         "action-get" | "action-set" => ("actions/show-leader", true, true),
         "action-fail" => ("actions/show-leader", true, false),
@@ -779,6 +782,8 @@ fn every_failing_hook_tool_is_a_typed_error_not_a_panic(
     juju.fail(tool, failure);
     let run = if let Some(action) = path.strip_prefix("actions/") {
         juju.action(action, json!({}))
+    } else if path == "hooks/replicas-relation-changed" {
+        juju.peer_changed(&[])
     } else {
         juju.dispatch(path, &[])
     };

@@ -184,7 +184,20 @@ impl Relation {
     /// Asked of Juju the first time (see [`Relation::try_app`]); if that
     /// fails, `None` (use `try_app` to see the error).
     pub fn app(&self) -> Option<&Application> {
-        self.try_app().ok().flatten()
+        match self.try_app() {
+            Ok(app) => app,
+            Err(error) => {
+                // Not silent: the charm chose the infallible accessor, so
+                // the failure goes to the unit's log.
+                tracing::warn!(
+                    "relation {}:{}: the remote application is unknown: {error}; \
+                     use `Relation::try_app` to handle the error",
+                    self.endpoint,
+                    self.id
+                );
+                None
+            }
+        }
     }
 
     /// The remote application, with the error of the hook-tool call that
@@ -203,10 +216,22 @@ impl Relation {
     /// The remote units (the other peers, for a peer relation), sorted by name.
     ///
     /// Listed (`relation-list`) the first time and kept. If listing fails
-    /// with anything but "relation not found", this is empty: use
-    /// [`Relation::try_units`] to see the error.
+    /// with anything but "relation not found", this is empty and a warning
+    /// naming the error goes to the unit's log: use
+    /// [`Relation::try_units`] to handle the error.
     pub fn units(&self) -> &[Unit] {
-        self.list().unwrap_or(&[])
+        match self.list() {
+            Ok(units) => units,
+            Err(error) => {
+                tracing::warn!(
+                    "relation {}:{}: the remote units are unknown: {error}; \
+                     use `Relation::try_units` to handle the error",
+                    self.endpoint,
+                    self.id
+                );
+                &[]
+            }
+        }
     }
 
     /// The remote units, with the error of `relation-list` if it fails

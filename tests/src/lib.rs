@@ -58,3 +58,9 @@ pub mod deployment {}
 
 #[doc = include_str!("../../docs/lease-expiry.md")]
 pub mod lease_expiry {}
+
+#[doc = include_str!("../../docs/actions.md")]
+pub mod actions {}
+
+#[doc = include_str!("../../docs/model-and-network.md")]
+pub mod model_and_network {}

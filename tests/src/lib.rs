@@ -64,3 +64,6 @@ pub mod actions {}
 
 #[doc = include_str!("../../docs/model-and-network.md")]
 pub mod model_and_network {}
+
+#[doc = include_str!("../../docs/secrets.md")]
+pub mod secrets {}

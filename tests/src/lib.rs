@@ -67,3 +67,6 @@ pub mod model_and_network {}
 
 #[doc = include_str!("../../docs/secrets.md")]
 pub mod secrets {}
+
+#[doc = include_str!("../../docs/custom-events.md")]
+pub mod custom_events {}

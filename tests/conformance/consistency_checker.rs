@@ -1049,3 +1049,77 @@ fn test_checkinfo_matches_layer_with_defaults() {
         |on| on.pebble_ready(&container),
     );
 }
+
+// Rules of the checker that upstream's suite does not test on their own.
+// Upstream only logs a warning for E7 and L9; the harness has no warning
+// channel, so the property checked is that the scenario stays consistent
+// and the charm runs.
+
+#[test]
+fn test_workload_event_on_unconnectable_container_is_consistent() {
+    // E7: the container cannot connect; the event still runs.
+    let container = ops_testing::Container::new("foo");
+    assert!(!container.can_connect);
+    assert_consistent(
+        META_FOO_CONTAINER,
+        &DEFAULT,
+        &State {
+            containers: vec![container.clone()],
+            ..State::default()
+        },
+        |on| on.pebble_ready(&container),
+    );
+}
+
+#[test]
+fn test_relation_changed_without_remote_unit_is_consistent_with_units() {
+    // L9: no remote unit given, and the relation has one or several.
+    for units in [vec![0], vec![0, 1, 2]] {
+        let relation = Relation {
+            remote_units_data: units.into_iter().map(|id| (id, Databag::new())).collect(),
+            ..Relation::new("foo")
+        };
+        assert_consistent(
+            FOO_REQUIRED,
+            &DEFAULT,
+            &with_relations(vec![relation.clone().into()]),
+            |on| on.relation_changed(&relation),
+        );
+    }
+}
+
+#[test]
+fn test_exec_duplicate_command_prefix_inconsistent() {
+    // E8: two exec mocks of the event's container share a command prefix.
+    let twice = ops_testing::Container::new("foo")
+        .can_connect(true)
+        .exec(ops_testing::Exec::new(["ls", "-l"]))
+        .exec(ops_testing::Exec::new(["ls", "-l"]).return_code(1));
+    let found = problems(
+        META_FOO_CONTAINER,
+        &DEFAULT,
+        &State {
+            containers: vec![twice.clone()],
+            ..State::default()
+        },
+        |on| on.pebble_ready(&twice),
+    );
+    assert!(
+        found.iter().any(|p| p.contains("command prefix")),
+        "{found:?}"
+    );
+    // Different prefixes are fine.
+    let distinct = ops_testing::Container::new("foo")
+        .can_connect(true)
+        .exec(ops_testing::Exec::new(["ls", "-l"]))
+        .exec(ops_testing::Exec::new(["ls"]));
+    assert_consistent(
+        META_FOO_CONTAINER,
+        &DEFAULT,
+        &State {
+            containers: vec![distinct.clone()],
+            ..State::default()
+        },
+        |on| on.pebble_ready(&distinct),
+    );
+}

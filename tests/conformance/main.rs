@@ -16,6 +16,7 @@ mod check_info;
 mod cloud_spec;
 mod config;
 mod consistency_checker;
+mod consistency_rules;
 mod context;
 mod context_on;
 mod deferred;

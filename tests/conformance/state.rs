@@ -1017,6 +1017,47 @@ fn test_state_from_context_skip_exiting_container() {
 }
 
 #[test]
+fn test_state_from_context_skip_exiting_storage() {
+    let ctx = Context::<CatchAll>::new(meta("name: sam\nstorage: {storage: {type: filesystem}}"));
+    let next_index = ops_testing::peek_next_storage_index();
+    let storage = ops_testing::Storage::new("storage");
+    assert_eq!(storage.index, next_index);
+    let next_index = ops_testing::peek_next_storage_index();
+    let state = State::from_context_with(
+        &ctx,
+        State {
+            storages: vec![storage.clone()],
+            ..State::default()
+        },
+    );
+    // We should have the storage passed in. Had the context made another
+    // one, the next index would have moved on.
+    assert_eq!(
+        state.get_storage(&storage.name, storage.index),
+        Some(&storage)
+    );
+    assert_eq!(state.storages, [storage]);
+    assert_eq!(ops_testing::peek_next_storage_index(), next_index);
+}
+
+#[test]
+fn test_state_from_context_fills_in_storage() {
+    let ctx = Context::<CatchAll>::new(meta(
+        "name: sam\nstorage: {data: {type: filesystem}, cache: {type: filesystem}}",
+    ));
+    let next_index = ops_testing::peek_next_storage_index();
+    let state = State::from_context(&ctx);
+    // One instance per declared storage, each taking the next index.
+    let names: BTreeSet<&str> = state.storages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["cache", "data"].into());
+    let indexes: BTreeSet<u32> = state.storages.iter().map(|s| s.index).collect();
+    assert_eq!(indexes, [next_index, next_index + 1].into());
+    // The State runs as it is.
+    let mut ctx = ctx;
+    ctx.run(ctx.on.start(), &state).unwrap();
+}
+
+#[test]
 fn test_state_from_context_skip_exiting_stored_state() {
     let ctx = Context::<StoredCharm>::new(meta("name: sam"));
     // Given with the owner written out, as upstream's `owner_path='Charm'`:

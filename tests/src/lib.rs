@@ -64,3 +64,15 @@ pub mod exploration {}
 
 #[doc = include_str!("../../docs/containers.md")]
 pub mod containers {}
+
+#[doc = include_str!("../../docs/actions.md")]
+pub mod actions {}
+
+#[doc = include_str!("../../docs/model-and-network.md")]
+pub mod model_and_network {}
+
+#[doc = include_str!("../../docs/secrets.md")]
+pub mod secrets {}
+
+#[doc = include_str!("../../docs/custom-events.md")]
+pub mod custom_events {}

@@ -3,7 +3,8 @@
 
 use crate::Context;
 use crate::state::{
-    AnyRelation, Container, PeerRelation, Relation, State, StoredState, SubordinateRelation,
+    AnyRelation, Container, PeerRelation, Relation, State, Storage, StoredState,
+    SubordinateRelation,
 };
 use ops::Charm;
 use ops::internal::charm_handle;
@@ -20,8 +21,9 @@ impl State {
     /// over an empty State, to find them).
     ///
     /// Every declared container not in the State is added, connectable
-    /// (`Container::new(name).can_connect(true)`). Storage is not filled
-    /// in yet.
+    /// (`Container::new(name).can_connect(true)`), and one instance of every
+    /// declared storage the State has no instance of
+    /// (`Storage::new(name)`, taking the next storage index).
     ///
     /// ```
     /// use ops::{Charm, Framework};
@@ -44,7 +46,8 @@ impl State {
     /// endpoints the metadata does not declare, …). A config option set in
     /// `given` keeps its value; a declared endpoint that already has a
     /// relation in `given` gets no other; a stored state `given` has (same
-    /// name and owner) is not replaced.
+    /// name and owner) is not replaced; a declared storage with any
+    /// instance in `given` gets no other (and no index is taken).
     ///
     /// ```
     /// use ops::{Charm, Framework};
@@ -102,6 +105,11 @@ impl State {
                 state
                     .containers
                     .push(Container::new(name.clone()).can_connect(true));
+            }
+        }
+        for name in meta.storage.keys() {
+            if !state.storages.iter().any(|s| &s.name == name) {
+                state.storages.push(Storage::new(name.clone()));
             }
         }
         let charm = charm_handle::<C>();

@@ -1,7 +1,7 @@
 //! [`Context`]: the charm under test, its metadata and settings, and the
 //! records of what happened during runs.
 
-use crate::backend::{FsRoot, Identity, Lease, MockBackend, Records, container_dir};
+use crate::backend::{FsRoot, Identity, Lease, MockBackend, Records, container_dir, new_fs_root};
 use crate::charm_dir::LazyDir;
 use crate::consistency;
 use crate::error::{Error, Problem};
@@ -9,6 +9,7 @@ use crate::events::{CharmEvents, Event, EventSource};
 use crate::juju::Actor;
 use crate::log::JujuLog;
 use crate::meta_cache;
+use crate::owned_dir::OwnedDir;
 use crate::state::{DeferredEvent, State, StoredState};
 use ops::framework::{DispatchError, EmitKind, EmittedEvent};
 use ops::internal::{DispatchOptions, DispatchOutcome, Persisted, charm_handle};
@@ -69,42 +70,6 @@ enum CharmRoot {
     Temporary(Option<Arc<LazyDir>>),
 }
 
-/// The Context's storage directory: one directory per storage instance
-/// (`<name>-<index>`), made when first needed and removed with the Context
-/// unless kept.
-#[derive(Default)]
-struct StorageDirs {
-    root: std::cell::OnceCell<tempfile::TempDir>,
-    keep: bool,
-}
-
-impl StorageDirs {
-    fn root(&self) -> Result<&Path, Error> {
-        if let Some(dir) = self.root.get() {
-            return Ok(dir.path());
-        }
-        let dir = tempfile::Builder::new()
-            .prefix("ops-testing-storage-")
-            .tempdir()
-            .map_err(|source| Error::StorageDir {
-                path: String::new(),
-                source,
-            })?;
-        Ok(self.root.get_or_init(|| dir).path())
-    }
-}
-
-impl Drop for StorageDirs {
-    fn drop(&mut self) {
-        if self.keep
-            && let Some(dir) = self.root.take()
-        {
-            // Kept for inspection: the directory outlives the Context.
-            let _ = dir.keep();
-        }
-    }
-}
-
 /// Runs a charm against States, in-process, and records what happened.
 ///
 /// ```
@@ -147,7 +112,7 @@ pub struct Context<C: Charm> {
     principal_unit: Option<String>,
     factory: CharmFactory<C>,
     charm_root: CharmRoot,
-    storage_dirs: StorageDirs,
+    storage_dirs: OwnedDir,
     /// Who runs the charm, worked out from the settings above on the first
     /// run after they change rather than on every run.
     resolved: Option<Result<(Identity, Actor), Problem>>,
@@ -228,7 +193,7 @@ impl<C: Charm> Context<C> {
             principal_unit: None,
             factory: Box::new(C::new),
             charm_root: CharmRoot::Temporary(None),
-            storage_dirs: StorageDirs::default(),
+            storage_dirs: OwnedDir::new("ops-testing-storage-"),
             resolved: None,
             juju_log: JujuLog::default(),
             unit_status_history: Vec::new(),
@@ -240,7 +205,7 @@ impl<C: Charm> Context<C> {
             action_logs: Vec::new(),
             requested_storages: BTreeMap::new(),
             exec_history: BTreeMap::new(),
-            containers_root: FsRoot::default(),
+            containers_root: new_fs_root(),
             leadership_lost_at: None,
             lease: None,
             tool_call_time: Duration::ZERO,
@@ -324,18 +289,28 @@ impl<C: Charm> Context<C> {
         }
     }
 
+    /// The storage directory, made now if needed.
+    fn storage_root_made(&self) -> Result<&Path, Error> {
+        self.storage_dirs
+            .path()
+            .map_err(|source| Error::StorageDir {
+                path: String::new(),
+                source,
+            })
+    }
+
     /// Keep the storage directory (see [`Context::storage_location`]) on
     /// disk after the Context is dropped, for inspection (default false:
     /// it is removed with the Context). [`Context::storage_root`] names it.
-    pub fn keep_storage_dirs(mut self, keep: bool) -> Self {
-        self.storage_dirs.keep = keep;
+    pub fn keep_storage_dirs(self, keep: bool) -> Self {
+        self.storage_dirs.set_keep(keep);
         self
     }
 
     /// The directory holding every storage instance's directory, once a
     /// run or [`Context::storage_location`] has made it (`None` before).
     pub fn storage_root(&self) -> Option<&Path> {
-        self.storage_dirs.root.get().map(tempfile::TempDir::path)
+        self.storage_dirs.existing()
     }
 
     /// Where the charm finds `storage` (what `storage.location()` answers
@@ -358,7 +333,7 @@ impl<C: Charm> Context<C> {
     /// assert!(dir.ends_with(format!("data-{}", data.index)));
     /// ```
     pub fn storage_location(&self, storage: &crate::state::Storage) -> Result<PathBuf, Error> {
-        let dir = self.storage_dirs.root()?.join(storage.dir_name());
+        let dir = self.storage_root_made()?.join(storage.dir_name());
         std::fs::create_dir_all(&dir).map_err(|source| Error::StorageDir {
             path: dir.display().to_string(),
             source,
@@ -627,7 +602,7 @@ impl<C: Charm> Context<C> {
         let storage_root = if state.storages.is_empty() {
             None
         } else {
-            Some(self.storage_dirs.root()?.to_owned())
+            Some(self.storage_root_made()?.to_owned())
         };
         let juju_context = self.juju_context(&event, &state, &identity, charm_dir, &actor);
         // The working copy: the input itself when given by value. The

@@ -57,6 +57,7 @@ pub mod juju;
 mod log;
 mod manager;
 mod meta_cache;
+mod owned_dir;
 mod rockcraft;
 #[cfg(feature = "schema")]
 mod schema;

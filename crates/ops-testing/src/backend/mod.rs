@@ -22,7 +22,7 @@ mod workload_fs;
 pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
 use workload::Workloads;
-pub(crate) use workload_fs::{FsRoot, container_dir};
+pub(crate) use workload_fs::{FsRoot, container_dir, new_fs_root};
 
 use crate::charm_dir::LazyDir;
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
@@ -113,7 +113,7 @@ impl MockBackend {
         action_params: Option<serde_json::Map<String, Value>>,
         log: JujuLog,
     ) -> Self {
-        let workloads = Workloads::new(std::mem::take(&mut state.containers), FsRoot::default());
+        let workloads = Workloads::new(std::mem::take(&mut state.containers), new_fs_root());
         let pending = Pending::take(&mut state, relation_ids_ascending);
         let (store, extras) = ModelStore::from_state(state, &actor);
         MockBackend {
@@ -212,7 +212,7 @@ impl MockBackend {
                 .workloads
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            Workloads::new(Vec::new(), FsRoot::default()),
+            Workloads::new(Vec::new(), new_fs_root()),
         );
         records.exec_history = workloads.exec_history.clone();
         state.containers = workloads.into_containers();

@@ -5,6 +5,8 @@
 //! infos change in place and become the output State's; files live in the
 //! Context's directory (see `workload_fs.rs`).
 
+#[cfg(test)]
+use super::workload_fs::new_fs_root;
 use super::workload_fs::{Filesystems, FsRoot};
 use crate::state::{CheckInfo, Container, ids::next_change_id, services_of};
 use ops::PebbleError;
@@ -450,7 +452,7 @@ mod tests {
     use crate::state::Exec;
 
     fn workloads(container: Container) -> Workloads {
-        Workloads::new(vec![container], FsRoot::default())
+        Workloads::new(vec![container], new_fs_root())
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! each [`Mount`] becomes a symbolic link at its location pointing to its
 //! host source, so writes under a mount land in the source.
 
+use crate::owned_dir::OwnedDir;
 use crate::state::Mount;
 use ops::PebbleError;
 use ops::backend::PebbleResult;
@@ -15,26 +16,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 /// The Context's directory for container filesystems, made on first use and
 /// removed with the Context.
-pub(crate) type FsRoot = Arc<Mutex<Option<tempfile::TempDir>>>;
+pub(crate) type FsRoot = Arc<OwnedDir>;
+
+/// A containers' directory for a Context (not made yet).
+pub(crate) fn new_fs_root() -> FsRoot {
+    Arc::new(OwnedDir::new("ops-testing-containers-"))
+}
 
 /// The directory of container `name`'s filesystem under `root`, making the
 /// Context's temporary directory if it does not exist yet.
 pub(crate) fn container_dir(root: &FsRoot, name: &str) -> io::Result<PathBuf> {
-    let mut slot = root.lock().unwrap_or_else(PoisonError::into_inner);
-    let base = match &*slot {
-        Some(dir) => dir.path().to_owned(),
-        None => {
-            let dir = tempfile::Builder::new()
-                .prefix("ops-testing-containers-")
-                .tempdir()?;
-            slot.insert(dir).path().to_owned()
-        }
-    };
-    Ok(base.join("containers").join(name))
+    Ok(root.path()?.join("containers").join(name))
 }
 
 /// The filesystems of one run's containers.

@@ -183,7 +183,7 @@ pub enum DatabaseRequiresError {
         uri: String,
         /// What Juju said.
         #[source]
-        source: ModelError,
+        source: Box<ModelError>,
     },
     /// The relation or its data could not be read.
     #[error(transparent)]
@@ -515,7 +515,7 @@ impl DatabaseRequires {
                     relation_id: relation.id(),
                     key,
                     uri,
-                    source,
+                    source: Box::new(source),
                 })?;
             data.extend(content);
         }

@@ -72,6 +72,7 @@ fn test_port_no_arguments() {
         opened_ports: [Port {
             protocol: Protocol::Tcp,
             port: None,
+            to_port: None,
         }]
         .into(),
         ..State::default()

@@ -76,3 +76,6 @@ pub mod secrets {}
 
 #[doc = include_str!("../../docs/custom-events.md")]
 pub mod custom_events {}
+
+#[doc = include_str!("../../docs/goal-state.md")]
+pub mod goal_state {}

@@ -11,9 +11,9 @@ use crate::backend::Identity;
 use crate::error::Problem;
 use crate::events::{Event, EventSource};
 use crate::state::{AnyRelation, MAX_PLANNED_UNITS, State};
-use ops::JujuVersion;
 use ops::event::{EventKind, Scope};
 use ops::meta::{CharmMeta, ConfigType, RelationRole};
+use ops::{JujuVersion, Port};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -289,7 +289,20 @@ fn check_networks(meta: &CharmMeta, state: &State, report: &mut Report) {
 fn check_ports(state: &State, report: &mut Report) {
     for port in &state.opened_ports {
         if let Err(reason) = port.validate() {
-            report.add(format!("opened_ports ({port})"), reason);
+            report.add(format!("opened_ports ({port})"), reason.to_string());
+        }
+    }
+    // Juju never has two overlapping port ranges open on one unit: it
+    // refuses the second `open-port`.
+    let ports: Vec<&Port> = state.opened_ports.iter().collect();
+    for (i, port) in ports.iter().enumerate() {
+        for other in &ports[i + 1..] {
+            if port.overlaps(other) {
+                report.add(
+                    format!("opened_ports ({port}, {other})"),
+                    "the two overlap, which Juju never allows on one unit; keep one, or split them into ranges that do not overlap",
+                );
+            }
         }
     }
 }

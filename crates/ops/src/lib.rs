@@ -107,9 +107,9 @@ pub use model::{
 #[doc(inline)]
 pub use types::{
     ActiveStatus, Address, BindAddress, BlockedStatus, CloudCredential, CloudSpec, ErrorStatus,
-    GoalState, JujuVersion, JujuVersionError, LogLevel, MaintenanceStatus, Network, Port, Protocol,
-    RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, Status, StringMap,
-    UnknownStatus, WaitingStatus,
+    GoalState, JujuVersion, JujuVersionError, LogLevel, MaintenanceStatus, Network, Port,
+    PortError, Protocol, RelationId, SecretInfo, SecretMetadata, SecretOwner, SecretRotate, Status,
+    StringMap, UnknownStatus, WaitingStatus,
 };
 
 /// Logs a line that `juju-log` records at CRITICAL, as Python's

@@ -521,13 +521,11 @@ impl Backend for MockBackend {
     }
 
     fn open_port(&self, port: &Port) -> BackendResult<()> {
-        self.write(|store, me| store.open_port(me, *port));
-        Ok(())
+        self.write(|store, me| store.open_port(me, *port))
     }
 
     fn close_port(&self, port: &Port) -> BackendResult<()> {
-        self.write(|store, me| store.close_port(me, port));
-        Ok(())
+        self.write(|store, me| store.close_port(me, port))
     }
 
     fn opened_ports(&self) -> BackendResult<Vec<Port>> {

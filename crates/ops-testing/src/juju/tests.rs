@@ -320,11 +320,11 @@ fn a_units_own_secret_is_hidden_from_the_other_unit() {
 #[test]
 fn ports_state_and_versions_are_per_unit() {
     let (mut store, zero, one) = two_units();
-    store.open_port(&zero, ops::Port::tcp(8080));
-    store.open_port(&zero, ops::Port::tcp(8080));
-    store.open_port(&one, ops::Port::udp(53));
+    store.open_port(&zero, ops::Port::tcp(8080)).unwrap();
+    store.open_port(&zero, ops::Port::tcp(8080)).unwrap();
+    store.open_port(&one, ops::Port::udp(53)).unwrap();
     assert_eq!(store.opened_ports(&zero), [ops::Port::tcp(8080)]);
-    store.close_port(&zero, &ops::Port::tcp(8080));
+    store.close_port(&zero, &ops::Port::tcp(8080)).unwrap();
     assert_eq!(store.opened_ports(&zero), []);
     assert_eq!(store.opened_ports(&one), [ops::Port::udp(53)]);
 

@@ -104,26 +104,54 @@ impl Unit {
         self.shared.backend.application_version_set(version)
     }
 
-    /// Opens a port (`open-port`).
+    /// Opens a port, a port range or ICMP (`open-port 8080/tcp`,
+    /// `open-port 8000-8100/tcp`, `open-port icmp`).
+    ///
+    /// Opening an open port changes nothing. Juju refuses a port that
+    /// overlaps a different open one (opening `8050/tcp` while
+    /// `8000-8100/tcp` is open); close the other first, or use
+    /// [`Unit::set_ports`].
     pub fn open_port(&self, port: Port) -> Result<(), ModelError> {
         self.ensure_ours("open a port on")?;
-        port.validate()
-            .map_err(|reason| ModelError::InvalidPort { reason })?;
+        check_port(&port)?;
         self.shared.backend.open_port(&port)
     }
 
-    /// Closes a port (`close-port`); closing a closed port is not an error.
+    /// Closes a port, a port range or ICMP (`close-port`); closing a closed
+    /// port is not an error.
+    ///
+    /// Juju closes only what was opened: closing one port inside an open
+    /// range (or a range overlapping an open port) is refused; close the
+    /// whole range and open what should stay open.
     pub fn close_port(&self, port: Port) -> Result<(), ModelError> {
         self.ensure_ours("close a port on")?;
-        port.validate()
-            .map_err(|reason| ModelError::InvalidPort { reason })?;
+        check_port(&port)?;
         self.shared.backend.close_port(&port)
     }
 
-    /// The ports opened on this unit (`opened-ports`).
+    /// The ports, port ranges and ICMP opened on this unit (`opened-ports`).
     pub fn opened_ports(&self) -> Result<BTreeSet<Port>, ModelError> {
         self.ensure_ours("list the ports of")?;
         Ok(self.shared.backend.opened_ports()?.into_iter().collect())
+    }
+
+    /// Makes `ports` exactly the ports open on this unit: closes each open
+    /// one not among them, then opens each one not yet open (as ops'
+    /// `Unit.set_ports`). Every port is checked before any is changed.
+    pub fn set_ports(&self, ports: impl IntoIterator<Item = Port>) -> Result<(), ModelError> {
+        self.ensure_ours("set the ports of")?;
+        let wanted: BTreeSet<Port> = ports.into_iter().collect();
+        for port in &wanted {
+            check_port(port)?;
+        }
+        let open = self.opened_ports()?;
+        for port in open.difference(&wanted) {
+            self.shared.backend.close_port(port)?;
+        }
+        for port in wanted.difference(&open) {
+            self.shared.backend.open_port(port)?;
+        }
+        Ok(())
     }
 
     /// Adds a secret owned by this unit (`secret-add --owner unit`).
@@ -170,4 +198,11 @@ impl Unit {
             .map(|name| (name.clone(), Container::new(&self.shared, name.clone())))
             .collect())
     }
+}
+
+/// The rules Juju applies to a port before it is sent, as a model error.
+fn check_port(port: &Port) -> Result<(), ModelError> {
+    port.validate().map_err(|err| ModelError::InvalidPort {
+        reason: err.to_string(),
+    })
 }

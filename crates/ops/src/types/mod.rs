@@ -22,7 +22,7 @@ pub use cloud::{CloudCredential, CloudSpec};
 pub use goal::{GoalState, GoalUnit};
 pub use log::LogLevel;
 pub use network::{Address, BindAddress, Network};
-pub use port::{Port, Protocol};
+pub use port::{Port, PortError, Protocol};
 pub use secret::{SecretInfo, SecretMetadata, SecretOwner, SecretRotate};
 pub use status::{
     ActiveStatus, BlockedStatus, ErrorStatus, MaintenanceStatus, Status, UnknownStatus,

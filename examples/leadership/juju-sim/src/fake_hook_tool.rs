@@ -543,10 +543,11 @@ fn run_tool_inner(
             };
             let port = parse_port(text)?;
             if tool == "open-port" {
-                world.store().open_port(me, port);
+                world.store().open_port(me, port)
             } else {
-                world.store().close_port(me, &port);
+                world.store().close_port(me, &port)
             }
+            .map_err(|e| failed(e, ""))?;
             Outcome::ok("")
         }
         "opened-ports" => {

@@ -2,25 +2,15 @@
 
 use super::{JujuBackend, s};
 use crate::backend::BackendResult;
-use crate::types::{Network, Port, Protocol, RelationId};
+use crate::types::{Network, Port, PortError, RelationId};
 
-pub(super) fn parse_port(text: &str) -> Option<Port> {
+/// One entry of `opened-ports --format=json`: `8080/tcp`, `80` (TCP),
+/// `8000-8100/udp` or `icmp`. An entry with endpoints (`80/tcp (ep1,ep2)`,
+/// printed only with `--endpoints`) is read by its port part.
+pub(super) fn parse_port(text: &str) -> Result<Port, PortError> {
     let text = text.trim();
-    if text == "icmp" {
-        return Some(Port::icmp());
-    }
-    let (number, protocol) = text.split_once('/').unwrap_or((text, "tcp"));
-    let protocol = match protocol {
-        "tcp" => Protocol::Tcp,
-        "udp" => Protocol::Udp,
-        _ => return None,
-    };
-    // Ranges (8000-8999/tcp) are skipped, as ops does.
-    let port = number.parse().ok()?;
-    Some(Port {
-        protocol,
-        port: Some(port),
-    })
+    let spec = text.split_once(' ').map_or(text, |(spec, _)| spec);
+    spec.parse()
 }
 
 pub(super) fn open_port(juju: &JujuBackend, port: &Port) -> BackendResult<()> {
@@ -39,14 +29,12 @@ pub(super) fn opened_ports(juju: &JujuBackend) -> BackendResult<Vec<Port>> {
     )?;
     Ok(ports
         .iter()
-        .filter_map(|text| {
-            let port = parse_port(text);
-            if port.is_none() {
-                tracing::warn!(
-                    "skipping opened port {text:?}: ranges and unknown protocols are not supported"
-                );
+        .filter_map(|text| match parse_port(text) {
+            Ok(port) => Some(port),
+            Err(err) => {
+                tracing::warn!("skipping opened port {text:?}: {err}");
+                None
             }
-            port
         })
         .collect())
 }
@@ -73,11 +61,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ports_parse_like_ops() {
-        assert_eq!(parse_port("8080/tcp"), Some(Port::tcp(8080)));
-        assert_eq!(parse_port("80"), Some(Port::tcp(80)));
-        assert_eq!(parse_port("53/udp"), Some(Port::udp(53)));
-        assert_eq!(parse_port("icmp"), Some(Port::icmp()));
-        assert_eq!(parse_port("8000-8999/udp"), None);
+    fn opened_ports_entries_parse_with_ranges_and_icmp() {
+        let ok = |text: &str| parse_port(text).unwrap();
+        assert_eq!(ok("8080/tcp"), Port::tcp(8080));
+        assert_eq!(ok("80"), Port::tcp(80));
+        assert_eq!(ok("53/udp"), Port::udp(53));
+        assert_eq!(ok("icmp"), Port::icmp());
+        assert_eq!(ok("8000-8999/udp"), Port::udp_range(8000, 8999).unwrap());
+        assert_eq!(ok("80/tcp (ep1,ep2)"), Port::tcp(80));
+        assert!(parse_port("80/sctp").is_err());
     }
 }

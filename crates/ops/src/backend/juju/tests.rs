@@ -668,3 +668,38 @@ fn the_is_leader_answer_holds_for_30_seconds_from_the_call() {
     assert!(backend.is_leader().unwrap());
     assert_eq!(tools.read("calls").lines().count(), 2);
 }
+
+#[test]
+fn ports_ranges_and_icmp_go_to_the_tools_as_juju_spells_them() {
+    let tools = Tools::new("ports");
+    tools.script(
+        &["open-port", "close-port"],
+        r#"echo "$(basename "$0") $*" >> "$(dirname "$0")/argv""#,
+    );
+    tools.script(
+        &["opened-ports"],
+        r#"echo "$(basename "$0") $*" >> "$(dirname "$0")/argv"
+echo '["8080/tcp","80","8000-8999/udp","icmp","1-2/sctp"]'"#,
+    );
+    let backend = tools.backend();
+    backend
+        .open_port(&Port::tcp_range(8000, 8100).unwrap())
+        .unwrap();
+    backend.open_port(&Port::icmp()).unwrap();
+    backend.close_port(&Port::udp(53)).unwrap();
+    let ports = backend.opened_ports().unwrap();
+    assert_eq!(
+        tools.read("argv"),
+        "open-port 8000-8100/tcp\nopen-port icmp\nclose-port 53/udp\nopened-ports --format=json\n"
+    );
+    // The unknown protocol is skipped (with a warning), as ops skips it.
+    assert_eq!(
+        ports,
+        [
+            Port::tcp(8080),
+            Port::tcp(80),
+            Port::udp_range(8000, 8999).unwrap(),
+            Port::icmp(),
+        ]
+    );
+}

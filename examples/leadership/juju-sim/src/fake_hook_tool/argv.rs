@@ -231,17 +231,8 @@ pub(crate) fn secret_metadata(args: &Args) -> Result<SecretMetadata, Outcome> {
     })
 }
 
-/// `8080`, `8080/tcp`, `53/udp` or `icmp`.
+/// `8080`, `8080/tcp`, `53/udp`, `8000-8100/tcp` or `icmp`.
 pub(crate) fn parse_port(text: &str) -> Result<Port, Outcome> {
-    let invalid = || Outcome::error(2, format!("invalid port or range {text:?}"));
-    if text.eq_ignore_ascii_case("icmp") {
-        return Ok(Port::icmp());
-    }
-    let (number, protocol) = text.split_once('/').unwrap_or((text, "tcp"));
-    let number: u16 = number.parse().map_err(|_| invalid())?;
-    match protocol.to_ascii_lowercase().as_str() {
-        "tcp" => Ok(Port::tcp(number)),
-        "udp" => Ok(Port::udp(number)),
-        _ => Err(invalid()),
-    }
+    text.parse()
+        .map_err(|e| Outcome::error(2, format!("invalid port or range {text:?}: {e}")))
 }

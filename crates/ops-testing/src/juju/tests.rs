@@ -53,15 +53,15 @@ fn a_peer_reads_what_another_unit_wrote() {
     assert_eq!(store.relation_remote_app_name(&one, 1).unwrap(), "app");
 
     store
-        .relation_set(&zero, 1, &map(&[("host", "10.0.0.1")]), false)
+        .relation_set(&zero, 1, map(&[("host", "10.0.0.1")]), false)
         .unwrap();
     store
-        .relation_set(&zero, 1, &map(&[("leader", "app/0")]), true)
+        .relation_set(&zero, 1, map(&[("leader", "app/0")]), true)
         .unwrap();
     let bag = store.relation_get(&one, 1, "app/0", false).unwrap();
     assert_eq!(bag["host"], "10.0.0.1");
     assert_eq!(
-        store.relation_get(&one, 1, "app", true).unwrap(),
+        *store.relation_get(&one, 1, "app", true).unwrap(),
         map(&[("leader", "app/0")])
     );
     // Unit 1's own bag is untouched, and an empty value deletes a key.
@@ -72,7 +72,7 @@ fn a_peer_reads_what_another_unit_wrote() {
             .contains_key("host")
     );
     store
-        .relation_set(&zero, 1, &map(&[("host", "")]), false)
+        .relation_set(&zero, 1, map(&[("host", "")]), false)
         .unwrap();
     assert!(
         !store
@@ -106,7 +106,7 @@ fn a_peer_reads_what_another_unit_wrote() {
 fn leader_only_operations_are_refused_for_the_other_unit() {
     let (mut store, zero, one) = two_units();
     let app_bag = store
-        .relation_set(&one, 1, &map(&[("k", "v")]), true)
+        .relation_set(&one, 1, map(&[("k", "v")]), true)
         .unwrap_err();
     assert_eq!(
         hook_tool_stderr(&app_bag),

@@ -592,3 +592,32 @@ fn a_secret_is_found_by_each_form_of_its_id() {
     );
     assert!(other_model.is_err());
 }
+
+#[test]
+fn relation_get_shares_the_bag_and_a_write_copies_it_once() {
+    let state = State {
+        relations: vec![crate::Relation::new("db").into()],
+        ..State::default()
+    };
+    let id = state.relations[0].id();
+    let me = Actor::new("app", 0);
+    let (mut store, _) = ModelStore::from_state(state.clone(), &me);
+    let read = store.relation_get(&me, id, "app/0", false).unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&read, &state.relations[0].local_unit_data().to_shared()),
+        "relation-get hands out the State's own bag, not a copy"
+    );
+    store
+        .relation_set(&me, id, map(&[("k", "v")]), false)
+        .unwrap();
+    assert!(!read.contains_key("k"), "a bag once read never changes");
+    assert!(!state.relations[0].local_unit_data().contains_key("k"));
+    assert_eq!(
+        store.relation_get(&me, id, "app/0", false).unwrap()["k"],
+        "v"
+    );
+    // The remote bags were not written: still the State's own.
+    let remote = store.relation_get(&me, id, "remote/0", false).unwrap();
+    let input = state.relations[0].remote_unit_data(0).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&remote, &input.to_shared()));
+}

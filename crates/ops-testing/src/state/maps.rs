@@ -300,3 +300,33 @@ impl<K: Into<String>, const N: usize> From<[(K, Value); N]> for Config {
         pairs.into_iter().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Databag;
+
+    #[test]
+    fn a_clone_shares_the_bag_until_one_side_changes() {
+        let bag = Databag::from([("a", "1")]);
+        let mut copy = bag.clone();
+        assert!(copy.shares_with(&bag));
+        copy.insert("b".to_owned(), "2".to_owned());
+        assert!(!copy.shares_with(&bag));
+        assert_eq!(bag.len(), 1, "the original is unchanged");
+        assert_eq!(copy.len(), 2);
+        assert_eq!(copy.clone().into_inner().len(), 2);
+    }
+
+    #[test]
+    fn an_empty_bag_equals_an_emptied_one_and_reads_back_empty() {
+        let mut emptied = Databag::from([("a", "1")]);
+        emptied.remove("a");
+        assert_eq!(emptied, Databag::new());
+        assert!(Databag::new().shares_with(&Databag::default()));
+        let json = serde_json::to_string(&Databag::new()).unwrap();
+        assert_eq!(json, "{}");
+        let back: Databag = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, Databag::new());
+        assert!(Databag::new().to_shared().is_empty());
+    }
+}

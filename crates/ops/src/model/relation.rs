@@ -566,4 +566,19 @@ mod tests {
         let by_id = model.get_relation_by_id("db", 2).unwrap_err();
         assert!(by_id.to_string().contains("tool crashed"), "{by_id}");
     }
+
+    #[test]
+    fn setting_a_key_to_the_value_it_has_sends_nothing() {
+        let (model, tools) = model_on_fake_tools();
+        let relations = model.relations("db").unwrap();
+        let mine = relations[0].data(model.unit());
+        mine.set("seen", "7").unwrap();
+        mine.remove("absent").unwrap();
+        mine.update([("seen".to_owned(), "7".to_owned())].into())
+            .unwrap();
+        assert_eq!(mine.get("seen").unwrap().as_deref(), Some("7"));
+        let calls = calls(&tools);
+        assert_eq!(calls.matches("relation-get").count(), 1, "{calls}");
+        assert!(!calls.contains("relation-set"), "{calls}");
+    }
 }

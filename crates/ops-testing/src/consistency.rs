@@ -557,8 +557,8 @@ fn check_event(
             state,
             &field(),
             container,
-            notice.as_ref(),
-            check.as_ref(),
+            notice.as_deref(),
+            check.as_deref(),
             report,
         ),
         EventSource::Storage { storage } => {

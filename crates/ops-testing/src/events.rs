@@ -42,8 +42,9 @@ pub(crate) enum EventSource {
     },
     Workload {
         container: Box<Container>,
-        notice: Option<Notice>,
-        check: Option<CheckInfo>,
+        // Boxed: the largest variant otherwise (an Event is cloned per run).
+        notice: Option<Box<Notice>>,
+        check: Option<Box<CheckInfo>>,
     },
     Storage {
         storage: Storage,
@@ -366,8 +367,8 @@ impl CharmEvents {
     ) -> Event {
         let source = EventSource::Workload {
             container: Box::new(container.clone()),
-            notice: notice.cloned(),
-            check: check.cloned(),
+            notice: notice.cloned().map(Box::new),
+            check: check.cloned().map(Box::new),
         };
         Event::new(kind, source, &self.app_name)
     }

@@ -328,7 +328,7 @@ impl Backend for MockBackend {
         relation_id: RelationId,
         member: &str,
         is_app: bool,
-    ) -> BackendResult<StringMap> {
+    ) -> BackendResult<Arc<StringMap>> {
         self.on_relation(relation_id, |store, me| {
             store.relation_get(me, relation_id, member, is_app)
         })
@@ -337,7 +337,7 @@ impl Backend for MockBackend {
     fn relation_set(
         &self,
         relation_id: RelationId,
-        data: &StringMap,
+        data: StringMap,
         is_app: bool,
     ) -> BackendResult<()> {
         self.on_relation(relation_id, |store, me| {

@@ -50,8 +50,8 @@ fn relations_are_found_by_id_in_small_and_large_states() {
         assert!(missing.is_relation_not_found(), "{missing}");
 
         let data: StringMap = [("k".to_owned(), "v".to_owned())].into();
-        backend.relation_set(count, &data, true).unwrap();
-        assert_eq!(backend.relation_get(count, "me", true).unwrap(), data);
+        backend.relation_set(count, data.clone(), true).unwrap();
+        assert_eq!(*backend.relation_get(count, "me", true).unwrap(), data);
         let (state, _) = backend.finish();
         let written: Vec<_> = state
             .relations

@@ -28,7 +28,7 @@
 //! store.join_relation(id, "app", 1).unwrap();
 //!
 //! let data = [("k".to_owned(), "v".to_owned())].into();
-//! store.relation_set(&me, id, &data, false).unwrap();
+//! store.relation_set(&me, id, data, false).unwrap();
 //! let other = Actor::new("app", 1);
 //! assert_eq!(store.relation_get(&other, id, "app/0", false).unwrap()["k"], "v");
 //! # let _ = extras;

@@ -2,13 +2,13 @@
 //! have joined, and the relation tools (`relation-ids`, `relation-list`,
 //! `relation-get`, `relation-set`, `relation-model-get`).
 
-use super::unit_state::merge;
+use super::unit_state::merge_owned;
 use super::{Actor, ModelStore, juju_error};
 use crate::state::{Databag, default_unit_databag};
 use ops::{ModelError, RelationId, StringMap};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The kind of a relation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -301,14 +301,15 @@ impl ModelStore {
     }
 
     /// `relation-get -r <id> - <member> [--app]`: a unit's or (`is_app`) an
-    /// application's databag.
+    /// application's databag, shared with the store (not copied; the
+    /// store's next change to it copies it first).
     pub fn relation_get(
         &self,
         actor: &Actor,
         id: RelationId,
         member: &str,
         is_app: bool,
-    ) -> Result<StringMap, ModelError> {
+    ) -> Result<Arc<StringMap>, ModelError> {
         if is_app && actor.version_below(2, 7, 0) {
             return Err(juju_error(
                 "relation-get",
@@ -319,7 +320,7 @@ impl ModelStore {
         let remote = relation.remote_index(local);
         if is_app {
             let side = if member == actor.app() { local } else { remote };
-            return Ok(relation.sides[side].app_data.clone().into_inner());
+            return Ok(relation.sides[side].app_data.to_shared());
         }
         let bag = if member == actor.unit() {
             relation.sides[local].units.get(&actor.unit_id())
@@ -331,7 +332,7 @@ impl ModelStore {
                 .and_then(|(_, number)| number.parse().ok())
                 .and_then(|number: u32| side.units.get(&number))
         };
-        bag.cloned().map(Databag::into_inner).ok_or_else(|| {
+        bag.map(Databag::to_shared).ok_or_else(|| {
             let endpoint = relation.sides[local].endpoint.as_deref().unwrap_or_default();
             juju_error(
                 "relation-get",
@@ -344,12 +345,13 @@ impl ModelStore {
 
     /// `relation-set -r <id> [--app]`: merges `data` into the actor's unit
     /// databag or (`is_app`, leader only) its application's; an empty value
-    /// deletes its key.
+    /// deletes its key. The keys and values are moved in, not copied; a bag
+    /// shared with a State or a charm's earlier read is copied first.
     pub fn relation_set(
         &mut self,
         actor: &Actor,
         id: RelationId,
-        data: &StringMap,
+        data: StringMap,
         is_app: bool,
     ) -> Result<(), ModelError> {
         if is_app && !self.is_leader(actor) {
@@ -365,7 +367,7 @@ impl ModelStore {
         } else {
             side.units.entry(actor.unit_id()).or_default()
         };
-        merge(bag, data);
+        merge_owned(bag, data);
         Ok(())
     }
 

@@ -53,15 +53,15 @@ fn a_peer_reads_what_another_unit_wrote() {
     assert_eq!(store.relation_remote_app_name(&one, 1).unwrap(), "app");
 
     store
-        .relation_set(&zero, 1, &map(&[("host", "10.0.0.1")]), false)
+        .relation_set(&zero, 1, map(&[("host", "10.0.0.1")]), false)
         .unwrap();
     store
-        .relation_set(&zero, 1, &map(&[("leader", "app/0")]), true)
+        .relation_set(&zero, 1, map(&[("leader", "app/0")]), true)
         .unwrap();
     let bag = store.relation_get(&one, 1, "app/0", false).unwrap();
     assert_eq!(bag["host"], "10.0.0.1");
     assert_eq!(
-        store.relation_get(&one, 1, "app", true).unwrap(),
+        *store.relation_get(&one, 1, "app", true).unwrap(),
         map(&[("leader", "app/0")])
     );
     // Unit 1's own bag is untouched, and an empty value deletes a key.
@@ -72,7 +72,7 @@ fn a_peer_reads_what_another_unit_wrote() {
             .contains_key("host")
     );
     store
-        .relation_set(&zero, 1, &map(&[("host", "")]), false)
+        .relation_set(&zero, 1, map(&[("host", "")]), false)
         .unwrap();
     assert!(
         !store
@@ -106,7 +106,7 @@ fn a_peer_reads_what_another_unit_wrote() {
 fn leader_only_operations_are_refused_for_the_other_unit() {
     let (mut store, zero, one) = two_units();
     let app_bag = store
-        .relation_set(&one, 1, &map(&[("k", "v")]), true)
+        .relation_set(&one, 1, map(&[("k", "v")]), true)
         .unwrap_err();
     assert_eq!(
         hook_tool_stderr(&app_bag),
@@ -591,4 +591,33 @@ fn a_secret_is_found_by_each_form_of_its_id() {
         false,
     );
     assert!(other_model.is_err());
+}
+
+#[test]
+fn relation_get_shares_the_bag_and_a_write_copies_it_once() {
+    let state = State {
+        relations: vec![crate::Relation::new("db").into()],
+        ..State::default()
+    };
+    let id = state.relations[0].id();
+    let me = Actor::new("app", 0);
+    let (mut store, _) = ModelStore::from_state(state.clone(), &me);
+    let read = store.relation_get(&me, id, "app/0", false).unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&read, &state.relations[0].local_unit_data().to_shared()),
+        "relation-get hands out the State's own bag, not a copy"
+    );
+    store
+        .relation_set(&me, id, map(&[("k", "v")]), false)
+        .unwrap();
+    assert!(!read.contains_key("k"), "a bag once read never changes");
+    assert!(!state.relations[0].local_unit_data().contains_key("k"));
+    assert_eq!(
+        store.relation_get(&me, id, "app/0", false).unwrap()["k"],
+        "v"
+    );
+    // The remote bags were not written: still the State's own.
+    let remote = store.relation_get(&me, id, "remote/0", false).unwrap();
+    let input = state.relations[0].remote_unit_data(0).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&remote, &input.to_shared()));
 }

@@ -49,3 +49,17 @@ pub(crate) fn merge(target: &mut StringMap, changes: &StringMap) {
         }
     }
 }
+
+/// [`merge`] moving the changes in: nothing is copied, and a bag that
+/// would not change is not touched (so a shared one is not copied).
+pub(crate) fn merge_owned(target: &mut crate::Databag, changes: StringMap) {
+    for (key, value) in changes {
+        if value.is_empty() {
+            if target.contains_key(&key) {
+                target.remove(&key);
+            }
+        } else if target.get(&key) != Some(&value) {
+            target.insert(key, value);
+        }
+    }
+}

@@ -22,6 +22,7 @@ use crate::types::{Port, Status};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The result type of every backend call.
 pub type BackendResult<T> = Result<T, ModelError>;
@@ -81,17 +82,26 @@ pub trait Backend: Send + Sync {
         Ok(None)
     }
     /// `relation-get -r <id> - <member>` (with `--app` for an application bag).
+    ///
+    /// The bag is shared, not copied: a backend that keeps bags (the
+    /// production backend caches each one for the dispatch, the harness
+    /// holds the State's) hands out its own, and changes it copy-on-write
+    /// (`Arc::make_mut`), so a bag once handed out never changes. Asking
+    /// again for a bag already read should cost no hook-tool call.
     fn relation_get(
         &self,
         relation_id: RelationId,
         member: &str,
         is_app: bool,
-    ) -> BackendResult<StringMap>;
+    ) -> BackendResult<Arc<StringMap>>;
     /// `relation-set -r <id> [--app] --file -`: merges `data`; an empty value deletes the key.
+    ///
+    /// `data` is given, not lent, so that a backend keeping the bag moves
+    /// the keys and values in rather than copying them.
     fn relation_set(
         &self,
         relation_id: RelationId,
-        data: &StringMap,
+        data: StringMap,
         is_app: bool,
     ) -> BackendResult<()>;
     /// `relation-model-get -r <id>`: the uuid of the model the remote application is in.

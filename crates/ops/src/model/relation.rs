@@ -16,6 +16,7 @@ use crate::types::{RelationId, StringMap};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A relation between this application and another (or its peers).
 #[derive(Clone)]
@@ -317,7 +318,8 @@ pub struct RelationDataContent {
     is_local: bool,
     is_peer: bool,
     active: bool,
-    cache: RefCell<Option<StringMap>>,
+    /// The bag as `relation-get` answered, shared with the backend.
+    cache: RefCell<Option<Arc<StringMap>>>,
     shared: Rc<Shared>,
 }
 
@@ -382,9 +384,10 @@ impl RelationDataContent {
         Ok(())
     }
 
-    /// Reads the bag into the cache (once) and runs `read` on it.
+    /// Reads the bag into the cache (once) and runs `read` on it. The
+    /// cached bag is the backend's own, shared: nothing is copied.
     fn with_bag<T>(&self, read: impl FnOnce(&StringMap) -> T) -> Result<T, ModelError> {
-        if let Some(cached) = self.cache.borrow().as_ref() {
+        if let Some(cached) = self.cache.borrow().as_deref() {
             return Ok(read(cached));
         }
         let data = if self.active {
@@ -394,32 +397,66 @@ impl RelationDataContent {
                 .relation_get(self.relation_id, &self.member, self.is_app)
             {
                 Ok(data) => data,
-                Err(e) if e.is_relation_not_found() => StringMap::new(),
+                Err(e) if e.is_relation_not_found() => Arc::new(StringMap::new()),
                 Err(e) => return Err(e),
             }
         } else {
-            StringMap::new()
+            Arc::new(StringMap::new())
         };
         let answer = read(&data);
         *self.cache.borrow_mut() = Some(data);
         Ok(answer)
     }
 
-    /// The whole databag.
+    /// The checks every write makes first, in ops' order: the bag is
+    /// writable, then every key is a non-empty string.
+    fn check_update<'k>(&self, mut keys: impl Iterator<Item = &'k str>) -> Result<(), ModelError> {
+        self.check_write()?;
+        if let Some(key) = keys.find(|k| k.is_empty()) {
+            return Err(ModelError::RelationDataType {
+                message: format!("relation data keys must be non-empty strings, got {key:?}"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends `delta` (keys whose value changes) with `relation-set`.
+    fn write(&self, delta: StringMap) -> Result<(), ModelError> {
+        // Let go of the bag first: the backend then changes its own in
+        // place instead of copying it for this handle, and the next read
+        // gets the bag as written from the backend, which keeps what it
+        // handed out (no hook-tool call).
+        self.cache.borrow_mut().take();
+        self.shared
+            .backend
+            .relation_set(self.relation_id, delta, self.is_app)
+    }
+
+    /// The whole databag (a copy).
     pub fn to_map(&self) -> Result<StringMap, ModelError> {
         self.check_read()?;
         self.with_bag(StringMap::clone)
     }
 
-    /// One value, `None` if the key is absent.
+    /// One value, `None` if the key is absent (only that value is copied).
     pub fn get(&self, key: &str) -> Result<Option<String>, ModelError> {
         self.check_read()?;
         self.with_bag(|bag| bag.get(key).cloned())
     }
 
-    /// Sets one key; an empty value removes it, as in Juju.
+    /// Sets one key; an empty value removes it, as in Juju. Setting a key
+    /// to the value it has sends nothing.
     pub fn set(&self, key: &str, value: &str) -> Result<(), ModelError> {
-        self.update([(key.to_owned(), value.to_owned())].into_iter().collect())
+        self.check_update(std::iter::once(key))?;
+        let unchanged = self.with_bag(|current| {
+            current
+                .get(key)
+                .map_or(value.is_empty(), |old| old == value)
+        })?;
+        if unchanged {
+            return Ok(());
+        }
+        self.write([(key.to_owned(), value.to_owned())].into())
     }
 
     /// Removes one key.
@@ -429,12 +466,7 @@ impl RelationDataContent {
 
     /// Writes several keys at once; only keys whose value changes are sent.
     pub fn update(&self, changes: StringMap) -> Result<(), ModelError> {
-        self.check_write()?;
-        if let Some(key) = changes.keys().find(|k| k.is_empty()) {
-            return Err(ModelError::RelationDataType {
-                message: format!("relation data keys must be non-empty strings, got {key:?}"),
-            });
-        }
+        self.check_update(changes.keys().map(String::as_str))?;
         let delta: StringMap = self.with_bag(|current| {
             changes
                 .into_iter()
@@ -444,19 +476,7 @@ impl RelationDataContent {
         if delta.is_empty() {
             return Ok(());
         }
-        self.shared
-            .backend
-            .relation_set(self.relation_id, &delta, self.is_app)?;
-        if let Some(bag) = self.cache.borrow_mut().as_mut() {
-            for (k, v) in delta {
-                if v.is_empty() {
-                    bag.remove(&k);
-                } else {
-                    bag.insert(k, v);
-                }
-            }
-        }
-        Ok(())
+        self.write(delta)
     }
 }
 
@@ -545,5 +565,20 @@ mod tests {
 
         let by_id = model.get_relation_by_id("db", 2).unwrap_err();
         assert!(by_id.to_string().contains("tool crashed"), "{by_id}");
+    }
+
+    #[test]
+    fn setting_a_key_to_the_value_it_has_sends_nothing() {
+        let (model, tools) = model_on_fake_tools();
+        let relations = model.relations("db").unwrap();
+        let mine = relations[0].data(model.unit());
+        mine.set("seen", "7").unwrap();
+        mine.remove("absent").unwrap();
+        mine.update([("seen".to_owned(), "7".to_owned())].into())
+            .unwrap();
+        assert_eq!(mine.get("seen").unwrap().as_deref(), Some("7"));
+        let calls = calls(&tools);
+        assert_eq!(calls.matches("relation-get").count(), 1, "{calls}");
+        assert!(!calls.contains("relation-set"), "{calls}");
     }
 }

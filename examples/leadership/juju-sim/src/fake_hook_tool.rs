@@ -216,7 +216,7 @@ fn run_tool_inner(
                 .relation_get(me, id, &member, args.flag("app"))
                 .map_err(|e| failed(e, &reference))?;
             if key == "-" {
-                print(&args, &json!(bag))
+                print(&args, &json!(&*bag))
             } else {
                 print(&args, &json!(bag.get(key)))
             }
@@ -228,7 +228,7 @@ fn run_tool_inner(
             changes.extend(content_args(&args.positional)?);
             world
                 .store()
-                .relation_set(me, id, &changes, args.flag("app"))
+                .relation_set(me, id, changes, args.flag("app"))
                 .map_err(|e| failed(e, &reference))?;
             Outcome::ok("")
         }

@@ -23,15 +23,16 @@
 use crate::backend::BackendResult;
 use crate::types::{Network, RelationId, Status, StringMap};
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 #[derive(Default)]
 struct Entries {
     relation_ids: HashMap<String, Vec<RelationId>>,
     relation_list: HashMap<RelationId, Vec<String>>,
     remote_app: HashMap<RelationId, Option<String>>,
-    /// `(relation, member, is_app)` → the bag.
-    bags: HashMap<(RelationId, String, bool), StringMap>,
+    /// `(relation, member, is_app)` → the bag, shared with the charm's
+    /// databag handles (changed copy-on-write).
+    bags: HashMap<(RelationId, String, bool), Arc<StringMap>>,
     remote_models: HashMap<RelationId, String>,
     /// `[unit, application]`.
     status: [Option<Status>; 2],
@@ -146,19 +147,19 @@ impl ToolCache {
         member: &str,
         is_app: bool,
         fetch: impl FnOnce() -> BackendResult<StringMap>,
-    ) -> BackendResult<StringMap> {
+    ) -> BackendResult<Arc<StringMap>> {
         let key = (id, member.to_owned(), is_app);
         if let Some(bag) = self.lock().bags.get(&key) {
             return Ok(bag.clone());
         }
-        let bag = fetch()?;
+        let bag = Arc::new(fetch()?);
         self.lock().bags.insert(key, bag.clone());
         Ok(bag)
     }
 
     /// After a successful `relation-set`: what `relation-get` of this
     /// unit's (or application's) bag now answers.
-    pub(super) fn relation_set(&self, id: RelationId, data: &StringMap, is_app: bool) {
+    pub(super) fn relation_set(&self, id: RelationId, data: StringMap, is_app: bool) {
         let own = self
             .own_names()
             .map(|(unit, app)| if is_app { app } else { unit }.to_owned());
@@ -170,12 +171,14 @@ impl ToolCache {
             return;
         };
         // A bag never read stays unread: the next read asks Juju.
+        // A bag a databag handle still holds is copied first (copy-on-write).
         if let Some(bag) = entries.bags.get_mut(&(id, member, is_app)) {
+            let bag = Arc::make_mut(bag);
             for (key, value) in data {
                 if value.is_empty() {
-                    bag.remove(key);
+                    bag.remove(&key);
                 } else {
-                    bag.insert(key.clone(), value.clone());
+                    bag.insert(key, value);
                 }
             }
         }
@@ -271,7 +274,7 @@ mod tests {
             let bag = map(&[("a", "1")]);
             assert_eq!(
                 cache.relation_get(1, "pg/0", false, counting(&calls, bag.clone())),
-                Ok(bag)
+                Ok(Arc::new(bag))
             );
             let uuid = "u".to_owned();
             assert_eq!(
@@ -327,21 +330,21 @@ mod tests {
         cache
             .relation_get(1, "pg/0", false, counting(&calls, theirs.clone()))
             .unwrap();
-        cache.relation_set(1, &map(&[("drop", ""), ("new", "3")]), false);
+        cache.relation_set(1, map(&[("drop", ""), ("new", "3")]), false);
         let after = cache.relation_get(1, "me/0", false, counting(&calls, StringMap::new()));
-        assert_eq!(after, Ok(map(&[("keep", "1"), ("new", "3")])));
+        assert_eq!(after, Ok(Arc::new(map(&[("keep", "1"), ("new", "3")]))));
         let remote = cache.relation_get(1, "pg/0", false, counting(&calls, StringMap::new()));
-        assert_eq!(remote, Ok(theirs));
+        assert_eq!(remote, Ok(Arc::new(theirs)));
         assert_eq!(calls.get(), 2);
         // The application bag was never read: the next read asks Juju.
-        cache.relation_set(1, &map(&[("k", "v")]), true);
+        cache.relation_set(1, map(&[("k", "v")]), true);
         let app = cache.relation_get(1, "me", true, counting(&calls, map(&[("k", "v")])));
-        assert_eq!(app, Ok(map(&[("k", "v")])));
+        assert_eq!(app, Ok(Arc::new(map(&[("k", "v")]))));
         assert_eq!(calls.get(), 3);
         // And once read, a write to it updates it too.
-        cache.relation_set(1, &map(&[("k", "w")]), true);
+        cache.relation_set(1, map(&[("k", "w")]), true);
         let app = cache.relation_get(1, "me", true, counting(&calls, StringMap::new()));
-        assert_eq!(app, Ok(map(&[("k", "w")])));
+        assert_eq!(app, Ok(Arc::new(map(&[("k", "w")]))));
         assert_eq!(calls.get(), 3);
     }
 
@@ -386,7 +389,7 @@ mod tests {
             assert_eq!(backend.relation_ids("db").unwrap(), vec![1]);
             assert_eq!(backend.relation_list(1).unwrap(), vec!["pg/0".to_owned()]);
             assert_eq!(
-                backend.relation_get(1, "pg/0", false).unwrap(),
+                *backend.relation_get(1, "pg/0", false).unwrap(),
                 map(&[("a", "1")])
             );
         }

@@ -64,7 +64,7 @@ use crate::types::{
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use pebble::DEFAULT_PEBBLE_DIR;
@@ -173,7 +173,7 @@ impl Backend for JujuBackend {
         relation_id: RelationId,
         member: &str,
         is_app: bool,
-    ) -> BackendResult<StringMap> {
+    ) -> BackendResult<Arc<StringMap>> {
         self.cache.relation_get(relation_id, member, is_app, || {
             relations::relation_get(self, relation_id, member, is_app)
         })
@@ -182,10 +182,10 @@ impl Backend for JujuBackend {
     fn relation_set(
         &self,
         relation_id: RelationId,
-        data: &StringMap,
+        data: StringMap,
         is_app: bool,
     ) -> BackendResult<()> {
-        relations::relation_set(self, relation_id, data, is_app)?;
+        relations::relation_set(self, relation_id, &data, is_app)?;
         self.cache.relation_set(relation_id, data, is_app);
         Ok(())
     }

@@ -63,7 +63,7 @@ fn every_call() -> Vec<Call> {
             b.relation_get(1, "pg/0", false).map(drop)
         }),
         ("relation-set", |b| {
-            b.relation_set(1, &map(&[("a", "b")]), false)
+            b.relation_set(1, map(&[("a", "b")]), false)
         }),
         ("relation-model-get", |b| b.relation_model_get(1).map(drop)),
         ("config-get", |b| b.config_get().map(drop)),
@@ -333,7 +333,7 @@ fn relation_data_and_state_go_through_stdin() {
     );
     let backend = tools.backend();
     backend
-        .relation_set(3, &map(&[("token", "t0ps3cret")]), true)
+        .relation_set(3, map(&[("token", "t0ps3cret")]), true)
         .unwrap();
     backend.state_set(&map(&[("k", "v")])).unwrap();
     let argv = tools.read("argv");
@@ -355,7 +355,7 @@ fn big_inputs_neither_deadlock_nor_fail_when_the_tool_ignores_them() {
     tools.script(&["state-set"], "exit 0");
     let backend = tools.backend();
     let big = map(&[("blob", &"x".repeat(1 << 20))]);
-    backend.relation_set(1, &big, false).unwrap();
+    backend.relation_set(1, big.clone(), false).unwrap();
     backend.state_set(&big).unwrap();
 }
 
@@ -441,7 +441,7 @@ fn refusals_for_lack_of_rights_are_permission_denied_errors() {
     );
     let backend = tools.backend();
     let err = backend
-        .relation_set(3, &map(&[("k", "v")]), true)
+        .relation_set(3, map(&[("k", "v")]), true)
         .unwrap_err();
     assert_eq!(
         err,
@@ -508,7 +508,7 @@ fn permission_denied_on_a_relation_tool_means_the_relation_is_gone(
     assert_eq!(backend.relation_get(4, "remote", true), Err(gone.clone()));
     assert_eq!(backend.relation_get(4, "mine/0", false), Err(gone.clone()));
     assert_eq!(
-        backend.relation_set(4, &map(&[("k", "v")]), false),
+        backend.relation_set(4, map(&[("k", "v")]), false),
         Err(gone.clone())
     );
     assert_eq!(backend.relation_list(4), Err(gone.clone()));
@@ -538,7 +538,7 @@ fn writing_application_data_keeps_its_refusal() {
     let tools = refused_relation("gone-app-write", "ERROR permission denied", true, "remote");
     let err = tools
         .backend()
-        .relation_set(4, &map(&[("k", "v")]), true)
+        .relation_set(4, map(&[("k", "v")]), true)
         .unwrap_err();
     assert!(err.is_permission_denied(), "{err:?}");
 }

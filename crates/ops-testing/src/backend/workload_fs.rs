@@ -3,7 +3,8 @@
 //! owns and makes only when a run first touches a container's files.
 //!
 //! At a container's first file call in a run, a non-empty directory left
-//! by an earlier run is emptied (with a warning, as ops.testing does) and
+//! by an earlier run is emptied (with a warning, as ops.testing does; the
+//! old tree is moved aside in one rename and goes with the Context) and
 //! each [`Mount`] becomes a symbolic link at its location pointing to its
 //! host source, so writes under a mount land in the source.
 
@@ -17,6 +18,7 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The Context's directory for container filesystems, made on first use and
 /// removed with the Context.
@@ -24,7 +26,7 @@ pub(crate) type FsRoot = Arc<OwnedDir>;
 
 /// A containers' directory for a Context (not made yet).
 pub(crate) fn new_fs_root() -> FsRoot {
-    Arc::new(OwnedDir::new("ops-testing-containers-"))
+    Arc::new(OwnedDir::in_memory("ops-testing-containers-"))
 }
 
 /// The directory of container `name`'s filesystem under `root`, making the
@@ -99,7 +101,7 @@ impl Filesystems {
                     "container {name:?}: the simulated filesystem at {} is non-empty (left by an earlier run of this Context); emptying it",
                     dir.display()
                 ));
-                fs::remove_dir_all(&dir).map_err(fail)?;
+                discard(&self.root, &dir).map_err(fail)?;
             }
             fs::create_dir_all(&dir).map_err(fail)?;
             for mount in mounts.values() {
@@ -319,6 +321,21 @@ impl Filesystems {
             }
         })
     }
+}
+
+/// Makes `dir` disappear from its place at the cost of one rename: it is
+/// moved to `<root>/trash/<n>`, which goes with the Context's directory
+/// (removing a tree costs a system call per entry, off the run's path).
+/// Falls back to removing it in place if the rename fails.
+fn discard(root: &FsRoot, dir: &Path) -> io::Result<()> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let trash = root.path()?.join("trash");
+    fs::create_dir_all(&trash)?;
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    if fs::rename(dir, trash.join(n.to_string())).is_ok() {
+        return Ok(());
+    }
+    fs::remove_dir_all(dir)
 }
 
 /// `path` (absolute, in the container) under `dir`, with `.` and `..`

@@ -69,8 +69,8 @@ pub enum LogForwardingError {
     Pebble {
         /// The container.
         container: String,
-        /// What failed.
-        source: PebbleError,
+        /// What failed (boxed: Pebble errors carry the change's details).
+        source: Box<PebbleError>,
     },
 }
 
@@ -213,7 +213,7 @@ impl LogForwarder {
     ) -> Result<(), LogForwardingError> {
         let err = |source| LogForwardingError::Pebble {
             container: container.name().to_owned(),
-            source,
+            source: Box::new(source),
         };
         let label = format!("{}-log-forwarding", container.name());
         let plan = container.get_plan().map_err(err)?;

@@ -165,6 +165,19 @@ impl MetricsEndpointProvider {
         }
     }
 
+    /// A provider that observes no events: nothing is published unless the
+    /// charm calls [`set_scrape_job_spec`](Self::set_scrape_job_spec) or
+    /// [`set_unit_ip`](Self::set_unit_ip) itself. For a charm that, like
+    /// upstream's k8s-5-observe with an invalid config, offers no scrape
+    /// target in this dispatch but still needs a value for its field.
+    pub fn detached(model: &Model, relation_name: &str, jobs: Vec<Value>) -> Self {
+        MetricsEndpointProvider {
+            model: model.clone(),
+            relation_name: relation_name.to_owned(),
+            jobs: jobs.iter().map(sanitize_scrape_config).collect(),
+        }
+    }
+
     /// Also publishes everything when `on` is emitted (upstream's
     /// `refresh_event`), e.g. `on::config_changed()` when the port is config.
     pub fn refresh_on<C: Charm, E: Event>(scope: &mut ObjectScope<'_, C, Self>, on: ops::On<E>) {

@@ -111,3 +111,39 @@ fn no_jobs_means_the_default_job() {
         prometheus_scrape::default_job()
     );
 }
+
+struct DetachedCharm {
+    _metrics: MetricsEndpointProvider,
+}
+
+impl Charm for DetachedCharm {
+    fn new(framework: &mut Framework<Self>) -> Self {
+        let metrics =
+            MetricsEndpointProvider::detached(framework.model(), "metrics-endpoint", vec![]);
+        DetachedCharm { _metrics: metrics }
+    }
+}
+
+#[test]
+fn a_detached_provider_publishes_nothing() {
+    let meta = CharmMeta::from_yaml(
+        "name: metrics\nprovides:\n  metrics-endpoint:\n    interface: prometheus_scrape\n",
+    )
+    .unwrap();
+    let mut ctx = testing::Context::<DetachedCharm>::new(meta);
+    let rel = relation();
+    let state = testing::State {
+        leader: true,
+        relations: vec![rel.clone().into()],
+        ..testing::State::default()
+    };
+    let out = ctx.run(ctx.on.relation_joined(&rel), &state).unwrap();
+    let out_rel = out.get_relation(rel.id).unwrap();
+    assert!(out_rel.local_app_data().get("scrape_jobs").is_none());
+    assert!(
+        out_rel
+            .local_unit_data()
+            .get("prometheus_scrape_unit_name")
+            .is_none()
+    );
+}

@@ -17,7 +17,9 @@
 //!   `fastapi_demo` layer (the image's `fastapi` service, listening on
 //!   `server-port`, with the database's location and credentials in its
 //!   environment), replan, and record the server's version.
-//! - `database-relation-created`: the leader asks for the `names_db` database.
+//! - `database-relation-created`: the leader asks for the `names_db` database
+//!   (through the [`postgresql_client`] library, whose `database_created` and
+//!   `endpoints_changed` events trigger the replan).
 //! - `get-db-info` action: the database's host and port, and with
 //!   `show-password` its user name and password; fails when no database is
 //!   connected.
@@ -29,18 +31,17 @@
 //! The charm reaches the server only through [`fastapi_demo::Workload`];
 //! unit tests give [`FastApiDemoCharm::with_workload`] a fake one.
 
-pub mod database;
 pub mod fastapi_demo;
 
-use database::DatabaseRequires;
 use fastapi_demo::Workload;
 use loki_push_api::LogForwarder;
 use ops::pebble::{Layer, Override, Service};
 use ops::{
     ActionEvent, ActiveStatus, BlockedStatus, Charm, CollectStatusEvent, ConfigChangedEvent,
     Framework, HandlerResult, MaintenanceStatus, Model, ModelError, PebbleError, PebbleReadyEvent,
-    RelationChangedEvent, RelationCreatedEvent, WaitingStatus, on,
+    WaitingStatus, on,
 };
+use postgresql_client::{DatabaseCreatedEvent, DatabaseRequires, DatabaseRequiresError};
 use prometheus_scrape::MetricsEndpointProvider;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -137,6 +138,9 @@ pub enum DatabaseError {
     /// The relation data could not be read.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// The provider's data (or its secrets) could not be read.
+    #[error(transparent)]
+    Requires(#[from] DatabaseRequiresError),
 }
 
 /// Where the database is and how to log in.
@@ -200,14 +204,14 @@ impl FastApiDemoCharm {
         );
         framework.observe(on::config_changed(), Self::on_config_changed);
         framework.observe(on::collect_unit_status(), Self::on_collect_status);
-        framework.observe(
-            on::relation_created(DATABASE_ENDPOINT),
-            Self::on_database_created,
+        // The library asks for the database and says when it is ready.
+        let database = DatabaseRequires::new(
+            framework.object(DATABASE_ENDPOINT, |c: &mut Self| &mut c.database),
+            DATABASE_ENDPOINT,
+            DATABASE_NAME,
         );
-        framework.observe(
-            on::relation_changed(DATABASE_ENDPOINT),
-            Self::on_database_changed,
-        );
+        framework.observe(database.database_created.on(), Self::on_database_endpoint);
+        framework.observe(database.endpoints_changed.on(), Self::on_database_endpoint);
         framework.observe(on::action("get-db-info"), Self::on_get_db_info_action);
         let model = framework.model().clone();
         // Enable pushing application logs to Loki.
@@ -240,7 +244,7 @@ impl FastApiDemoCharm {
             }
         };
         FastApiDemoCharm {
-            database: DatabaseRequires::new(&model, DATABASE_ENDPOINT, DATABASE_NAME),
+            database,
             model,
             server,
             logging,
@@ -295,24 +299,10 @@ impl FastApiDemoCharm {
         Ok(())
     }
 
-    /// The leader asks the provider for the database.
-    fn on_database_created(&mut self, event: &mut RelationCreatedEvent) -> HandlerResult {
-        self.database.request(&event.relation)?;
-        Ok(())
-    }
-
     /// The provider created the database (the credentials arrived) or moved
     /// it (the endpoints changed): give the server its new environment.
-    fn on_database_changed(&mut self, event: &mut RelationChangedEvent) -> HandlerResult {
-        let Some(app) = &event.relation.app() else {
-            return Ok(());
-        };
-        let data = event.relation.data(*app).to_map()?;
-        let created = data.contains_key("username") && data.contains_key("password");
-        if created || data.contains_key("endpoints") {
-            self.replan_workload()?;
-        }
-        Ok(())
+    fn on_database_endpoint(&mut self, _: &mut DatabaseCreatedEvent) -> HandlerResult {
+        self.replan_workload()
     }
 
     /// Shows the database's location, and with `show-password` its credentials.

@@ -4,7 +4,7 @@
 //! every upstream test and what became of it.
 //!
 //! Upstream files with nothing left to port are not listed: their tests
-//! check features that do not exist yet (tracing, extensions) or Python-only
+//! check Python-only
 //! mechanics that Rust guarantees at compile time (`test_rubbish_events.py`,
 //! `test_emitted_events_util.py`, `test_breakpoint.py`, ...).
 
@@ -37,4 +37,5 @@ mod state;
 mod status;
 mod storage;
 mod stored_state;
+mod trace_data;
 mod vroot;

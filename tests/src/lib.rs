@@ -79,3 +79,6 @@ pub mod custom_events {}
 
 #[doc = include_str!("../../docs/goal-state.md")]
 pub mod goal_state {}
+
+#[doc = include_str!("../../docs/tracing.md")]
+pub mod tracing_how_to {}

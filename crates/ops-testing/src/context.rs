@@ -27,6 +27,7 @@ pub(crate) type CharmFactory<C> = Box<dyn Fn(&mut Framework<C>) -> C>;
 /// The settings of every harness dispatch: charm log lines down to DEBUG.
 pub(crate) const DISPATCH_OPTIONS: DispatchOptions = DispatchOptions {
     log_level: LogLevel::Debug,
+    record_spans: true,
 };
 
 /// A run between its two halves ([`Context::begin`] and [`Context::end`]).
@@ -143,6 +144,10 @@ pub struct Context<C: Charm> {
     /// Every command the charm ran in a container and a mock answered, by
     /// container, across runs: command, environment, working dir, stdin, …
     pub exec_history: BTreeMap<String, Vec<ops::backend::ExecArgs>>,
+    /// The trace spans of the last run that succeeded, `ops.main` first
+    /// ([`ops::trace`]): one span per observer call (`start: MyCharm`) and
+    /// every span the charm opened with `tracing`; emptied by a failed run.
+    pub trace_data: Vec<ops::trace::SpanData>,
     /// The containers' simulated filesystems: a temporary directory made
     /// when a run first touches a container's files, removed with the Context.
     containers_root: FsRoot,
@@ -205,6 +210,7 @@ impl<C: Charm> Context<C> {
             action_logs: Vec::new(),
             requested_storages: BTreeMap::new(),
             exec_history: BTreeMap::new(),
+            trace_data: Vec::new(),
             containers_root: new_fs_root(),
             leadership_lost_at: None,
             lease: None,
@@ -752,6 +758,7 @@ impl<C: Charm> Context<C> {
             Err(panic) => return Err(self.end_failed(begun, Ok(panic))),
         };
         let owner = charm_handle::<C>();
+        self.trace_data = outcome.spans;
         let (mut output, failure, stored_in) = self.close(begun)?;
         self.emitted_events
             .extend(outcome.emitted.into_iter().filter(|e| match e.kind {
@@ -793,6 +800,7 @@ impl<C: Charm> Context<C> {
         failure: Result<Box<dyn std::any::Any + Send>, DispatchError>,
     ) -> Error {
         let event = begun.event.name.clone();
+        self.trace_data.clear();
         if let Err(error) = self.close(begun) {
             return error;
         }

@@ -51,6 +51,7 @@ pub mod framework;
 mod juju_context;
 pub mod meta;
 pub mod model;
+pub mod trace;
 pub mod types;
 
 /// What the testing harness (`juju-ops-testing`) drives the framework with.

@@ -283,7 +283,10 @@ pub fn run_with<C: Charm>(
     let persisted = persist::load_persisted(backend.as_ref(), &context.unit_name)?;
     let event = context.event_name();
     let model = Model::new(backend.clone(), Arc::new(meta), context);
-    let options = DispatchOptions { log_level };
+    let options = DispatchOptions {
+        log_level,
+        record_spans: true,
+    };
     let result = catch_unwind(AssertUnwindSafe(|| {
         dispatch::<C>(&model, persisted.clone(), &options, build)
     }));
@@ -308,6 +311,19 @@ pub fn run_with<C: Charm>(
     };
     if outcome.persisted != persisted {
         persist::save_persisted(backend.as_ref(), &outcome.persisted)?;
+    }
+    if let Some(endpoint) = &outcome.trace_destination {
+        // Tracing is best effort: a backend that is down never fails the hook.
+        let shared = model.shared();
+        let sent = crate::trace::export_otlp_http(
+            endpoint,
+            shared.app_name(),
+            &shared.context.unit_name,
+            &outcome.spans,
+        );
+        if let Err(error) = sent {
+            let _ = backend.juju_log(LogLevel::Warning, &error.to_string());
+        }
     }
     Ok(())
 }

@@ -6,9 +6,11 @@
 //! see each other's lines and no process-global logger is set. It sends each
 //! line to the backend of the dispatch running on the thread.
 
+use super::spans::SpanRecorder;
 use crate::backend::{Backend, LogLevel};
 use std::cell::{Cell, RefCell};
 use std::fmt::Write;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::field::{Field, Visit};
@@ -43,10 +45,17 @@ struct Target {
     max_level: Level,
     /// `CRITICAL` was asked for: ERROR lines other than critical ones are left out.
     critical_only: bool,
+    /// Where the charm's `tracing` spans are recorded, when the dispatch
+    /// records spans; without it spans are disabled and cost nothing.
+    spans: Option<Rc<RefCell<SpanRecorder>>>,
 }
 
 impl Target {
-    fn new(backend: Arc<dyn Backend>, max_level_setting: LogLevel) -> Self {
+    fn new(
+        backend: Arc<dyn Backend>,
+        max_level_setting: LogLevel,
+        spans: Option<Rc<RefCell<SpanRecorder>>>,
+    ) -> Self {
         let max_level = match max_level_setting {
             LogLevel::Trace => Level::TRACE,
             LogLevel::Debug => Level::DEBUG,
@@ -58,10 +67,14 @@ impl Target {
             backend,
             max_level,
             critical_only: max_level_setting == LogLevel::Critical,
+            spans,
         }
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        if metadata.is_span() {
+            return self.spans.is_some();
+        }
         let target = metadata.target();
         if target == SECURITY_TARGET {
             return true;
@@ -82,12 +95,18 @@ impl Drop for PopTarget {
 /// Runs `f` with the charm's `tracing` lines going to `backend`'s
 /// `juju-log`, up to `max_level`, on this thread only: parallel harness
 /// runs never see each other's lines, and no process-global logger is set.
+/// The charm's `tracing` spans go to `spans`, if given.
 pub(crate) fn with_juju_log<R>(
     backend: Arc<dyn Backend>,
     max_level: LogLevel,
+    spans: Option<Rc<RefCell<SpanRecorder>>>,
     f: impl FnOnce() -> R,
 ) -> R {
-    TARGETS.with(|targets| targets.borrow_mut().push(Target::new(backend, max_level)));
+    TARGETS.with(|targets| {
+        targets
+            .borrow_mut()
+            .push(Target::new(backend, max_level, spans))
+    });
     let _pop = PopTarget;
     DISPATCH.with(|dispatch| tracing::dispatcher::with_default(dispatch, f))
 }
@@ -198,11 +217,30 @@ impl Subscriber for JujuLogSubscriber {
         Some(tracing::level_filters::LevelFilter::TRACE)
     }
 
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(self.next_span.fetch_add(1, Ordering::Relaxed))
+    fn new_span(&self, attributes: &Attributes<'_>) -> Id {
+        let id = self.next_span.fetch_add(1, Ordering::Relaxed);
+        with_recorder(|recorder| {
+            let parent = if attributes.is_root() {
+                None
+            } else if let Some(parent) = attributes.parent() {
+                recorder.index_of(parent.into_u64())
+            } else {
+                recorder.current()
+            };
+            let index = recorder.start(attributes.metadata().name().to_owned(), parent);
+            recorder.bind(id, index);
+            attributes.record(&mut AttributeVisitor { recorder, index });
+        });
+        Id::from_u64(id)
     }
 
-    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record(&self, id: &Id, values: &Record<'_>) {
+        with_recorder(|recorder| {
+            if let Some(index) = recorder.index_of(id.into_u64()) {
+                values.record(&mut AttributeVisitor { recorder, index });
+            }
+        });
+    }
 
     fn record_follows_from(&self, _: &Id, _: &Id) {}
 
@@ -227,7 +265,49 @@ impl Subscriber for JujuLogSubscriber {
         IN_JUJU_LOG.with(|flag| flag.set(false));
     }
 
-    fn enter(&self, _: &Id) {}
+    fn enter(&self, id: &Id) {
+        with_recorder(|recorder| {
+            if let Some(index) = recorder.index_of(id.into_u64()) {
+                recorder.enter(index);
+            }
+        });
+    }
 
-    fn exit(&self, _: &Id) {}
+    fn exit(&self, id: &Id) {
+        with_recorder(|recorder| {
+            if let Some(index) = recorder.index_of(id.into_u64()) {
+                recorder.exit(index);
+            }
+        });
+    }
+}
+
+/// Calls `f` with the span recorder of this thread's innermost dispatch,
+/// if it records spans.
+fn with_recorder(f: impl FnOnce(&mut SpanRecorder)) {
+    with_target(|target| {
+        if let Some(spans) = &target.spans
+            && let Ok(mut recorder) = spans.try_borrow_mut()
+        {
+            f(&mut recorder);
+        }
+    });
+}
+
+/// Records a span's fields as its attributes, as text.
+struct AttributeVisitor<'a> {
+    recorder: &'a mut SpanRecorder,
+    index: usize,
+}
+
+impl Visit for AttributeVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.recorder
+            .attribute(self.index, field.name(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.recorder
+            .attribute(self.index, field.name(), format!("{value:?}"));
+    }
 }

@@ -23,6 +23,7 @@ mod charm;
 mod log;
 pub(crate) mod notice;
 pub(crate) mod run;
+pub(crate) mod spans;
 pub(crate) mod stored;
 
 pub use charm::Charm;

@@ -5,6 +5,7 @@
 use super::Charm;
 use super::log::with_juju_log;
 use super::notice::{DeferredNotice, Persisted, SequenceExhausted, next_sequence};
+use super::spans::{SpanData, SpanRecorder, event_type_name};
 use super::{CallError, Framework};
 use crate::backend::LogLevel;
 use crate::error::{HandlerError, ModelError};
@@ -14,6 +15,8 @@ use crate::meta::CharmMeta;
 use crate::model::Model;
 use crate::types::Status;
 use serde_json::Value;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// How an event reached the handlers, for harness records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +58,11 @@ pub struct DispatchOutcome {
     /// persisted all the same; the harness leaves them out of its output
     /// State.
     pub untouched_stored: Vec<String>,
+    /// The dispatch's trace spans (`ops.main` first), when
+    /// [`DispatchOptions::record_spans`] is on.
+    pub spans: Vec<SpanData>,
+    /// Where the spans should be sent, as `ops::trace::Tracing` found it.
+    pub trace_destination: Option<String>,
 }
 
 /// Settings of one dispatch.
@@ -62,12 +70,15 @@ pub struct DispatchOutcome {
 pub struct DispatchOptions {
     /// The most verbose charm log level sent to `juju-log`.
     pub log_level: LogLevel,
+    /// Record the dispatch's trace spans ([`crate::trace`]).
+    pub record_spans: bool,
 }
 
 impl Default for DispatchOptions {
     fn default() -> Self {
         DispatchOptions {
             log_level: LogLevel::Info,
+            record_spans: true,
         }
     }
 }
@@ -519,40 +530,57 @@ impl<C: Charm> Dispatch<C> {
         build: impl FnOnce(&mut Framework<C>) -> C,
     ) -> Result<Self, DispatchError> {
         let log_level = options.log_level;
-        with_juju_log(model.shared().backend.clone(), log_level, || {
-            // Not `juju_context()`, which is for the charm (see `Backend::use_charm_dir`).
-            let context = &model.shared().context;
-            let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
-                .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
-            if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
-                model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
-            }
-            let Persisted { deferred, stored } = persisted;
-            let mut framework = Framework::<C>::new(model.clone(), stored);
-            let charm = build(&mut framework);
-            if let Some(error) = framework.setup_errors.drain(..).next() {
-                return Err(error);
-            }
-            let custom = match custom {
-                Some(custom) => Some((resolve_custom(&framework, &custom)?, custom)),
-                None => None,
-            };
-            let mut run = Run {
-                framework,
-                charm,
-                emitted: Vec::new(),
-                queue: Vec::new(),
-            };
-            // Events emitted while the charm was being built.
-            run.deliver_pending(0)?;
-            Ok(Dispatch {
-                run,
-                model: model.clone(),
-                log_level,
-                deferred: Some(deferred),
-                custom,
-            })
-        })
+        let spans = options
+            .record_spans
+            .then(|| Rc::new(RefCell::new(SpanRecorder::default())));
+        // The root span covers both halves of the dispatch.
+        let root = spans.as_ref().map(|recorder| {
+            let mut recorder = recorder.borrow_mut();
+            let root = recorder.start("ops.main".to_owned(), None);
+            recorder.enter(root);
+            root
+        });
+        with_juju_log(
+            model.shared().backend.clone(),
+            log_level,
+            spans.clone(),
+            || {
+                // Not `juju_context()`, which is for the charm (see `Backend::use_charm_dir`).
+                let context = &model.shared().context;
+                let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
+                    .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
+                if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
+                    model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
+                }
+                let Persisted { deferred, stored } = persisted;
+                let mut framework = Framework::<C>::new(model.clone(), stored);
+                let charm = build(&mut framework);
+                if let Some(error) = framework.setup_errors.drain(..).next() {
+                    return Err(error);
+                }
+                let custom = match custom {
+                    Some(custom) => Some((resolve_custom(&framework, &custom)?, custom)),
+                    None => None,
+                };
+                let mut run = Run {
+                    framework,
+                    charm,
+                    emitted: Vec::new(),
+                    queue: Vec::new(),
+                    spans,
+                    root,
+                };
+                // Events emitted while the charm was being built.
+                run.deliver_pending(0)?;
+                Ok(Dispatch {
+                    run,
+                    model: model.clone(),
+                    log_level,
+                    deferred: Some(deferred),
+                    custom,
+                })
+            },
+        )
     }
 
     /// The charm.
@@ -594,9 +622,13 @@ impl<C: Charm> Dispatch<C> {
             return Err(DispatchError::AlreadyRun);
         };
         let model = self.model.clone();
-        with_juju_log(model.shared().backend.clone(), self.log_level, || {
-            self.run_event(&model, deferred)
-        })
+        let spans = self.run.spans.clone();
+        with_juju_log(
+            model.shared().backend.clone(),
+            self.log_level,
+            spans,
+            || self.run_event(&model, deferred),
+        )
     }
 
     fn run_event(
@@ -618,6 +650,7 @@ impl<C: Charm> Dispatch<C> {
 
         if let Some((path, custom)) = self.custom.take() {
             tracing::debug!("Emitting custom event {path}.");
+            run.span_event(custom.name.clone());
             run.emit(
                 &path,
                 &custom.name,
@@ -627,6 +660,9 @@ impl<C: Charm> Dispatch<C> {
             )?;
         } else if dispatched.is_some() {
             tracing::debug!("Emitting Juju event {name}.");
+            if let Some((kind, _)) = dispatched {
+                run.span_event(event_type_name(kind));
+            }
             let path = event_path(run.framework.handle(), &name);
             run.emit(
                 &path,
@@ -657,9 +693,20 @@ struct Run<C> {
     charm: C,
     emitted: Vec<EmittedEvent>,
     queue: Vec<DeferredNotice>,
+    /// The dispatch's spans, when it records them.
+    spans: Option<Rc<RefCell<SpanRecorder>>>,
+    /// The `ops.main` span.
+    root: Option<usize>,
 }
 
 impl<C: Charm> Run<C> {
+    /// Records `name` on the current span.
+    fn span_event(&self, name: String) {
+        if let Some(spans) = &self.spans {
+            spans.borrow_mut().event(name);
+        }
+    }
+
     fn call(
         &mut self,
         index: usize,
@@ -667,7 +714,21 @@ impl<C: Charm> Run<C> {
         snapshot: &Snapshot,
     ) -> Result<bool, DispatchError> {
         let observer = &self.framework.observers[index];
-        (observer.call)(&mut self.charm, &self.framework.model, snapshot).map_err(|e| match e {
+        // One span per observer call, `<event>: <owner type>`, as in ops.
+        let span = self.spans.as_ref().map(|spans| {
+            let owner = observer.owner.rsplit('/').next().unwrap_or_default();
+            let owner = owner.split('[').next().unwrap_or(owner);
+            let mut recorder = spans.borrow_mut();
+            let parent = recorder.current();
+            let span = recorder.start(format!("{name}: {owner}"), parent);
+            recorder.enter(span);
+            span
+        });
+        let result = (observer.call)(&mut self.charm, &self.framework.model, snapshot);
+        if let (Some(spans), Some(span)) = (&self.spans, span) {
+            spans.borrow_mut().exit(span);
+        }
+        result.map_err(|e| match e {
             CallError::Event(source) => DispatchError::Event {
                 event: name.to_owned(),
                 observer: observer.method.clone(),
@@ -768,6 +829,7 @@ impl<C: Charm> Run<C> {
                     return Err(DispatchError::EmitLoop { event: event.path });
                 }
                 tracing::debug!("Emitting custom event {}.", event.path);
+                self.span_event(event.name.clone());
                 self.emit(
                     &event.path,
                     &event.name,
@@ -842,6 +904,7 @@ impl<C: Charm> Run<C> {
             .collect();
         let shared = self.framework.model.shared().clone();
         shared.dispatch.borrow_mut().collected_statuses.clear();
+        self.span_event(event_type_name(kind));
         self.emit(&path, &name, snapshot, EmitKind::Framework, 0)?;
         let collected = std::mem::take(&mut shared.dispatch.borrow_mut().collected_statuses);
         if let Some(status) = Status::highest_priority(&collected) {
@@ -857,6 +920,10 @@ impl<C: Charm> Run<C> {
     }
 
     fn finish(&mut self) -> Result<DispatchOutcome, DispatchError> {
+        // ops emits pre-commit and commit before saving; here the saving
+        // below is the commit, and the span events mark it.
+        self.span_event("PreCommitEvent".to_owned());
+        self.span_event("CommitEvent".to_owned());
         let mut stored = std::mem::take(&mut self.framework.stored_in);
         let mut untouched_stored = Vec::new();
         for (handle, save) in &self.framework.stored {
@@ -879,6 +946,29 @@ impl<C: Charm> Run<C> {
             },
             emitted: std::mem::take(&mut self.emitted),
             untouched_stored,
+            spans: self.take_spans(),
+            trace_destination: self
+                .framework
+                .model
+                .shared()
+                .dispatch
+                .borrow_mut()
+                .trace_destination
+                .take(),
         })
+    }
+
+    /// Ends the root span and takes the recorded spans.
+    fn take_spans(&mut self) -> Vec<SpanData> {
+        let Some(spans) = self.spans.take() else {
+            return Vec::new();
+        };
+        if let Some(root) = self.root {
+            spans.borrow_mut().exit(root);
+        }
+        match Rc::try_unwrap(spans) {
+            Ok(recorder) => recorder.into_inner().into_spans(),
+            Err(shared) => std::mem::take(&mut *shared.borrow_mut()).into_spans(),
+        }
     }
 }

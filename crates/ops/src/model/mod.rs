@@ -45,6 +45,8 @@ pub(crate) struct DispatchState {
     pub(crate) broken_relation: Option<RelationId>,
     /// Statuses added by collect-status observers.
     pub(crate) collected_statuses: Vec<Status>,
+    /// Where this dispatch's spans go, as `ops::trace::Tracing` found it.
+    pub(crate) trace_destination: Option<String>,
 }
 
 impl Shared {

@@ -249,9 +249,11 @@ pub fn export_otlp_http(
     } else {
         format!("{path}/v1/traces")
     };
-    let host_port = if authority.rsplit_once(':').is_some_and(|(_, p)| {
-        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !authority.ends_with(']')
-    }) {
+    // A port is digits after the last `:` (an IPv6 literal ends in `]`).
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_port = if has_port {
         authority.to_owned()
     } else {
         format!("{authority}:80")
@@ -302,11 +304,14 @@ pub fn export_otlp_http(
     }
 }
 
-fn unix_nanos(time: SystemTime) -> String {
+fn nanos(time: SystemTime) -> u128 {
     time.duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0)
-        .to_string()
+}
+
+fn unix_nanos(time: SystemTime) -> String {
+    nanos(time).to_string()
 }
 
 /// A fresh random id of `bytes` bytes, in hex: std's hasher keys are
@@ -320,7 +325,7 @@ fn random_hex(bytes: usize, salt: u64) -> String {
         let mut hasher = state.build_hasher();
         hasher.write_u64(salt);
         hasher.write_u64(round);
-        hasher.write_u128(unix_nanos(SystemTime::now()).parse().unwrap_or(0));
+        hasher.write_u128(nanos(SystemTime::now()));
         out.push_str(&format!("{:016x}", hasher.finish()));
         round += 1;
     }

@@ -963,12 +963,11 @@ impl<C: Charm> Run<C> {
         let Some(spans) = self.spans.take() else {
             return Vec::new();
         };
+        let mut recorder = spans.borrow_mut();
         if let Some(root) = self.root {
-            spans.borrow_mut().exit(root);
+            recorder.exit(root);
         }
-        match Rc::try_unwrap(spans) {
-            Ok(recorder) => recorder.into_inner().into_spans(),
-            Err(shared) => std::mem::take(&mut *shared.borrow_mut()).into_spans(),
-        }
+        // The log target still holds the recorder while the dispatch runs.
+        std::mem::take(&mut *recorder).into_spans()
     }
 }

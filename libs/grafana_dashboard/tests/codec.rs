@@ -115,3 +115,26 @@ fn python_reads_our_content() {
     );
     assert_eq!(String::from_utf8(output.stdout).unwrap(), dashboard);
 }
+
+#[test]
+fn random_uuids_are_version_4_and_differ() {
+    let (a, b) = (
+        grafana_dashboard::random_uuid(),
+        grafana_dashboard::random_uuid(),
+    );
+    assert_ne!(a, b);
+    for uuid in [&a, &b] {
+        let groups: Vec<&str> = uuid.split('-').collect();
+        assert_eq!(
+            groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12],
+            "{uuid}"
+        );
+        assert!(groups[2].starts_with('4'), "version 4: {uuid}");
+        assert!(
+            matches!(groups[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'),
+            "RFC 4122 variant: {uuid}"
+        );
+        assert!(uuid.bytes().all(|c| c == b'-' || c.is_ascii_hexdigit()));
+    }
+}

@@ -8,9 +8,10 @@
 //!   invalid;
 //! - `logging` ([`loki_push_api::LogForwarder`]): Pebble forwards the
 //!   server's logs to the related Loki units;
-//! - `grafana-dashboard`: declared, with the dashboard template in
-//!   `src/grafana_dashboards/`; the Rust `GrafanaDashboardProvider` is not
-//!   written yet, so no dashboard is sent to Grafana.
+//! - `grafana-dashboard` ([`grafana_dashboard::GrafanaDashboardProvider`]):
+//!   the leader sends Grafana the dashboard in `src/grafana_dashboards/`
+//!   (request latency, failed requests and the server's logs), which the
+//!   packed charm carries at the same path.
 //!
 //! - `demo-server-pebble-ready`, `config-changed`, and `database`
 //!   relation changes that bring credentials or endpoints: add the
@@ -34,6 +35,7 @@
 pub mod fastapi_demo;
 
 use fastapi_demo::Workload;
+use grafana_dashboard::GrafanaDashboardProvider;
 use loki_push_api::LogForwarder;
 use ops::pebble::{Layer, Override, Service};
 use ops::{
@@ -186,6 +188,7 @@ pub struct FastApiDemoCharm {
     /// Detached (publishing nothing) when the config was invalid as the
     /// charm was built, as upstream then builds no provider.
     prometheus_scraping: MetricsEndpointProvider,
+    grafana_dashboards: GrafanaDashboardProvider,
 }
 
 impl Charm for FastApiDemoCharm {
@@ -243,12 +246,18 @@ impl FastApiDemoCharm {
                 MetricsEndpointProvider::detached(&model, METRICS_ENDPOINT, vec![])
             }
         };
+        // Provide grafana dashboards over a relation interface.
+        let grafana_dashboards = GrafanaDashboardProvider::new(
+            &mut framework.object(GRAFANA_ENDPOINT, |c: &mut Self| &mut c.grafana_dashboards),
+            GRAFANA_ENDPOINT,
+        );
         FastApiDemoCharm {
             database,
             model,
             server,
             logging,
             prometheus_scraping,
+            grafana_dashboards,
         }
     }
 

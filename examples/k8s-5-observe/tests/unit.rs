@@ -355,3 +355,76 @@ fn loki_units_become_pebble_log_targets() {
         vec!["all".to_owned()]
     );
 }
+
+/// The Grafana relation, as upstream's Grafana charm would be related.
+fn grafana() -> testing::Relation {
+    testing::Relation {
+        remote_app_name: "grafana-k8s".into(),
+        ..testing::Relation::new("grafana-dashboard")
+    }
+}
+
+#[test]
+fn the_leader_sends_grafana_the_dashboard() {
+    let mut ctx = context();
+    let rel = grafana();
+    let state_in = state(testing::Config::default(), vec![rel.clone().into()]);
+    let state_out = ctx.run(ctx.on.relation_created(&rel), &state_in).unwrap();
+    let bag = state_out.get_relation(rel.id).unwrap().local_app_data();
+    let sent: serde_json::Value = serde_json::from_str(&bag["dashboards"]).unwrap();
+    let templates = sent["templates"].as_object().unwrap();
+    // The id is upstream's `file:<stem>` of FastAPI-Monitoring.json.tmpl.
+    assert_eq!(
+        templates.keys().collect::<Vec<_>>(),
+        ["file:FastAPI-Monitoring.json"]
+    );
+    let template = &templates["file:FastAPI-Monitoring.json"];
+    assert_eq!(template["charm"], "fastapi-demo");
+    assert_eq!(template["inject_dropdowns"], true);
+    assert_eq!(template["juju_topology"]["application"], "fastapi-demo");
+    assert_eq!(template["juju_topology"]["unit"], "fastapi-demo/0");
+    // Computed with Python: hashlib.shake_256(
+    // b"fastapi-demo-file:FastAPI-Monitoring.json").hexdigest(8).
+    assert_eq!(template["dashboard_alt_uid"], "831ef532d49811fe");
+    let content = grafana_dashboard::decode_content(template["content"].as_str().unwrap()).unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&content).unwrap();
+    assert_eq!(dashboard["title"], "FastAPI Monitoring");
+    assert_eq!(dashboard["tags"], json!(["charm: fastapi-demo"]));
+    // Computed with Python: hashlib.shake_256(b"fastapi-demo-src/
+    // grafana_dashboards/FastAPI-Monitoring.json.tmpl").hexdigest(20).
+    assert_eq!(dashboard["uid"], "a1f4eecad2ce7e2c8ea1935b970eb4a0a5a22712");
+    assert!(sent["uuid"].is_string());
+}
+
+#[test]
+fn a_follower_sends_grafana_nothing() {
+    let mut ctx = context();
+    let rel = grafana();
+    let state_in = testing::State {
+        leader: false,
+        ..state(testing::Config::default(), vec![rel.clone().into()])
+    };
+    let state_out = ctx.run(ctx.on.config_changed(), &state_in).unwrap();
+    let bag = state_out.get_relation(rel.id).unwrap().local_app_data();
+    assert!(bag.get("dashboards").is_none());
+}
+
+#[test]
+fn the_packed_charm_carries_the_dashboards_where_the_provider_looks() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let charmcraft = std::fs::read_to_string(root.join("charmcraft.yaml")).unwrap();
+    let install = format!(
+        "\"$CRAFT_PART_INSTALL/{}\" \\\n        \"$CRAFT_PART_BUILD\"/examples/k8s-5-observe/{}/*",
+        grafana_dashboard::DEFAULT_DASHBOARDS_PATH,
+        grafana_dashboard::DEFAULT_DASHBOARDS_PATH,
+    );
+    assert!(
+        charmcraft.contains(&install),
+        "charmcraft.yaml lacks {install:?}"
+    );
+    assert!(
+        root.join(grafana_dashboard::DEFAULT_DASHBOARDS_PATH)
+            .join("FastAPI-Monitoring.json.tmpl")
+            .is_file()
+    );
+}

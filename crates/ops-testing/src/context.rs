@@ -1,7 +1,7 @@
 //! [`Context`]: the charm under test, its metadata and settings, and the
 //! records of what happened during runs.
 
-use crate::backend::{FsRoot, Identity, Lease, MockBackend, Records, container_dir, new_fs_root};
+use crate::backend::{FsRoot, Identity, Lease, MockBackend, Records, materialise, new_fs_root};
 use crate::charm_dir::LazyDir;
 use crate::consistency;
 use crate::error::{Error, Problem};
@@ -278,9 +278,7 @@ impl<C: Charm> Context<C> {
             container: name.to_owned(),
             source,
         };
-        let dir = container_dir(&self.containers_root, name).map_err(error)?;
-        std::fs::create_dir_all(&dir).map_err(error)?;
-        Ok(dir)
+        materialise(&self.containers_root, name).map_err(error)
     }
 
     /// The charm directory for a run, and the temporary one to make when

@@ -22,7 +22,7 @@ mod workload_fs;
 pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
 use workload::Workloads;
-pub(crate) use workload_fs::{FsRoot, container_dir, new_fs_root};
+pub(crate) use workload_fs::{FsRoot, materialise, new_fs_root};
 
 use crate::charm_dir::LazyDir;
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};

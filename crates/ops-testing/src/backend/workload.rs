@@ -8,7 +8,7 @@
 #[cfg(test)]
 use super::workload_fs::new_fs_root;
 use super::workload_fs::{Filesystems, FsRoot};
-use crate::state::{CheckInfo, Container, ids::next_change_id, services_of};
+use crate::state::{CheckInfo, Container, Mount, ids::next_change_id, services_of};
 use ops::PebbleError;
 use ops::backend::{CheckOp, ExecArgs, ExecOutput, PebbleResult, ServiceOp};
 use ops::pebble::{
@@ -69,27 +69,19 @@ impl Workloads {
     }
 
     fn find(&mut self, name: &str) -> PebbleResult<&mut Container> {
-        self.containers
-            .iter_mut()
-            .find(|c| c.name == name)
-            .ok_or_else(|| PebbleError::Connection {
-                container: name.to_owned(),
-                message: format!(
-                    "the State has no container {name:?}; add `Container::new({name:?})` to State.containers"
-                ),
-            })
+        find_in(&mut self.containers, name)
     }
 
     /// The container, refusing when its Pebble cannot be reached.
     fn connected(&mut self, name: &str) -> PebbleResult<&mut Container> {
-        let container = self.find(name)?;
-        if !container.can_connect {
-            return Err(PebbleError::Connection {
-                container: name.to_owned(),
-                message: "the container's `can_connect` is false in the State (set it to true to simulate a running Pebble)".to_owned(),
-            });
-        }
-        Ok(container)
+        connected_in(&mut self.containers, name)
+    }
+
+    /// The container's mounts and the filesystems, refusing when its
+    /// Pebble cannot be reached.
+    fn files(&mut self, name: &str) -> PebbleResult<(&BTreeMap<String, Mount>, &mut Filesystems)> {
+        let Workloads { containers, fs, .. } = self;
+        Ok((&connected_in(containers, name)?.mounts, fs))
     }
 
     pub(crate) fn system_info(&mut self, name: &str) -> PebbleResult<SystemInfo> {
@@ -387,13 +379,13 @@ impl Workloads {
         data: &[u8],
         options: &PushOptions,
     ) -> PebbleResult<()> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.push(name, &mounts, path, data, options)
+        let (mounts, fs) = self.files(name)?;
+        fs.push(name, mounts, path, data, options)
     }
 
     pub(crate) fn pull(&mut self, name: &str, path: &str) -> PebbleResult<Vec<u8>> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.pull(name, &mounts, path)
+        let (mounts, fs) = self.files(name)?;
+        fs.pull(name, mounts, path)
     }
 
     pub(crate) fn list_files(
@@ -403,8 +395,8 @@ impl Workloads {
         pattern: Option<&str>,
         itself: bool,
     ) -> PebbleResult<Vec<FileInfo>> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.list_files(name, &mounts, path, pattern, itself)
+        let (mounts, fs) = self.files(name)?;
+        fs.list_files(name, mounts, path, pattern, itself)
     }
 
     pub(crate) fn make_dir(
@@ -413,8 +405,8 @@ impl Workloads {
         path: &str,
         options: &MakeDirOptions,
     ) -> PebbleResult<()> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.make_dir(name, &mounts, path, options)
+        let (mounts, fs) = self.files(name)?;
+        fs.make_dir(name, mounts, path, options)
     }
 
     pub(crate) fn remove_path(
@@ -423,9 +415,37 @@ impl Workloads {
         path: &str,
         recursive: bool,
     ) -> PebbleResult<()> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.remove_path(name, &mounts, path, recursive)
+        let (mounts, fs) = self.files(name)?;
+        fs.remove_path(name, mounts, path, recursive)
     }
+}
+
+/// The container called `name`.
+fn find_in<'c>(containers: &'c mut [Container], name: &str) -> PebbleResult<&'c mut Container> {
+    containers
+        .iter_mut()
+        .find(|c| c.name == name)
+        .ok_or_else(|| PebbleError::Connection {
+            container: name.to_owned(),
+            message: format!(
+                "the State has no container {name:?}; add `Container::new({name:?})` to State.containers"
+            ),
+        })
+}
+
+/// The container called `name`, refusing when its Pebble cannot be reached.
+fn connected_in<'c>(
+    containers: &'c mut [Container],
+    name: &str,
+) -> PebbleResult<&'c mut Container> {
+    let container = find_in(containers, name)?;
+    if !container.can_connect {
+        return Err(PebbleError::Connection {
+            container: name.to_owned(),
+            message: "the container's `can_connect` is false in the State (set it to true to simulate a running Pebble)".to_owned(),
+        });
+    }
+    Ok(container)
 }
 
 /// Starts a check: a new perform-check change, up, no failures.

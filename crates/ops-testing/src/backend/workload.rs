@@ -12,8 +12,9 @@ use crate::state::{CheckInfo, Container, Mount, ids::next_change_id, services_of
 use ops::PebbleError;
 use ops::backend::{CheckOp, ExecArgs, ExecOutput, PebbleResult, ServiceOp};
 use ops::pebble::{
-    CheckLevel, CheckStartup, CheckStatus, FileInfo, Layer, MakeDirOptions, Notice, NoticesOptions,
-    NoticesUsers, Plan, PushOptions, ServiceInfo, ServiceStartup, ServiceStatus, SystemInfo,
+    Check, CheckLevel, CheckStartup, CheckStatus, FileInfo, Layer, MakeDirOptions, Notice,
+    NoticesOptions, NoticesUsers, Plan, PushOptions, ServiceInfo, ServiceStartup, ServiceStatus,
+    SystemInfo,
 };
 use std::collections::BTreeMap;
 
@@ -106,9 +107,9 @@ impl Workloads {
                 .map_err(|e| api(name, 500, e.to_string()))?,
             None => container.layers.push((label.to_owned(), layer.clone())),
         }
-        let plan = container.plan();
+        let checks = container.plan_checks();
         for check in layer.checks.keys() {
-            let Some(planned) = plan.checks.get(check) else {
+            let Some(planned) = checks.get(check) else {
                 continue;
             };
             let startup = planned.startup.clone().unwrap_or(CheckStartup::Enabled);
@@ -135,7 +136,7 @@ impl Workloads {
                 start_check(info);
             }
         }
-        refresh_checks(container, &plan);
+        refresh_checks(container, &checks);
         Ok(())
     }
 
@@ -163,7 +164,7 @@ impl Workloads {
         names: &[String],
     ) -> PebbleResult<()> {
         let container = self.connected(name)?;
-        let plan = container.plan();
+        let services = container.plan_services();
         if op.takes_names() {
             if names.is_empty() {
                 return Err(api(
@@ -172,7 +173,7 @@ impl Workloads {
                     format!("must specify services for {} action", op.as_str()),
                 ));
             }
-            if let Some(unknown) = names.iter().find(|n| !plan.services.contains_key(*n)) {
+            if let Some(unknown) = names.iter().find(|n| !services.contains_key(*n)) {
                 return Err(api(
                     name,
                     400,
@@ -195,7 +196,7 @@ impl Workloads {
             return Ok(());
         }
         if op == ServiceOp::Replan {
-            for (check, planned) in &plan.checks {
+            for (check, planned) in &container.plan_checks() {
                 if planned.startup == Some(CheckStartup::Disabled) {
                     continue;
                 }
@@ -216,7 +217,7 @@ impl Workloads {
                 }
             }
         }
-        for (service, spec) in &plan.services {
+        for (service, spec) in &services {
             if spec.startup == Some(ServiceStartup::Enabled) {
                 container
                     .service_statuses
@@ -456,9 +457,9 @@ fn start_check(info: &mut CheckInfo) {
 }
 
 /// Brings every known check's level, startup and threshold in line with the plan.
-fn refresh_checks(container: &mut Container, plan: &Plan) {
+fn refresh_checks(container: &mut Container, checks: &BTreeMap<String, Check>) {
     for info in &mut container.check_infos {
-        if let Some(planned) = plan.checks.get(&info.name) {
+        if let Some(planned) = checks.get(&info.name) {
             info.level = planned.level.clone();
             info.startup = planned.startup.clone().unwrap_or(CheckStartup::Enabled);
             info.threshold = default_threshold(planned.threshold);

@@ -1,7 +1,7 @@
 //! [`Context`]: the charm under test, its metadata and settings, and the
 //! records of what happened during runs.
 
-use crate::backend::{FsRoot, Identity, Lease, MockBackend, Records, container_dir, new_fs_root};
+use crate::backend::{FsRoot, Identity, Lease, MockBackend, Records, materialise, new_fs_root};
 use crate::charm_dir::LazyDir;
 use crate::consistency;
 use crate::error::{Error, Problem};
@@ -148,8 +148,8 @@ pub struct Context<C: Charm> {
     /// ([`ops::trace`]): one span per observer call (`start: MyCharm`) and
     /// every span the charm opened with `tracing`; emptied by a failed run.
     pub trace_data: Vec<ops::trace::SpanData>,
-    /// The containers' simulated filesystems: a temporary directory made
-    /// when a run first touches a container's files, removed with the Context.
+    /// The containers' simulated filesystems: kept in memory, written to a
+    /// temporary directory (removed with the Context) when a test asks.
     containers_root: FsRoot,
     /// When, on the last run's simulated clock, the unit stopped being the
     /// leader ([`Context::lease`]); `None` if it did not.
@@ -268,19 +268,19 @@ impl<C: Charm> Context<C> {
         }
     }
 
-    /// Where container `name`'s simulated filesystem lives:
-    /// `<this Context's directory>/containers/<name>`, made (with the
-    /// Context's temporary directory) when first asked for. Files the
-    /// charm pushed stay there after the run. [`Container::get_filesystem`](crate::Container::get_filesystem)
+    /// Container `name`'s simulated filesystem as a real directory:
+    /// `<this Context's directory>/containers/<name>`. Runs keep the
+    /// files in memory; asking for the directory writes them out (mounts
+    /// as symbolic links to their sources), and from then on every run
+    /// that touches the container's files brings it up to date when it
+    /// ends, so the path stays good across runs. [`Container::get_filesystem`](crate::Container::get_filesystem)
     /// is the same.
     pub fn container_filesystem(&self, name: &str) -> Result<PathBuf, Error> {
         let error = |source| Error::ContainerFilesystem {
             container: name.to_owned(),
             source,
         };
-        let dir = container_dir(&self.containers_root, name).map_err(error)?;
-        std::fs::create_dir_all(&dir).map_err(error)?;
-        Ok(dir)
+        materialise(&self.containers_root, name).map_err(error)
     }
 
     /// The charm directory for a run, and the temporary one to make when
@@ -869,8 +869,9 @@ impl crate::state::Container {
     /// Where this container's simulated filesystem lives for `ctx`:
     /// `<the Context's directory>/containers/<name>` (ops.testing's
     /// `container.get_filesystem(ctx)`), the same as
-    /// [`Context::container_filesystem`]. The directory is made, with the
-    /// Context's temporary directory, when first asked for.
+    /// [`Context::container_filesystem`]: the container's files are
+    /// written out there when first asked for and kept up to date by
+    /// later runs.
     pub fn get_filesystem<C: Charm>(&self, ctx: &Context<C>) -> Result<PathBuf, Error> {
         ctx.container_filesystem(&self.name)
     }

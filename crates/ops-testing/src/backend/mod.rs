@@ -22,7 +22,7 @@ mod workload_fs;
 pub(crate) use actions::enqueue as enqueue_action;
 pub(crate) use records::Records;
 use workload::Workloads;
-pub(crate) use workload_fs::{FsRoot, container_dir, new_fs_root};
+pub(crate) use workload_fs::{FsRoot, materialise, new_fs_root};
 
 use crate::charm_dir::LazyDir;
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
@@ -207,14 +207,14 @@ impl MockBackend {
         records.leadership_lost_at = inner.lease.lost_at;
         let mut state = store.into_state(&self.actor, extras);
         pending.restore(&mut state);
-        let workloads = std::mem::replace(
+        let mut workloads = std::mem::replace(
             &mut *self
                 .workloads
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
             Workloads::new(Vec::new(), new_fs_root()),
         );
-        records.exec_history = workloads.exec_history.clone();
+        records.exec_history = std::mem::take(&mut workloads.exec_history);
         state.containers = workloads.into_containers();
         (state, records)
     }

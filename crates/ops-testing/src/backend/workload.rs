@@ -8,12 +8,13 @@
 #[cfg(test)]
 use super::workload_fs::new_fs_root;
 use super::workload_fs::{Filesystems, FsRoot};
-use crate::state::{CheckInfo, Container, ids::next_change_id, services_of};
+use crate::state::{CheckInfo, Container, Mount, ids::next_change_id, services_of};
 use ops::PebbleError;
 use ops::backend::{CheckOp, ExecArgs, ExecOutput, PebbleResult, ServiceOp};
 use ops::pebble::{
-    CheckLevel, CheckStartup, CheckStatus, FileInfo, Layer, MakeDirOptions, Notice, NoticesOptions,
-    NoticesUsers, Plan, PushOptions, ServiceInfo, ServiceStartup, ServiceStatus, SystemInfo,
+    Check, CheckLevel, CheckStartup, CheckStatus, FileInfo, Layer, MakeDirOptions, Notice,
+    NoticesOptions, NoticesUsers, Plan, PushOptions, ServiceInfo, ServiceStartup, ServiceStatus,
+    SystemInfo,
 };
 use std::collections::BTreeMap;
 
@@ -69,27 +70,19 @@ impl Workloads {
     }
 
     fn find(&mut self, name: &str) -> PebbleResult<&mut Container> {
-        self.containers
-            .iter_mut()
-            .find(|c| c.name == name)
-            .ok_or_else(|| PebbleError::Connection {
-                container: name.to_owned(),
-                message: format!(
-                    "the State has no container {name:?}; add `Container::new({name:?})` to State.containers"
-                ),
-            })
+        find_in(&mut self.containers, name)
     }
 
     /// The container, refusing when its Pebble cannot be reached.
     fn connected(&mut self, name: &str) -> PebbleResult<&mut Container> {
-        let container = self.find(name)?;
-        if !container.can_connect {
-            return Err(PebbleError::Connection {
-                container: name.to_owned(),
-                message: "the container's `can_connect` is false in the State (set it to true to simulate a running Pebble)".to_owned(),
-            });
-        }
-        Ok(container)
+        connected_in(&mut self.containers, name)
+    }
+
+    /// The container's mounts and the filesystems, refusing when its
+    /// Pebble cannot be reached.
+    fn files(&mut self, name: &str) -> PebbleResult<(&BTreeMap<String, Mount>, &mut Filesystems)> {
+        let Workloads { containers, fs, .. } = self;
+        Ok((&connected_in(containers, name)?.mounts, fs))
     }
 
     pub(crate) fn system_info(&mut self, name: &str) -> PebbleResult<SystemInfo> {
@@ -114,9 +107,9 @@ impl Workloads {
                 .map_err(|e| api(name, 500, e.to_string()))?,
             None => container.layers.push((label.to_owned(), layer.clone())),
         }
-        let plan = container.plan();
+        let checks = container.plan_checks();
         for check in layer.checks.keys() {
-            let Some(planned) = plan.checks.get(check) else {
+            let Some(planned) = checks.get(check) else {
                 continue;
             };
             let startup = planned.startup.clone().unwrap_or(CheckStartup::Enabled);
@@ -143,7 +136,7 @@ impl Workloads {
                 start_check(info);
             }
         }
-        refresh_checks(container, &plan);
+        refresh_checks(container, &checks);
         Ok(())
     }
 
@@ -171,7 +164,7 @@ impl Workloads {
         names: &[String],
     ) -> PebbleResult<()> {
         let container = self.connected(name)?;
-        let plan = container.plan();
+        let services = container.plan_services();
         if op.takes_names() {
             if names.is_empty() {
                 return Err(api(
@@ -180,7 +173,7 @@ impl Workloads {
                     format!("must specify services for {} action", op.as_str()),
                 ));
             }
-            if let Some(unknown) = names.iter().find(|n| !plan.services.contains_key(*n)) {
+            if let Some(unknown) = names.iter().find(|n| !services.contains_key(*n)) {
                 return Err(api(
                     name,
                     400,
@@ -203,7 +196,7 @@ impl Workloads {
             return Ok(());
         }
         if op == ServiceOp::Replan {
-            for (check, planned) in &plan.checks {
+            for (check, planned) in &container.plan_checks() {
                 if planned.startup == Some(CheckStartup::Disabled) {
                     continue;
                 }
@@ -224,7 +217,7 @@ impl Workloads {
                 }
             }
         }
-        for (service, spec) in &plan.services {
+        for (service, spec) in &services {
             if spec.startup == Some(ServiceStartup::Enabled) {
                 container
                     .service_statuses
@@ -387,13 +380,13 @@ impl Workloads {
         data: &[u8],
         options: &PushOptions,
     ) -> PebbleResult<()> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.push(name, &mounts, path, data, options)
+        let (mounts, fs) = self.files(name)?;
+        fs.push(name, mounts, path, data, options)
     }
 
     pub(crate) fn pull(&mut self, name: &str, path: &str) -> PebbleResult<Vec<u8>> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.pull(name, &mounts, path)
+        let (mounts, fs) = self.files(name)?;
+        fs.pull(name, mounts, path)
     }
 
     pub(crate) fn list_files(
@@ -403,8 +396,8 @@ impl Workloads {
         pattern: Option<&str>,
         itself: bool,
     ) -> PebbleResult<Vec<FileInfo>> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.list_files(name, &mounts, path, pattern, itself)
+        let (mounts, fs) = self.files(name)?;
+        fs.list_files(name, mounts, path, pattern, itself)
     }
 
     pub(crate) fn make_dir(
@@ -413,8 +406,8 @@ impl Workloads {
         path: &str,
         options: &MakeDirOptions,
     ) -> PebbleResult<()> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.make_dir(name, &mounts, path, options)
+        let (mounts, fs) = self.files(name)?;
+        fs.make_dir(name, mounts, path, options)
     }
 
     pub(crate) fn remove_path(
@@ -423,9 +416,37 @@ impl Workloads {
         path: &str,
         recursive: bool,
     ) -> PebbleResult<()> {
-        let mounts = self.connected(name)?.mounts.clone();
-        self.fs.remove_path(name, &mounts, path, recursive)
+        let (mounts, fs) = self.files(name)?;
+        fs.remove_path(name, mounts, path, recursive)
     }
+}
+
+/// The container called `name`.
+fn find_in<'c>(containers: &'c mut [Container], name: &str) -> PebbleResult<&'c mut Container> {
+    containers
+        .iter_mut()
+        .find(|c| c.name == name)
+        .ok_or_else(|| PebbleError::Connection {
+            container: name.to_owned(),
+            message: format!(
+                "the State has no container {name:?}; add `Container::new({name:?})` to State.containers"
+            ),
+        })
+}
+
+/// The container called `name`, refusing when its Pebble cannot be reached.
+fn connected_in<'c>(
+    containers: &'c mut [Container],
+    name: &str,
+) -> PebbleResult<&'c mut Container> {
+    let container = find_in(containers, name)?;
+    if !container.can_connect {
+        return Err(PebbleError::Connection {
+            container: name.to_owned(),
+            message: "the container's `can_connect` is false in the State (set it to true to simulate a running Pebble)".to_owned(),
+        });
+    }
+    Ok(container)
 }
 
 /// Starts a check: a new perform-check change, up, no failures.
@@ -436,9 +457,9 @@ fn start_check(info: &mut CheckInfo) {
 }
 
 /// Brings every known check's level, startup and threshold in line with the plan.
-fn refresh_checks(container: &mut Container, plan: &Plan) {
+fn refresh_checks(container: &mut Container, checks: &BTreeMap<String, Check>) {
     for info in &mut container.check_infos {
-        if let Some(planned) = plan.checks.get(&info.name) {
+        if let Some(planned) = checks.get(&info.name) {
             info.level = planned.level.clone();
             info.startup = planned.startup.clone().unwrap_or(CheckStartup::Enabled);
             info.threshold = default_threshold(planned.threshold);

@@ -4,8 +4,8 @@
 
 use super::ids::{next_change_id, next_notice_id};
 use ops::pebble::{
-    CheckLevel, CheckStartup, CheckStatus, Layer, NoticeType, Override, Plan, ServiceInfo,
-    ServiceStartup, ServiceStatus,
+    Check, CheckLevel, CheckStartup, CheckStatus, Layer, LogTarget, NoticeType, Override, Plan,
+    Service, ServiceInfo, ServiceStartup, ServiceStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -155,44 +155,82 @@ impl Container {
 }
 
 /// The layers combined into a plan, as [`Container::plan`] describes.
-fn plan_of<'a>(layers: impl IntoIterator<Item = &'a Layer>) -> Plan {
+fn plan_of<'a>(layers: impl IntoIterator<Item = &'a Layer> + Clone) -> Plan {
     let mut plan = Plan::default();
+    plan.services = combine(
+        layers.clone(),
+        |l| &l.services,
+        Service::merge,
+        |s| s.r#override == Some(Override::Merge),
+        |s| &mut s.r#override,
+    );
+    plan.checks = combine(
+        layers.clone(),
+        |l| &l.checks,
+        Check::merge,
+        |c| c.r#override == Some(Override::Merge),
+        |c| &mut c.r#override,
+    );
+    plan.log_targets = combine(
+        layers,
+        |l| &l.log_targets,
+        LogTarget::merge,
+        |t| t.r#override == Some(Override::Merge),
+        |t| &mut t.r#override,
+    );
+    plan
+}
+
+/// One kind of plan item (services, checks or log targets) of the layers
+/// combined: an item with `override: merge` merges into the one before it;
+/// any other replaces it.
+fn combine<'a, T: Clone + 'a>(
+    layers: impl IntoIterator<Item = &'a Layer>,
+    items: impl Fn(&'a Layer) -> &'a BTreeMap<String, T>,
+    merge: impl Fn(&mut T, &T),
+    is_merge: impl Fn(&T) -> bool,
+    override_of: impl Fn(&mut T) -> &mut Option<Override>,
+) -> BTreeMap<String, T> {
+    let mut out: BTreeMap<String, T> = BTreeMap::new();
     for layer in layers {
-        for (name, service) in &layer.services {
-            match plan.services.get_mut(name) {
-                Some(existing) if service.r#override == Some(Override::Merge) => {
-                    existing.merge(service);
-                    existing.r#override = service.r#override.clone();
+        for (name, item) in items(layer) {
+            match out.get_mut(name) {
+                Some(existing) if is_merge(item) => {
+                    merge(existing, item);
+                    *override_of(existing) = Some(Override::Merge);
                 }
                 _ => {
-                    plan.services.insert(name.clone(), service.clone());
-                }
-            }
-        }
-        for (name, check) in &layer.checks {
-            match plan.checks.get_mut(name) {
-                Some(existing) if check.r#override == Some(Override::Merge) => {
-                    existing.merge(check);
-                    existing.r#override = check.r#override.clone();
-                }
-                _ => {
-                    plan.checks.insert(name.clone(), check.clone());
-                }
-            }
-        }
-        for (name, target) in &layer.log_targets {
-            match plan.log_targets.get_mut(name) {
-                Some(existing) if target.r#override == Some(Override::Merge) => {
-                    existing.merge(target);
-                    existing.r#override = target.r#override.clone();
-                }
-                _ => {
-                    plan.log_targets.insert(name.clone(), target.clone());
+                    out.insert(name.clone(), item.clone());
                 }
             }
         }
     }
-    plan
+    out
+}
+
+impl Container {
+    /// The plan's checks alone, as [`Container::plan`] would give them
+    /// (for the simulated Pebble, which needs no more of the plan).
+    pub(crate) fn plan_checks(&self) -> BTreeMap<String, Check> {
+        combine(
+            self.layers.iter().map(|(_, layer)| layer),
+            |l| &l.checks,
+            Check::merge,
+            |c| c.r#override == Some(Override::Merge),
+            |c| &mut c.r#override,
+        )
+    }
+
+    /// The plan's services alone, as [`Container::plan`] would give them.
+    pub(crate) fn plan_services(&self) -> BTreeMap<String, Service> {
+        combine(
+            self.layers.iter().map(|(_, layer)| layer),
+            |l| &l.services,
+            Service::merge,
+            |s| s.r#override == Some(Override::Merge),
+            |s| &mut s.r#override,
+        )
+    }
 }
 
 pub(crate) fn services_of(

@@ -12,6 +12,7 @@ mod collect_status;
 mod common;
 mod config;
 mod consistency;
+mod container_files;
 mod custom_events;
 mod deferral;
 mod deployment;

@@ -44,6 +44,12 @@ pub(super) struct Pending {
     /// Which relation slots were moved into the store (empty until one is).
     relation_moved: Vec<bool>,
     lookup: Lookup,
+    /// The slots moved into the store, in the order they were moved (the
+    /// store's order, so the output finds each one's slot at once).
+    moved_order: Vec<usize>,
+    /// The relation id the last lookup named, and its slot: the several
+    /// hook tools a charm calls on one relation in a row look it up once.
+    last: Option<(RelationId, Option<usize>)>,
     secrets: Vec<Secret>,
     /// Which secret slots were moved into the store (empty until one is).
     secret_moved: Vec<bool>,
@@ -106,6 +112,8 @@ impl Pending {
             relations,
             relation_moved: Vec::new(),
             lookup,
+            moved_order: Vec::new(),
+            last: None,
             secrets_left: secrets.len(),
             secrets,
             secret_moved: Vec::new(),
@@ -114,6 +122,17 @@ impl Pending {
 
     /// The slot of relation `id`, if the State has it.
     fn relation_slot(&mut self, id: RelationId) -> Option<usize> {
+        if let Some((last, slot)) = self.last
+            && last == id
+        {
+            return slot;
+        }
+        let slot = self.find_relation_slot(id);
+        self.last = Some((id, slot));
+        slot
+    }
+
+    fn find_relation_slot(&mut self, id: RelationId) -> Option<usize> {
         if let Lookup::Unknown = self.lookup {
             // Ids out of order: index them once, on the first lookup.
             let mut index = HashMap::with_capacity(self.relations.len());
@@ -148,8 +167,16 @@ impl Pending {
             self.relation_moved = vec![false; self.relations.len()];
         }
         self.relation_moved[slot] = true;
+        self.moved_order.push(slot);
         let relation = std::mem::replace(&mut self.relations[slot], relation_placeholder(id));
         store.relations.push(relation_record(relation, actor));
+    }
+
+    /// Relation `id` as the State holds it, while no hook tool has moved it
+    /// into the store: reads are answered from it in place.
+    pub(super) fn unmoved_relation(&mut self, id: RelationId) -> Option<&AnyRelation> {
+        let slot = self.relation_slot(id)?;
+        (!self.is_relation_moved(slot)).then(|| &self.relations[slot])
     }
 
     /// `relation-ids <endpoint>`, over the pending relations and the
@@ -280,8 +307,14 @@ impl Pending {
     /// secrets the charm added go last, in the order they were added.
     pub(super) fn restore(mut self, state: &mut State) {
         let touched = std::mem::take(&mut state.relations);
-        for relation in touched {
-            if let Some(slot) = self.relation_slot(relation.id()) {
+        for (position, relation) in touched.into_iter().enumerate() {
+            // The store holds the moved relations in the order they were
+            // moved: the slot is known unless the store's list changed.
+            let slot = match self.moved_order.get(position) {
+                Some(&slot) if self.relations[slot].id() == relation.id() => Some(slot),
+                _ => self.relation_slot(relation.id()),
+            };
+            if let Some(slot) = slot {
                 self.relations[slot] = relation;
             }
         }

@@ -122,12 +122,18 @@ impl Pending {
 
     /// The slot of relation `id`, if the State has it.
     fn relation_slot(&mut self, id: RelationId) -> Option<usize> {
-        if let Some((last, slot)) = self.last
-            && last == id
-        {
-            return slot;
-        }
-        let slot = self.find_relation_slot(id);
+        let next = match self.last {
+            Some((last, slot)) if last == id => return slot,
+            // A charm going through the relations in order names the next
+            // slot's: ids ascending are distinct, so it is the one.
+            Some((_, Some(slot))) if matches!(self.lookup, Lookup::Sorted) => self
+                .relations
+                .get(slot + 1)
+                .filter(|r| r.id() == id)
+                .map(|_| slot + 1),
+            _ => None,
+        };
+        let slot = next.or_else(|| self.find_relation_slot(id));
         self.last = Some((id, slot));
         slot
     }

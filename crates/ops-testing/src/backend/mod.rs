@@ -369,9 +369,13 @@ impl Backend for MockBackend {
         data: StringMap,
         is_app: bool,
     ) -> BackendResult<()> {
-        self.on_relation(relation_id, |store, me| {
-            store.relation_set(me, relation_id, data, is_app)
-        })
+        let mut guard = self.lock();
+        let Inner { store, pending, .. } = &mut *guard;
+        // A relation no tool moved into the store is written in place.
+        match pending.unmoved_relation_mut(relation_id) {
+            Some(relation) => store.relation_set_in_state(&self.actor, relation, data, is_app),
+            None => store.relation_set(&self.actor, relation_id, data, is_app),
+        }
     }
 
     fn relation_model_get(&self, relation_id: RelationId) -> BackendResult<String> {

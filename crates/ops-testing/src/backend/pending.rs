@@ -185,6 +185,12 @@ impl Pending {
         (!self.is_relation_moved(slot)).then(|| &self.relations[slot])
     }
 
+    /// [`Pending::unmoved_relation`], to change in place.
+    pub(super) fn unmoved_relation_mut(&mut self, id: RelationId) -> Option<&mut AnyRelation> {
+        let slot = self.relation_slot(id)?;
+        (!self.is_relation_moved(slot)).then(|| &mut self.relations[slot])
+    }
+
     /// `relation-ids <endpoint>`, over the pending relations and the
     /// store's, in the State's order.
     pub(super) fn relation_ids(

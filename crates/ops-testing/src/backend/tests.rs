@@ -204,8 +204,8 @@ fn reads_in_place_answer_as_the_store_does() {
                 "reads move nothing into the store"
             );
             let stored = backend_with_every_kind(version.clone());
-            // An empty write changes nothing, but moves the relation.
-            let _ = stored.relation_set(id, StringMap::new(), false);
+            // relation-model-get reads the store's relation: it moves it.
+            let _ = stored.relation_model_get(id);
             if id != 4 {
                 assert_eq!(stored.lock().store.relations.len(), 1);
             }
@@ -225,6 +225,16 @@ fn a_write_after_reads_in_place_is_seen_by_later_reads_and_the_output() {
     let data: StringMap = [("seen".to_owned(), "1".to_owned())].into();
     backend.relation_set(1, data, false).unwrap();
     assert_eq!(backend.relation_get(1, "me/0", false).unwrap()["seen"], "1");
+    assert!(
+        backend.lock().store.relations.is_empty(),
+        "a write moves nothing into the store"
+    );
+    // Written in place or in the store, the leader rule is the same.
+    let app_data: StringMap = [("k".to_owned(), "v".to_owned())].into();
+    let refused = backend.relation_set(1, app_data.clone(), true).unwrap_err();
+    let _ = backend.relation_model_get(2);
+    let refused_in_store = backend.relation_set(2, app_data, true).unwrap_err();
+    assert_eq!(refused.to_string(), refused_in_store.to_string());
     let (state, _) = backend.finish();
     assert_eq!(state.relations[0].local_unit_data()["seen"], "1");
     assert_eq!(state.relations[1].id(), 2);

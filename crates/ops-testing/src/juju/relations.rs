@@ -532,18 +532,45 @@ impl ModelStore {
         data: StringMap,
         is_app: bool,
     ) -> Result<(), ModelError> {
-        if is_app && !self.is_leader(actor) {
-            return Err(juju_error(
-                "relation-set",
-                "ERROR cannot write relation settings",
-            ));
-        }
+        self.check_relation_set(actor, is_app)?;
         let (relation, local) = self.relation_of_mut(actor, id)?;
         let side = &mut relation.sides[local];
         let bag = if is_app {
             &mut side.app_data
         } else {
             side.units.entry(actor.unit_id()).or_default()
+        };
+        merge_owned(bag, data);
+        Ok(())
+    }
+
+    /// What `relation-set` checks before it finds the relation: only the
+    /// leader writes its application's databag.
+    fn check_relation_set(&self, actor: &Actor, is_app: bool) -> Result<(), ModelError> {
+        if is_app && !self.is_leader(actor) {
+            return Err(juju_error(
+                "relation-set",
+                "ERROR cannot write relation settings",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `relation-set` on one of the actor's State relations, in place
+    /// (a relation a run never moved into the store): the same checks and
+    /// merge as [`ModelStore::relation_set`].
+    pub(crate) fn relation_set_in_state(
+        &self,
+        actor: &Actor,
+        relation: &mut AnyRelation,
+        data: StringMap,
+        is_app: bool,
+    ) -> Result<(), ModelError> {
+        self.check_relation_set(actor, is_app)?;
+        let bag = if is_app {
+            relation.local_app_data_mut()
+        } else {
+            relation.local_unit_data_mut()
         };
         merge_owned(bag, data);
         Ok(())

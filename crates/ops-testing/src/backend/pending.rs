@@ -10,6 +10,11 @@
 //! came from, so the output keeps the input's order and every untouched
 //! relation or secret is the input's own value, never copied or rebuilt.
 //!
+//! A relation's reads and writes (`relation-list`, `relation-get`,
+//! `relation-set`) are answered from the State's relation in its slot and
+//! move nothing; only tools that need the store's relation
+//! (`relation-model-get`, secret grants) move it.
+//!
 //! Relations stay in the State's list while pending. A moved one leaves a
 //! placeholder in its slot that keeps only its id (so the list can still
 //! be searched by id); a moved secret's placeholder keeps only its id.

@@ -25,7 +25,7 @@ use workload::Workloads;
 pub(crate) use workload_fs::{FsRoot, materialise, new_fs_root};
 
 use crate::charm_dir::LazyDir;
-use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
+use crate::juju::{Actor, ModelStore, RelationView, SecretRemoval, UnitExtras};
 use crate::log::JujuLog;
 use crate::state::{State, ids::next_secret_id};
 use actions::Action;
@@ -253,6 +253,29 @@ impl MockBackend {
         op(store, &self.actor)
     }
 
+    /// Answers a read of relation `id`: from the State's relation in place
+    /// while no tool has moved it into the store (`pending`), else with the
+    /// store's operation. Both read through one
+    /// [`RelationView`], so Juju's rules are the
+    /// same either way, and a relation the charm only reads is never moved.
+    fn read_relation<T>(
+        &self,
+        id: RelationId,
+        pending: impl FnOnce(&RelationView<'_>, &Actor) -> T,
+        stored: impl FnOnce(&ModelStore, &Actor) -> T,
+    ) -> T {
+        let mut guard = self.lock();
+        let Inner {
+            store,
+            pending: state,
+            ..
+        } = &mut *guard;
+        match state.unmoved_relation(id) {
+            Some(relation) => pending(&RelationView::of_state(relation, &self.actor), &self.actor),
+            None => stored(store, &self.actor),
+        }
+    }
+
     /// Runs a store operation on the secret named by `id` or `label` (and
     /// relation `relation`, if given), moved into the store first.
     fn on_secret<T>(
@@ -304,15 +327,19 @@ impl Backend for MockBackend {
     }
 
     fn relation_list(&self, relation_id: RelationId) -> BackendResult<Vec<String>> {
-        self.on_relation(relation_id, |store, me| {
-            store.relation_list(me, relation_id)
-        })
+        self.read_relation(
+            relation_id,
+            |view, me| Ok(view.list(me)),
+            |store, me| store.relation_list(me, relation_id),
+        )
     }
 
     fn relation_remote_app_name(&self, relation_id: RelationId) -> BackendResult<Option<String>> {
-        self.on_relation(relation_id, |store, me| {
-            store.relation_remote_app_name(me, relation_id)
-        })
+        self.read_relation(
+            relation_id,
+            |view, _| Ok(view.remote_app.to_owned()),
+            |store, me| store.relation_remote_app_name(me, relation_id),
+        )
         .map(Some)
     }
 
@@ -329,9 +356,11 @@ impl Backend for MockBackend {
         member: &str,
         is_app: bool,
     ) -> BackendResult<Arc<StringMap>> {
-        self.on_relation(relation_id, |store, me| {
-            store.relation_get(me, relation_id, member, is_app)
-        })
+        self.read_relation(
+            relation_id,
+            |view, me| view.get(me, member, is_app),
+            |store, me| store.relation_get(me, relation_id, member, is_app),
+        )
     }
 
     fn relation_set(
@@ -340,9 +369,13 @@ impl Backend for MockBackend {
         data: StringMap,
         is_app: bool,
     ) -> BackendResult<()> {
-        self.on_relation(relation_id, |store, me| {
-            store.relation_set(me, relation_id, data, is_app)
-        })
+        let mut guard = self.lock();
+        let Inner { store, pending, .. } = &mut *guard;
+        // A relation no tool moved into the store is written in place.
+        match pending.unmoved_relation_mut(relation_id) {
+            Some(relation) => store.relation_set_in_state(&self.actor, relation, data, is_app),
+            None => store.relation_set(&self.actor, relation_id, data, is_app),
+        }
     }
 
     fn relation_model_get(&self, relation_id: RelationId) -> BackendResult<String> {

@@ -10,6 +10,11 @@
 //! came from, so the output keeps the input's order and every untouched
 //! relation or secret is the input's own value, never copied or rebuilt.
 //!
+//! A relation's reads and writes (`relation-list`, `relation-get`,
+//! `relation-set`) are answered from the State's relation in its slot and
+//! move nothing; only tools that need the store's relation
+//! (`relation-model-get`, secret grants) move it.
+//!
 //! Relations stay in the State's list while pending. A moved one leaves a
 //! placeholder in its slot that keeps only its id (so the list can still
 //! be searched by id); a moved secret's placeholder keeps only its id.
@@ -44,6 +49,12 @@ pub(super) struct Pending {
     /// Which relation slots were moved into the store (empty until one is).
     relation_moved: Vec<bool>,
     lookup: Lookup,
+    /// The slots moved into the store, in the order they were moved (the
+    /// store's order, so the output finds each one's slot at once).
+    moved_order: Vec<usize>,
+    /// The relation id the last lookup named, and its slot: the several
+    /// hook tools a charm calls on one relation in a row look it up once.
+    last: Option<(RelationId, Option<usize>)>,
     secrets: Vec<Secret>,
     /// Which secret slots were moved into the store (empty until one is).
     secret_moved: Vec<bool>,
@@ -106,6 +117,8 @@ impl Pending {
             relations,
             relation_moved: Vec::new(),
             lookup,
+            moved_order: Vec::new(),
+            last: None,
             secrets_left: secrets.len(),
             secrets,
             secret_moved: Vec::new(),
@@ -114,6 +127,23 @@ impl Pending {
 
     /// The slot of relation `id`, if the State has it.
     fn relation_slot(&mut self, id: RelationId) -> Option<usize> {
+        let next = match self.last {
+            Some((last, slot)) if last == id => return slot,
+            // A charm going through the relations in order names the next
+            // slot's: ids ascending are distinct, so it is the one.
+            Some((_, Some(slot))) if matches!(self.lookup, Lookup::Sorted) => self
+                .relations
+                .get(slot + 1)
+                .filter(|r| r.id() == id)
+                .map(|_| slot + 1),
+            _ => None,
+        };
+        let slot = next.or_else(|| self.find_relation_slot(id));
+        self.last = Some((id, slot));
+        slot
+    }
+
+    fn find_relation_slot(&mut self, id: RelationId) -> Option<usize> {
         if let Lookup::Unknown = self.lookup {
             // Ids out of order: index them once, on the first lookup.
             let mut index = HashMap::with_capacity(self.relations.len());
@@ -148,8 +178,22 @@ impl Pending {
             self.relation_moved = vec![false; self.relations.len()];
         }
         self.relation_moved[slot] = true;
+        self.moved_order.push(slot);
         let relation = std::mem::replace(&mut self.relations[slot], relation_placeholder(id));
         store.relations.push(relation_record(relation, actor));
+    }
+
+    /// Relation `id` as the State holds it, while no hook tool has moved it
+    /// into the store: reads are answered from it in place.
+    pub(super) fn unmoved_relation(&mut self, id: RelationId) -> Option<&AnyRelation> {
+        let slot = self.relation_slot(id)?;
+        (!self.is_relation_moved(slot)).then(|| &self.relations[slot])
+    }
+
+    /// [`Pending::unmoved_relation`], to change in place.
+    pub(super) fn unmoved_relation_mut(&mut self, id: RelationId) -> Option<&mut AnyRelation> {
+        let slot = self.relation_slot(id)?;
+        (!self.is_relation_moved(slot)).then(|| &mut self.relations[slot])
     }
 
     /// `relation-ids <endpoint>`, over the pending relations and the
@@ -280,8 +324,14 @@ impl Pending {
     /// secrets the charm added go last, in the order they were added.
     pub(super) fn restore(mut self, state: &mut State) {
         let touched = std::mem::take(&mut state.relations);
-        for relation in touched {
-            if let Some(slot) = self.relation_slot(relation.id()) {
+        for (position, relation) in touched.into_iter().enumerate() {
+            // The store holds the moved relations in the order they were
+            // moved: the slot is known unless the store's list changed.
+            let slot = match self.moved_order.get(position) {
+                Some(&slot) if self.relations[slot].id() == relation.id() => Some(slot),
+                _ => self.relation_slot(relation.id()),
+            };
+            if let Some(slot) = slot {
                 self.relations[slot] = relation;
             }
         }

@@ -56,6 +56,7 @@ pub use apps::Application;
 pub use name::Name;
 pub use projection::UnitExtras;
 pub(crate) use projection::{relation_record, secret_record};
+pub(crate) use relations::RelationView;
 pub use relations::{RelationKind, RelationRecord, RelationSide, Relations};
 pub use secrets::{
     SecretConsumer, SecretContent, SecretOwnerRef, SecretRecord, SecretRemoval, SecretRevision,

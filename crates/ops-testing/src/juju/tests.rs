@@ -621,3 +621,39 @@ fn relation_get_shares_the_bag_and_a_write_copies_it_once() {
     let input = state.relations[0].remote_unit_data(0).unwrap();
     assert!(std::sync::Arc::ptr_eq(&remote, &input.to_shared()));
 }
+
+// Ids pushed in order are found by binary search, others through the
+// index; the remembered last hit must never hide a change of the list.
+#[test]
+fn relations_are_found_whether_their_ids_ascend_or_not() {
+    let record = |id: ops::RelationId, app: &str| {
+        let mut local = RelationSide::new("me", Some("db".to_owned()));
+        local.units.insert(0, Databag::new());
+        RelationRecord {
+            id,
+            kind: RelationKind::Regular,
+            interface: None,
+            remote_model_uuid: None,
+            sides: vec![local, RelationSide::new(app, None)],
+        }
+    };
+    let mut store = ModelStore::default();
+    let actor = Actor::new("me", 0);
+    let app = |store: &ModelStore, id| store.relation_remote_app_name(&actor, id).ok();
+    for id in (10..=200).step_by(10) {
+        store.relations.push(record(id, &format!("app{id}")));
+    }
+    assert_eq!(app(&store, 150).as_deref(), Some("app150"));
+    assert_eq!(app(&store, 150).as_deref(), Some("app150"));
+    assert_eq!(app(&store, 155), None);
+    // Out of order, then an id twice: the first one with an id wins.
+    store.relations.push(record(5, "app5"));
+    store.relations.push(record(150, "second150"));
+    assert_eq!(app(&store, 5).as_deref(), Some("app5"));
+    assert_eq!(app(&store, 150).as_deref(), Some("app150"));
+    store.relations.retain(|r| r.sides[1].app != "app150");
+    assert_eq!(app(&store, 150).as_deref(), Some("second150"));
+    assert_eq!(app(&store, 200).as_deref(), Some("app200"));
+    let cloned = store.relations.clone();
+    assert_eq!(cloned.get(5).map(|r| r.sides[1].app.as_str()), Some("app5"));
+}

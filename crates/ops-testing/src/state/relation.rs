@@ -274,6 +274,24 @@ impl AnyRelation {
         }
     }
 
+    /// This application's databag, to change.
+    pub(crate) fn local_app_data_mut(&mut self) -> &mut Databag {
+        match self {
+            AnyRelation::Regular(r) => &mut r.local_app_data,
+            AnyRelation::Peer(r) => &mut r.local_app_data,
+            AnyRelation::Subordinate(r) => &mut r.local_app_data,
+        }
+    }
+
+    /// This unit's databag, to change.
+    pub(crate) fn local_unit_data_mut(&mut self) -> &mut Databag {
+        match self {
+            AnyRelation::Regular(r) => &mut r.local_unit_data,
+            AnyRelation::Peer(r) => &mut r.local_unit_data,
+            AnyRelation::Subordinate(r) => &mut r.local_unit_data,
+        }
+    }
+
     /// The remote application's name as the charm sees it (this application for peers).
     pub fn remote_app_name<'a>(&'a self, this_app: &'a str) -> &'a str {
         match self {

@@ -194,10 +194,11 @@ impl Model {
         let broken = self.shared.dispatch.borrow().broken_relation;
         let ids = self.shared.backend.relation_ids(endpoint)?;
         let name: Rc<str> = Rc::from(endpoint);
+        let is_peer = Relation::is_peer_endpoint(&self.shared, endpoint);
         Ok(ids
             .into_iter()
             .filter(|id| Some(*id) != broken)
-            .map(|id| Relation::lazy(&self.shared, name.clone(), id))
+            .map(|id| Relation::lazy_on(&self.shared, name.clone(), is_peer, id))
             .collect())
     }
 

@@ -51,10 +51,26 @@ impl Relation {
     /// A handle that asks Juju nothing yet: for a relation `relation-ids`
     /// just listed, so Juju knows it.
     pub(crate) fn lazy(shared: &Rc<Shared>, endpoint: Rc<str>, id: RelationId) -> Self {
-        let is_peer = matches!(
-            shared.meta.endpoint(&endpoint),
+        let is_peer = Relation::is_peer_endpoint(shared, &endpoint);
+        Relation::lazy_on(shared, endpoint, is_peer, id)
+    }
+
+    /// Whether `endpoint` is declared under `peers`.
+    pub(crate) fn is_peer_endpoint(shared: &Shared, endpoint: &str) -> bool {
+        matches!(
+            shared.meta.endpoint(endpoint),
             Some((RelationRole::Peer, _))
-        );
+        )
+    }
+
+    /// [`Relation::lazy`] for an endpoint whose role is known (the same for
+    /// every relation `relation-ids` lists on it).
+    pub(crate) fn lazy_on(
+        shared: &Rc<Shared>,
+        endpoint: Rc<str>,
+        is_peer: bool,
+        id: RelationId,
+    ) -> Self {
         let relation = Relation {
             id,
             endpoint,
@@ -260,14 +276,21 @@ impl Relation {
     /// # Ok(()) }
     /// ```
     pub fn data<'a>(&self, owner: impl Into<DataOwner<'a>>) -> RelationDataContent {
-        let (member, is_app) = match owner.into() {
-            DataOwner::Unit(unit) => (unit.name().to_owned(), false),
-            DataOwner::App(app) => (app.name().to_owned(), true),
+        let (name, is_app) = match owner.into() {
+            DataOwner::Unit(unit) => (unit.name(), false),
+            DataOwner::App(app) => (app.name(), true),
         };
         let is_local = if is_app {
-            member == self.shared.app_name()
+            name == self.shared.app_name()
         } else {
-            member == self.shared.context.unit_name
+            name == self.shared.context.unit_name
+        };
+        // This unit's and application's names are the dispatch's own: a
+        // handle on their bags copies no name.
+        let member = if is_local {
+            Member::Local
+        } else {
+            Member::Remote(name.to_owned())
         };
         RelationDataContent {
             relation_id: self.id,
@@ -313,7 +336,7 @@ impl<'a> From<&'a Application> for DataOwner<'a> {
 pub struct RelationDataContent {
     relation_id: RelationId,
     endpoint: Rc<str>,
-    member: String,
+    member: Member,
     is_app: bool,
     is_local: bool,
     is_peer: bool,
@@ -323,17 +346,36 @@ pub struct RelationDataContent {
     shared: Rc<Shared>,
 }
 
+/// Whose bag a [`RelationDataContent`] is, by name.
+enum Member {
+    /// This unit's (or this application's): named by the dispatch's context.
+    Local,
+    /// Another unit's or application's.
+    Remote(String),
+}
+
 impl fmt::Debug for RelationDataContent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "RelationDataContent({}:{} {})",
-            self.endpoint, self.relation_id, self.member
+            self.endpoint,
+            self.relation_id,
+            self.member()
         )
     }
 }
 
 impl RelationDataContent {
+    /// The name of the unit or application whose bag this is.
+    fn member(&self) -> &str {
+        match &self.member {
+            Member::Local if self.is_app => self.shared.app_name(),
+            Member::Local => &self.shared.context.unit_name,
+            Member::Remote(name) => name,
+        }
+    }
+
     /// `endpoint:id`, for messages.
     fn relation(&self) -> String {
         format!("{}:{}", self.endpoint, self.relation_id)
@@ -360,13 +402,13 @@ impl RelationDataContent {
                 format!(
                     "{} cannot write the data of remote application {} in relation {}: only its own databags are writable",
                     self.shared.app_name(),
-                    self.member,
+                    self.member(),
                     self.relation()
                 )
             } else {
                 format!(
                     "{me} cannot write databag of {} in relation {}: not the same unit",
-                    self.member,
+                    self.member(),
                     self.relation()
                 )
             };
@@ -394,7 +436,7 @@ impl RelationDataContent {
             match self
                 .shared
                 .backend
-                .relation_get(self.relation_id, &self.member, self.is_app)
+                .relation_get(self.relation_id, self.member(), self.is_app)
             {
                 Ok(data) => data,
                 Err(e) if e.is_relation_not_found() => Arc::new(StringMap::new()),

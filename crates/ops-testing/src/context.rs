@@ -666,21 +666,21 @@ impl<C: Charm> Context<C> {
                 })
                 .collect(),
         };
-        let backend = Arc::new(
-            MockBackend::new(
-                working,
-                checked.relation_ids_ascending,
-                identity,
-                actor,
-                self.meta.clone(),
-                action_params,
-                std::mem::take(&mut self.juju_log),
-            )
-            .with_storage_root(storage_root)
-            .with_charm_dir(lazy_dir.clone())
-            .with_containers_root(self.containers_root.clone())
-            .with_lease(self.lease, self.tool_call_time),
+        // Set in place: the backend is large, and each move copies it.
+        let mut backend = MockBackend::new(
+            working,
+            checked.relation_ids_ascending,
+            identity,
+            actor,
+            self.meta.clone(),
+            action_params,
+            std::mem::take(&mut self.juju_log),
         );
+        backend.set_storage_root(storage_root);
+        backend.set_charm_dir(lazy_dir.clone());
+        backend.set_containers_root(self.containers_root.clone());
+        backend.set_lease(self.lease, self.tool_call_time);
+        let backend = Arc::new(backend);
         let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
         Ok((
             Begun {

@@ -26,7 +26,7 @@ pub(crate) use workload_fs::{FsRoot, container_dir, new_fs_root};
 
 use crate::charm_dir::LazyDir;
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
-use crate::log::JujuLog;
+use crate::log::{JujuLog, RunLog};
 use crate::state::{State, ids::next_secret_id};
 use actions::Action;
 use ops::JujuVersion;
@@ -83,9 +83,10 @@ struct LeaseClock {
 /// The hook-tool backend of one run.
 pub(crate) struct MockBackend {
     inner: Mutex<Inner>,
-    // Log lines have their own lock: a line logged (through `tracing`) from
-    // code that holds `inner` must not wait for `inner`.
-    juju_log: Mutex<JujuLog>,
+    // Log lines are kept apart from `inner` (on the run's thread, without a
+    // lock): a line logged (through `tracing`) from code that holds `inner`
+    // must not wait for `inner`.
+    juju_log: RunLog,
     /// The containers' simulated Pebble (its own lock: it never needs the model's).
     workloads: Mutex<Workloads>,
     identity: Identity,
@@ -125,7 +126,7 @@ impl MockBackend {
                 action: Action::new(action_params),
                 lease: LeaseClock::default(),
             }),
-            juju_log: Mutex::new(log),
+            juju_log: RunLog::new(log),
             workloads: Mutex::new(workloads),
             identity,
             actor,
@@ -137,27 +138,24 @@ impl MockBackend {
 
     /// The directory under which each storage instance gets its own
     /// directory (`<name>-<index>`), made when the charm first asks for it.
-    pub(crate) fn with_storage_root(mut self, root: Option<PathBuf>) -> Self {
+    pub(crate) fn set_storage_root(&mut self, root: Option<PathBuf>) {
         self.storage_root = root;
-        self
     }
 
     /// The temporary charm directory to make when the charm reads its hook
     /// environment (`None` for a given charm root).
-    pub(crate) fn with_charm_dir(mut self, dir: Option<Arc<LazyDir>>) -> Self {
+    pub(crate) fn set_charm_dir(&mut self, dir: Option<Arc<LazyDir>>) {
         self.charm_dir = dir;
-        self
     }
 
     /// The Context's directory for the containers' simulated filesystems
     /// (made when a run first touches a container's files).
-    pub(crate) fn with_containers_root(self, root: FsRoot) -> Self {
+    pub(crate) fn set_containers_root(&mut self, root: FsRoot) {
         self.workloads
-            .lock()
+            .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .fs
             .set_root(root);
-        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -175,16 +173,13 @@ impl MockBackend {
 
     /// Ends the unit's leadership at `lease` during this run, on a
     /// simulated clock that advances by `tick` at every hook-tool call.
-    pub(crate) fn with_lease(self, lease: Option<Lease>, tick: Duration) -> Self {
-        {
-            let mut inner = self
-                .inner
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            inner.lease.lease = lease;
-            inner.lease.tick = tick;
-        }
-        self
+    pub(crate) fn set_lease(&mut self, lease: Option<Lease>, tick: Duration) {
+        let inner = self
+            .inner
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.lease.lease = lease;
+        inner.lease.tick = tick;
     }
 
     /// Takes the output state (the store projected back for the unit) and
@@ -199,11 +194,7 @@ impl MockBackend {
         let pending = std::mem::take(&mut inner.pending);
         let extras = std::mem::take(&mut inner.extras);
         let mut records = std::mem::take(&mut inner.records);
-        let mut log = self
-            .juju_log
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        records.juju_log = std::mem::take(&mut *log);
+        records.juju_log = self.juju_log.take();
         records.leadership_lost_at = inner.lease.lost_at;
         let mut state = store.into_state(&self.actor, extras);
         pending.restore(&mut state);
@@ -391,10 +382,7 @@ impl Backend for MockBackend {
     }
 
     fn juju_log(&self, level: LogLevel, message: &str) -> BackendResult<()> {
-        self.juju_log
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(level, message);
+        self.juju_log.with(|log| log.push(level, message));
         Ok(())
     }
 
@@ -403,10 +391,7 @@ impl Backend for MockBackend {
         level: LogLevel,
         write: &dyn Fn(&mut dyn std::fmt::Write) -> std::fmt::Result,
     ) -> BackendResult<()> {
-        self.juju_log
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push_with(level, write);
+        self.juju_log.with(|log| log.push_with(level, write));
         Ok(())
     }
 

@@ -102,6 +102,9 @@ enum CharmRoot {
 /// ```
 pub struct Context<C: Charm> {
     meta: Arc<CharmMeta>,
+    /// The charm's handle path (its type's name), found once: finding it
+    /// scans the type's full name.
+    handle: &'static str,
     app_name: String,
     unit_id: u32,
     juju_version: String,
@@ -186,6 +189,7 @@ impl<C: Charm> Context<C> {
         let app_name = meta.name.clone();
         Context {
             meta,
+            handle: charm_handle::<C>(),
             on: CharmEvents::new(&app_name),
             app_name,
             unit_id: 0,
@@ -652,7 +656,7 @@ impl<C: Charm> Context<C> {
             }
             self.action_logs.clear();
         }
-        let owner = charm_handle::<C>();
+        let owner = self.handle;
         let persisted = Persisted {
             deferred: deferred.into_iter().map(Into::into).collect(),
             stored: stored_in
@@ -757,7 +761,7 @@ impl<C: Charm> Context<C> {
             Ok(Err(error)) => return Err(self.end_failed(begun, Err(error))),
             Err(panic) => return Err(self.end_failed(begun, Ok(panic))),
         };
-        let owner = charm_handle::<C>();
+        let owner = self.handle;
         self.trace_data = outcome.spans;
         let (mut output, failure, stored_in) = self.close(begun)?;
         self.emitted_events

@@ -372,7 +372,7 @@ pub fn dispatch<C: Charm>(
     options: &DispatchOptions,
     build: impl FnOnce(&mut Framework<C>) -> C,
 ) -> Result<DispatchOutcome, DispatchError> {
-    Dispatch::start(model, persisted, options, build)?.run()
+    Dispatch::start_and_run(model, persisted, options, None, build)
 }
 
 /// [`dispatch`] with a custom event as the dispatched event instead of the
@@ -387,7 +387,7 @@ pub fn dispatch_custom<C: Charm>(
     custom: CustomDispatch,
     build: impl FnOnce(&mut Framework<C>) -> C,
 ) -> Result<DispatchOutcome, DispatchError> {
-    Dispatch::start_with(model, persisted, options, Some(custom), build)?.run()
+    Dispatch::start_and_run(model, persisted, options, Some(custom), build)
 }
 
 /// The path of the custom event `custom` names, among what the charm
@@ -530,55 +530,97 @@ impl<C: Charm> Dispatch<C> {
         build: impl FnOnce(&mut Framework<C>) -> C,
     ) -> Result<Self, DispatchError> {
         let log_level = options.log_level;
+        let (spans, root) = Self::root_span(options);
+        with_juju_log(
+            model.shared().backend.clone(),
+            log_level,
+            spans.clone(),
+            || Self::build(model, persisted, log_level, custom, spans, root, build),
+        )
+    }
+
+    /// The span recorder of a dispatch that records spans, with its root
+    /// span `ops.main` started (it covers both halves of the dispatch).
+    fn root_span(options: &DispatchOptions) -> (Option<Rc<RefCell<SpanRecorder>>>, Option<usize>) {
         let spans = options
             .record_spans
             .then(|| Rc::new(RefCell::new(SpanRecorder::default())));
-        // The root span covers both halves of the dispatch.
         let root = spans.as_ref().map(|recorder| {
             let mut recorder = recorder.borrow_mut();
             let root = recorder.start("ops.main", None);
             recorder.enter(root);
             root
         });
+        (spans, root)
+    }
+
+    /// The first half, inside the dispatch's log scope.
+    fn build(
+        model: &Model,
+        persisted: Persisted,
+        log_level: LogLevel,
+        custom: Option<CustomDispatch>,
+        spans: Option<Rc<RefCell<SpanRecorder>>>,
+        root: Option<usize>,
+        build: impl FnOnce(&mut Framework<C>) -> C,
+    ) -> Result<Self, DispatchError> {
+        // Not `juju_context()`, which is for the charm (see `Backend::use_charm_dir`).
+        let context = &model.shared().context;
+        let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
+            .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
+        if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
+            model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
+        }
+        let Persisted { deferred, stored } = persisted;
+        let mut framework = Framework::<C>::new(model.clone(), stored);
+        let charm = build(&mut framework);
+        if let Some(error) = framework.setup_errors.drain(..).next() {
+            return Err(error);
+        }
+        let custom = match custom {
+            Some(custom) => Some((resolve_custom(&framework, &custom)?, custom)),
+            None => None,
+        };
+        let mut run = Run {
+            framework,
+            charm,
+            emitted: Vec::new(),
+            queue: Vec::new(),
+            spans,
+            root,
+        };
+        // Events emitted while the charm was being built.
+        run.deliver_pending(0)?;
+        Ok(Dispatch {
+            run,
+            model: model.clone(),
+            log_level,
+            deferred: Some(deferred),
+            custom,
+        })
+    }
+
+    /// Both halves in one log scope: what [`dispatch`] and
+    /// [`dispatch_custom`] do (setting up the scope once per dispatch
+    /// instead of once per half).
+    fn start_and_run(
+        model: &Model,
+        persisted: Persisted,
+        options: &DispatchOptions,
+        custom: Option<CustomDispatch>,
+        build: impl FnOnce(&mut Framework<C>) -> C,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        let log_level = options.log_level;
+        let (spans, root) = Self::root_span(options);
         with_juju_log(
             model.shared().backend.clone(),
             log_level,
             spans.clone(),
             || {
-                // Not `juju_context()`, which is for the charm (see `Backend::use_charm_dir`).
-                let context = &model.shared().context;
-                let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
-                    .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
-                if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
-                    model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
-                }
-                let Persisted { deferred, stored } = persisted;
-                let mut framework = Framework::<C>::new(model.clone(), stored);
-                let charm = build(&mut framework);
-                if let Some(error) = framework.setup_errors.drain(..).next() {
-                    return Err(error);
-                }
-                let custom = match custom {
-                    Some(custom) => Some((resolve_custom(&framework, &custom)?, custom)),
-                    None => None,
-                };
-                let mut run = Run {
-                    framework,
-                    charm,
-                    emitted: Vec::new(),
-                    queue: Vec::new(),
-                    spans,
-                    root,
-                };
-                // Events emitted while the charm was being built.
-                run.deliver_pending(0)?;
-                Ok(Dispatch {
-                    run,
-                    model: model.clone(),
-                    log_level,
-                    deferred: Some(deferred),
-                    custom,
-                })
+                let mut dispatch =
+                    Self::build(model, persisted, log_level, custom, spans, root, build)?;
+                let deferred = dispatch.deferred.take().unwrap_or_default();
+                dispatch.run_event(model, deferred)
             },
         )
     }

@@ -3,9 +3,8 @@
 
 use crate::state::JujuLogLine;
 use ops::LogLevel;
-use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// Every line the charm (and ops) logged, in order: what
 /// [`Context::juju_log`](crate::Context::juju_log) holds.
@@ -58,13 +57,6 @@ impl JujuLog {
         let _ = write(&mut self.text);
         self.lines.push((level, self.text.len()));
         self.rendered.take();
-    }
-
-    /// Appends every line of `other`.
-    fn extend_from(&mut self, other: &JujuLog) {
-        for (level, text) in other.lines() {
-            self.push(level, text);
-        }
     }
 
     /// Removes every line.
@@ -159,187 +151,5 @@ impl Extend<JujuLogLine> for JujuLog {
         for line in lines {
             self.push(line.level, &line.message);
         }
-    }
-}
-
-thread_local! {
-    /// The log buffers of the runs going on on this thread, innermost
-    /// last, each with its run's key (see [`RunLog`]).
-    static RUN_LOGS: RefCell<Vec<(u64, JujuLog)>> = const { RefCell::new(Vec::new()) };
-    /// The key of the next [`RunLog`] made on this thread.
-    static NEXT_KEY: Cell<u64> = const { Cell::new(0) };
-}
-
-/// The log buffer of one run, kept by the thread that runs it.
-///
-/// A run's lines come from the thread that runs it (the framework's
-/// `tracing` subscriber is per thread, and the charm's hook-tool calls are
-/// made on it), so the buffer lives in that thread's storage and a line is
-/// appended without taking a lock. A line that comes from another thread
-/// goes to `elsewhere`, behind a lock, and follows the run's own lines when
-/// the run ends.
-pub(crate) struct RunLog {
-    key: u64,
-    elsewhere: Mutex<JujuLog>,
-}
-
-impl RunLog {
-    /// Lends `log` to this thread for the run: lines are appended to it
-    /// until [`RunLog::take`] gives it back.
-    pub(crate) fn new(log: JujuLog) -> Self {
-        let key = NEXT_KEY.try_with(|next| {
-            let key = next.get();
-            next.set(key.wrapping_add(1));
-            key
-        });
-        let mut log = Some(log);
-        if let Ok(key) = key {
-            let _ = RUN_LOGS.try_with(|logs| {
-                if let (Ok(mut logs), Some(log)) = (logs.try_borrow_mut(), log.take()) {
-                    logs.push((key, log));
-                }
-            });
-        }
-        RunLog {
-            // A thread that is going away keeps nothing: the lines stay
-            // behind the lock.
-            key: key.unwrap_or(u64::MAX),
-            elsewhere: Mutex::new(log.unwrap_or_default()),
-        }
-    }
-
-    /// Appends a line, with `f`, to the run's buffer.
-    pub(crate) fn with(&self, f: impl FnOnce(&mut JujuLog)) {
-        let mut f = Some(f);
-        let _ = RUN_LOGS.try_with(|logs| {
-            let Ok(mut logs) = logs.try_borrow_mut() else {
-                return;
-            };
-            // The run going on is the innermost one, almost always.
-            let log = match logs.last_mut() {
-                Some((key, log)) if *key == self.key => Some(log),
-                _ => logs
-                    .iter_mut()
-                    .rev()
-                    .find(|(key, _)| *key == self.key)
-                    .map(|(_, log)| log),
-            };
-            if let Some(log) = log
-                && let Some(f) = f.take()
-            {
-                f(log);
-            }
-        });
-        if let Some(f) = f {
-            f(&mut self
-                .elsewhere
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()));
-        }
-    }
-
-    /// Takes the run's lines back (on the thread that made it: lines from
-    /// other threads follow the run's own).
-    pub(crate) fn take(&self) -> JujuLog {
-        let mut log = self.remove().unwrap_or_default();
-        let mut elsewhere = self
-            .elsewhere
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let elsewhere = std::mem::take(&mut *elsewhere);
-        if log.lines.is_empty() {
-            return elsewhere;
-        }
-        if !elsewhere.lines.is_empty() {
-            log.extend_from(&elsewhere);
-        }
-        log
-    }
-
-    /// Takes this run's buffer off the thread's list, if it is there.
-    fn remove(&self) -> Option<JujuLog> {
-        RUN_LOGS
-            .try_with(|logs| {
-                let mut logs = logs.try_borrow_mut().ok()?;
-                let position = logs.iter().rposition(|(key, _)| *key == self.key)?;
-                Some(logs.remove(position).1)
-            })
-            .ok()
-            .flatten()
-    }
-}
-
-impl Drop for RunLog {
-    fn drop(&mut self) {
-        // A run that ended without `take` (its Manager dropped halfway)
-        // leaves nothing on the thread.
-        drop(self.remove());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn texts(log: &JujuLog) -> Vec<&str> {
-        log.lines().map(|(_, text)| text).collect()
-    }
-
-    #[test]
-    fn a_run_log_appends_to_the_lent_buffer_and_gives_it_back() {
-        let mut before = JujuLog::default();
-        before.push(LogLevel::Info, "earlier run");
-        let run = RunLog::new(before);
-        run.with(|log| log.push(LogLevel::Info, "one"));
-        run.with(|log| {
-            log.push_with(LogLevel::Warning, &|out: &mut dyn fmt::Write| {
-                write!(out, "two {}", 2)
-            })
-        });
-        let log = run.take();
-        assert_eq!(texts(&log), ["earlier run", "one", "two 2"]);
-        assert_eq!(
-            log.lines().nth(2).map(|(level, _)| level),
-            Some(LogLevel::Warning)
-        );
-        // Taken: nothing is left on the thread, and a later line is kept.
-        run.with(|log| log.push(LogLevel::Info, "late"));
-        assert_eq!(texts(&run.take()), ["late"]);
-        RUN_LOGS.with(|logs| assert!(logs.borrow().is_empty()));
-    }
-
-    #[test]
-    fn lines_from_another_thread_follow_the_runs_own() {
-        let run = RunLog::new(JujuLog::default());
-        run.with(|log| log.push(LogLevel::Info, "mine"));
-        std::thread::scope(|scope| {
-            scope
-                .spawn(|| run.with(|log| log.push(LogLevel::Info, "theirs")))
-                .join()
-                .unwrap();
-        });
-        run.with(|log| log.push(LogLevel::Info, "mine again"));
-        assert_eq!(texts(&run.take()), ["mine", "mine again", "theirs"]);
-    }
-
-    #[test]
-    fn nested_runs_keep_their_own_lines() {
-        let outer = RunLog::new(JujuLog::default());
-        outer.with(|log| log.push(LogLevel::Info, "outer 1"));
-        let inner = RunLog::new(JujuLog::default());
-        inner.with(|log| log.push(LogLevel::Info, "inner"));
-        outer.with(|log| log.push(LogLevel::Info, "outer 2"));
-        assert_eq!(texts(&outer.take()), ["outer 1", "outer 2"]);
-        assert_eq!(texts(&inner.take()), ["inner"]);
-    }
-
-    #[test]
-    fn a_run_log_dropped_without_take_leaves_nothing_behind() {
-        let run = RunLog::new(JujuLog::default());
-        run.with(|log| log.push(LogLevel::Info, "lost"));
-        drop(run);
-        RUN_LOGS.with(|logs| assert!(logs.borrow().is_empty()));
-        let next = RunLog::new(JujuLog::default());
-        assert!(next.take().is_empty());
     }
 }

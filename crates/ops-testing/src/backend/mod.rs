@@ -26,7 +26,7 @@ pub(crate) use workload_fs::{FsRoot, container_dir, new_fs_root};
 
 use crate::charm_dir::LazyDir;
 use crate::juju::{Actor, ModelStore, SecretRemoval, UnitExtras};
-use crate::log::{JujuLog, RunLog};
+use crate::log::JujuLog;
 use crate::state::{State, ids::next_secret_id};
 use actions::Action;
 use ops::JujuVersion;
@@ -83,10 +83,9 @@ struct LeaseClock {
 /// The hook-tool backend of one run.
 pub(crate) struct MockBackend {
     inner: Mutex<Inner>,
-    // Log lines are kept apart from `inner` (on the run's thread, without a
-    // lock): a line logged (through `tracing`) from code that holds `inner`
-    // must not wait for `inner`.
-    juju_log: RunLog,
+    // Log lines have their own lock: a line logged (through `tracing`) from
+    // code that holds `inner` must not wait for `inner`.
+    juju_log: Mutex<JujuLog>,
     /// The containers' simulated Pebble (its own lock: it never needs the model's).
     workloads: Mutex<Workloads>,
     identity: Identity,
@@ -126,7 +125,7 @@ impl MockBackend {
                 action: Action::new(action_params),
                 lease: LeaseClock::default(),
             }),
-            juju_log: RunLog::new(log),
+            juju_log: Mutex::new(log),
             workloads: Mutex::new(workloads),
             identity,
             actor,
@@ -194,7 +193,12 @@ impl MockBackend {
         let pending = std::mem::take(&mut inner.pending);
         let extras = std::mem::take(&mut inner.extras);
         let mut records = std::mem::take(&mut inner.records);
-        records.juju_log = self.juju_log.take();
+        records.juju_log = std::mem::take(
+            &mut *self
+                .juju_log
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
         records.leadership_lost_at = inner.lease.lost_at;
         let mut state = store.into_state(&self.actor, extras);
         pending.restore(&mut state);
@@ -382,7 +386,10 @@ impl Backend for MockBackend {
     }
 
     fn juju_log(&self, level: LogLevel, message: &str) -> BackendResult<()> {
-        self.juju_log.with(|log| log.push(level, message));
+        self.juju_log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(level, message);
         Ok(())
     }
 
@@ -391,7 +398,10 @@ impl Backend for MockBackend {
         level: LogLevel,
         write: &dyn Fn(&mut dyn std::fmt::Write) -> std::fmt::Result,
     ) -> BackendResult<()> {
-        self.juju_log.with(|log| log.push_with(level, write));
+        self.juju_log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push_with(level, write);
         Ok(())
     }
 

@@ -102,6 +102,9 @@ enum CharmRoot {
 /// ```
 pub struct Context<C: Charm> {
     meta: Arc<CharmMeta>,
+    /// The charm's handle path (its type's name), found once: finding it
+    /// scans the type's full name.
+    handle: &'static str,
     app_name: String,
     unit_id: u32,
     juju_version: String,
@@ -186,6 +189,7 @@ impl<C: Charm> Context<C> {
         let app_name = meta.name.clone();
         Context {
             meta,
+            handle: charm_handle::<C>(),
             on: CharmEvents::new(&app_name),
             app_name,
             unit_id: 0,
@@ -652,7 +656,7 @@ impl<C: Charm> Context<C> {
             }
             self.action_logs.clear();
         }
-        let owner = charm_handle::<C>();
+        let owner = self.handle;
         let persisted = Persisted {
             deferred: deferred.into_iter().map(Into::into).collect(),
             stored: stored_in
@@ -666,21 +670,21 @@ impl<C: Charm> Context<C> {
                 })
                 .collect(),
         };
-        let backend = Arc::new(
-            MockBackend::new(
-                working,
-                checked.relation_ids_ascending,
-                identity,
-                actor,
-                self.meta.clone(),
-                action_params,
-                std::mem::take(&mut self.juju_log),
-            )
-            .with_storage_root(storage_root)
-            .with_charm_dir(lazy_dir.clone())
-            .with_containers_root(self.containers_root.clone())
-            .with_lease(self.lease, self.tool_call_time),
+        // Set in place: the backend is large, and each move copies it.
+        let mut backend = MockBackend::new(
+            working,
+            checked.relation_ids_ascending,
+            identity,
+            actor,
+            self.meta.clone(),
+            action_params,
+            std::mem::take(&mut self.juju_log),
         );
+        backend.set_storage_root(storage_root);
+        backend.set_charm_dir(lazy_dir.clone());
+        backend.set_containers_root(self.containers_root.clone());
+        backend.set_lease(self.lease, self.tool_call_time);
+        let backend = Arc::new(backend);
         let model = ops::Model::new(backend.clone(), self.meta.clone(), juju_context);
         Ok((
             Begun {
@@ -757,7 +761,7 @@ impl<C: Charm> Context<C> {
             Ok(Err(error)) => return Err(self.end_failed(begun, Err(error))),
             Err(panic) => return Err(self.end_failed(begun, Ok(panic))),
         };
-        let owner = charm_handle::<C>();
+        let owner = self.handle;
         self.trace_data = outcome.spans;
         let (mut output, failure, stored_in) = self.close(begun)?;
         self.emitted_events

@@ -45,7 +45,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 #[cfg(test)]
 use crate::framework::spans::SpanRecorder;
-pub use crate::framework::spans::{SpanData, SpanEvent};
+pub use crate::framework::spans::{SpanData, SpanEvent, SpanName};
 
 /// The protocol [`Tracing`] asks the provider for.
 pub const OTLP_HTTP: &str = "otlp_http";

@@ -137,27 +137,24 @@ impl MockBackend {
 
     /// The directory under which each storage instance gets its own
     /// directory (`<name>-<index>`), made when the charm first asks for it.
-    pub(crate) fn with_storage_root(mut self, root: Option<PathBuf>) -> Self {
+    pub(crate) fn set_storage_root(&mut self, root: Option<PathBuf>) {
         self.storage_root = root;
-        self
     }
 
     /// The temporary charm directory to make when the charm reads its hook
     /// environment (`None` for a given charm root).
-    pub(crate) fn with_charm_dir(mut self, dir: Option<Arc<LazyDir>>) -> Self {
+    pub(crate) fn set_charm_dir(&mut self, dir: Option<Arc<LazyDir>>) {
         self.charm_dir = dir;
-        self
     }
 
     /// The Context's directory for the containers' simulated filesystems
     /// (made when a run first touches a container's files).
-    pub(crate) fn with_containers_root(self, root: FsRoot) -> Self {
+    pub(crate) fn set_containers_root(&mut self, root: FsRoot) {
         self.workloads
-            .lock()
+            .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .fs
             .set_root(root);
-        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -175,16 +172,13 @@ impl MockBackend {
 
     /// Ends the unit's leadership at `lease` during this run, on a
     /// simulated clock that advances by `tick` at every hook-tool call.
-    pub(crate) fn with_lease(self, lease: Option<Lease>, tick: Duration) -> Self {
-        {
-            let mut inner = self
-                .inner
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            inner.lease.lease = lease;
-            inner.lease.tick = tick;
-        }
-        self
+    pub(crate) fn set_lease(&mut self, lease: Option<Lease>, tick: Duration) {
+        let inner = self
+            .inner
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.lease.lease = lease;
+        inner.lease.tick = tick;
     }
 
     /// Takes the output state (the store projected back for the unit) and
@@ -199,11 +193,12 @@ impl MockBackend {
         let pending = std::mem::take(&mut inner.pending);
         let extras = std::mem::take(&mut inner.extras);
         let mut records = std::mem::take(&mut inner.records);
-        let mut log = self
-            .juju_log
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        records.juju_log = std::mem::take(&mut *log);
+        records.juju_log = std::mem::take(
+            &mut *self
+                .juju_log
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
         records.leadership_lost_at = inner.lease.lost_at;
         let mut state = store.into_state(&self.actor, extras);
         pending.restore(&mut state);

@@ -132,6 +132,8 @@ struct Row {
     /// entity (`relation-changed`); empty for actions.
     hook: &'static str,
     carries: Carries,
+    /// The name of the event's type in ops: `StartEvent`.
+    type_name: &'static str,
 }
 
 macro_rules! event_kinds {
@@ -155,7 +157,13 @@ macro_rules! event_kinds {
         }
 
         const TABLE: &[Row] = &[
-            $( Row { kind: EventKind::$kind, scope: Scope::$scope, hook: $hook, carries: $carries }, )*
+            $( Row {
+                kind: EventKind::$kind,
+                scope: Scope::$scope,
+                hook: $hook,
+                carries: $carries,
+                type_name: concat!(stringify!($kind), "Event"),
+            }, )*
         ];
     };
 }
@@ -235,6 +243,12 @@ impl EventKind {
     fn row(self) -> &'static Row {
         // The table lists every variant in declaration order.
         &TABLE[self as usize]
+    }
+
+    /// The variant's name followed by `Event` (`StartEvent`,
+    /// `CollectAppStatusEvent`), without formatting.
+    pub(crate) fn variant_event_name(self) -> &'static str {
+        self.row().type_name
     }
 
     /// Every kind, in table order.

@@ -26,8 +26,6 @@ pub(crate) const SECURITY_TARGET: &str = "ops::security";
 pub const CRITICAL_TARGET: &str = "ops::critical";
 
 thread_local! {
-    // A failing juju-log must not log about itself forever.
-    static IN_JUJU_LOG: Cell<bool> = const { Cell::new(false) };
     /// Where this thread's dispatches send their lines: the innermost last.
     static TARGETS: RefCell<Vec<Target>> = const { RefCell::new(Vec::new()) };
     /// This thread's one subscriber, made at its first dispatch. Making a
@@ -48,6 +46,9 @@ struct Target {
     /// Where the charm's `tracing` spans are recorded, when the dispatch
     /// records spans; without it spans are disabled and cost nothing.
     spans: Option<Rc<RefCell<SpanRecorder>>>,
+    /// A line is being sent: a failing `juju-log` must not log about
+    /// itself forever, so lines logged meanwhile are dropped.
+    sending: Cell<bool>,
 }
 
 impl Target {
@@ -68,6 +69,7 @@ impl Target {
             max_level,
             critical_only: max_level_setting == LogLevel::Critical,
             spans,
+            sending: Cell::new(false),
         }
     }
 
@@ -154,8 +156,10 @@ impl LineVisitor<'_> {
         }
         if field.name() == "message" {
             self.wrote_message = true;
-            self.result =
-                write!(self.out, "{value}").and_then(|()| self.out.write_str(&self.early));
+            self.result = write!(self.out, "{value}");
+            if !self.early.is_empty() && self.result.is_ok() {
+                self.result = self.out.write_str(&self.early);
+            }
         } else if self.wrote_message {
             self.result = write!(self.out, " {}={value}", field.name());
         } else {
@@ -227,7 +231,7 @@ impl Subscriber for JujuLogSubscriber {
             } else {
                 recorder.current()
             };
-            let index = recorder.start(attributes.metadata().name().to_owned(), parent);
+            let index = recorder.start(attributes.metadata().name(), parent);
             recorder.bind(id, index);
             attributes.record(&mut AttributeVisitor { recorder, index });
         });
@@ -245,24 +249,20 @@ impl Subscriber for JujuLogSubscriber {
     fn record_follows_from(&self, _: &Id, _: &Id) {}
 
     fn event(&self, event: &Event<'_>) {
-        if IN_JUJU_LOG.with(Cell::get) {
-            return;
-        }
-        IN_JUJU_LOG.with(|flag| flag.set(true));
         // The backend says where the line goes (a process argument under
-        // Juju, a shared buffer in the harness), so it is formatted once,
-        // in place. A line that cannot be delivered must not fail the handler.
+        // Juju, a buffer in the harness), so it is formatted once, in
+        // place. A line that cannot be delivered must not fail the handler.
         // Under the target stack's shared borrow: the backend only writes
-        // the line (a line it logs itself stops at `IN_JUJU_LOG` above).
+        // the line (a line it logs itself stops at `sending`).
         with_target(|target| {
-            if !target.enabled(event.metadata()) {
+            if !target.enabled(event.metadata()) || target.sending.replace(true) {
                 return;
             }
             let _ = target
                 .backend
                 .juju_log_with(juju_level(event.metadata()), &|out| write_line(event, out));
+            target.sending.set(false);
         });
-        IN_JUJU_LOG.with(|flag| flag.set(false));
     }
 
     fn enter(&self, id: &Id) {

@@ -372,7 +372,7 @@ pub fn dispatch<C: Charm>(
     options: &DispatchOptions,
     build: impl FnOnce(&mut Framework<C>) -> C,
 ) -> Result<DispatchOutcome, DispatchError> {
-    Dispatch::start(model, persisted, options, build)?.run()
+    Dispatch::start_and_run(model, persisted, options, None, build)
 }
 
 /// [`dispatch`] with a custom event as the dispatched event instead of the
@@ -387,7 +387,7 @@ pub fn dispatch_custom<C: Charm>(
     custom: CustomDispatch,
     build: impl FnOnce(&mut Framework<C>) -> C,
 ) -> Result<DispatchOutcome, DispatchError> {
-    Dispatch::start_with(model, persisted, options, Some(custom), build)?.run()
+    Dispatch::start_and_run(model, persisted, options, Some(custom), build)
 }
 
 /// The path of the custom event `custom` names, among what the charm
@@ -530,55 +530,97 @@ impl<C: Charm> Dispatch<C> {
         build: impl FnOnce(&mut Framework<C>) -> C,
     ) -> Result<Self, DispatchError> {
         let log_level = options.log_level;
+        let (spans, root) = Self::root_span(options);
+        with_juju_log(
+            model.shared().backend.clone(),
+            log_level,
+            spans.clone(),
+            || Self::build(model, persisted, log_level, custom, spans, root, build),
+        )
+    }
+
+    /// The span recorder of a dispatch that records spans, with its root
+    /// span `ops.main` started (it covers both halves of the dispatch).
+    fn root_span(options: &DispatchOptions) -> (Option<Rc<RefCell<SpanRecorder>>>, Option<usize>) {
         let spans = options
             .record_spans
             .then(|| Rc::new(RefCell::new(SpanRecorder::default())));
-        // The root span covers both halves of the dispatch.
         let root = spans.as_ref().map(|recorder| {
             let mut recorder = recorder.borrow_mut();
-            let root = recorder.start("ops.main".to_owned(), None);
+            let root = recorder.start("ops.main", None);
             recorder.enter(root);
             root
         });
+        (spans, root)
+    }
+
+    /// The first half, inside the dispatch's log scope.
+    fn build(
+        model: &Model,
+        persisted: Persisted,
+        log_level: LogLevel,
+        custom: Option<CustomDispatch>,
+        spans: Option<Rc<RefCell<SpanRecorder>>>,
+        root: Option<usize>,
+        build: impl FnOnce(&mut Framework<C>) -> C,
+    ) -> Result<Self, DispatchError> {
+        // Not `juju_context()`, which is for the charm (see `Backend::use_charm_dir`).
+        let context = &model.shared().context;
+        let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
+            .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
+        if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
+            model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
+        }
+        let Persisted { deferred, stored } = persisted;
+        let mut framework = Framework::<C>::new(model.clone(), stored);
+        let charm = build(&mut framework);
+        if let Some(error) = framework.setup_errors.drain(..).next() {
+            return Err(error);
+        }
+        let custom = match custom {
+            Some(custom) => Some((resolve_custom(&framework, &custom)?, custom)),
+            None => None,
+        };
+        let mut run = Run {
+            framework,
+            charm,
+            emitted: Vec::new(),
+            queue: Vec::new(),
+            spans,
+            root,
+        };
+        // Events emitted while the charm was being built.
+        run.deliver_pending(0)?;
+        Ok(Dispatch {
+            run,
+            model: model.clone(),
+            log_level,
+            deferred: Some(deferred),
+            custom,
+        })
+    }
+
+    /// Both halves in one log scope: what [`dispatch`] and
+    /// [`dispatch_custom`] do (setting up the scope once per dispatch
+    /// instead of once per half).
+    fn start_and_run(
+        model: &Model,
+        persisted: Persisted,
+        options: &DispatchOptions,
+        custom: Option<CustomDispatch>,
+        build: impl FnOnce(&mut Framework<C>) -> C,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        let log_level = options.log_level;
+        let (spans, root) = Self::root_span(options);
         with_juju_log(
             model.shared().backend.clone(),
             log_level,
             spans.clone(),
             || {
-                // Not `juju_context()`, which is for the charm (see `Backend::use_charm_dir`).
-                let context = &model.shared().context;
-                let dispatched = EventKind::parse_dispatch_path(&context.dispatch_path)
-                    .filter(|(kind, entity)| is_defined(model.meta(), *kind, *entity));
-                if matches!(dispatched, Some((EventKind::RelationBroken, _))) {
-                    model.shared().dispatch.borrow_mut().broken_relation = context.relation_id;
-                }
-                let Persisted { deferred, stored } = persisted;
-                let mut framework = Framework::<C>::new(model.clone(), stored);
-                let charm = build(&mut framework);
-                if let Some(error) = framework.setup_errors.drain(..).next() {
-                    return Err(error);
-                }
-                let custom = match custom {
-                    Some(custom) => Some((resolve_custom(&framework, &custom)?, custom)),
-                    None => None,
-                };
-                let mut run = Run {
-                    framework,
-                    charm,
-                    emitted: Vec::new(),
-                    queue: Vec::new(),
-                    spans,
-                    root,
-                };
-                // Events emitted while the charm was being built.
-                run.deliver_pending(0)?;
-                Ok(Dispatch {
-                    run,
-                    model: model.clone(),
-                    log_level,
-                    deferred: Some(deferred),
-                    custom,
-                })
+                let mut dispatch =
+                    Self::build(model, persisted, log_level, custom, spans, root, build)?;
+                let deferred = dispatch.deferred.take().unwrap_or_default();
+                dispatch.run_event(model, deferred)
             },
         )
     }
@@ -651,26 +693,14 @@ impl<C: Charm> Dispatch<C> {
         if let Some((path, custom)) = self.custom.take() {
             tracing::debug!("Emitting custom event {path}.");
             run.span_event(custom.name.clone());
-            run.emit(
-                &path,
-                &custom.name,
-                custom.snapshot,
-                EmitKind::Dispatched,
-                0,
-            )?;
+            run.emit(path, custom.name, custom.snapshot, EmitKind::Dispatched, 0)?;
         } else if dispatched.is_some() {
             tracing::debug!("Emitting Juju event {name}.");
             if let Some((kind, _)) = dispatched {
                 run.span_event(event_type_name(kind));
             }
             let path = event_path(run.framework.handle(), &name);
-            run.emit(
-                &path,
-                &name,
-                event_snapshot(context),
-                EmitKind::Dispatched,
-                0,
-            )?;
+            run.emit(path, name, event_snapshot(context), EmitKind::Dispatched, 0)?;
         } else {
             tracing::debug!("Event {name} not defined for {}.", run.framework.handle());
         }
@@ -701,7 +731,7 @@ struct Run<C> {
 
 impl<C: Charm> Run<C> {
     /// Records `name` on the current span.
-    fn span_event(&self, name: String) {
+    fn span_event(&self, name: impl Into<super::spans::SpanName>) {
         if let Some(spans) = &self.spans {
             spans.borrow_mut().event(name);
         }
@@ -753,39 +783,29 @@ impl<C: Charm> Run<C> {
     }
 
     /// Emits an event to every observer of `path`, delivering the custom
-    /// events each handler emits before the next observer runs.
+    /// events each handler emits before the next observer runs. The event's
+    /// record takes `path`, `name` and `snapshot` as they are (no copy): it
+    /// comes before the records of the custom events its handlers emit.
     fn emit(
         &mut self,
-        path: &str,
-        name: &str,
+        path: String,
+        name: String,
         snapshot: Snapshot,
         kind: EmitKind,
         depth: usize,
     ) -> Result<(), DispatchError> {
+        let record = self.emitted.len();
         let observed = self
             .framework
             .observers
             .iter()
             .any(|o| o.event_path == path);
-        // Most events of a run (collect-status, usually) have no observer:
-        // their snapshot is moved into the record rather than copied.
-        let (recorded, snapshot) = if observed {
-            (snapshot.clone(), snapshot)
-        } else {
-            (snapshot, Snapshot::new())
-        };
-        self.emitted.push(EmittedEvent {
-            name: name.to_owned(),
-            path: path.to_owned(),
-            snapshot: recorded,
-            kind,
-        });
-        if !observed {
-            return Ok(());
-        }
         // Observers are registered only while the charm is built, so the
         // list does not change while handlers run.
         for index in 0..self.framework.observers.len() {
+            if !observed {
+                break;
+            }
             let observer = &self.framework.observers[index];
             if observer.event_path != path {
                 continue;
@@ -801,9 +821,18 @@ impl<C: Charm> Run<C> {
             if already_queued {
                 continue;
             }
-            if self.call(index, name, &snapshot)? {
+            // The event is recorded before its handlers' custom events.
+            if self.emitted.len() == record {
+                self.emitted.push(EmittedEvent {
+                    name: String::new(),
+                    path: String::new(),
+                    snapshot: Snapshot::new(),
+                    kind,
+                });
+            }
+            if self.call(index, &name, &snapshot)? {
                 let observer = &self.framework.observers[index];
-                let handle_path = format!("{path}[{}]", next_sequence(&self.queue, path)?);
+                let handle_path = format!("{path}[{}]", next_sequence(&self.queue, &path)?);
                 tracing::debug!("Deferring {handle_path}.");
                 self.queue.push(DeferredNotice {
                     handle_path,
@@ -813,6 +842,16 @@ impl<C: Charm> Run<C> {
                 });
             }
             self.deliver_pending(depth + 1)?;
+        }
+        let event = EmittedEvent {
+            name,
+            path,
+            snapshot,
+            kind,
+        };
+        match self.emitted.get_mut(record) {
+            Some(slot) => *slot = event,
+            None => self.emitted.push(event),
         }
         Ok(())
     }
@@ -831,8 +870,8 @@ impl<C: Charm> Run<C> {
                 tracing::debug!("Emitting custom event {}.", event.path);
                 self.span_event(event.name.clone());
                 self.emit(
-                    &event.path,
-                    &event.name,
+                    event.path,
+                    event.name,
                     event.snapshot,
                     EmitKind::Custom,
                     depth,
@@ -897,15 +936,19 @@ impl<C: Charm> Run<C> {
         } else {
             EventKind::CollectUnitStatus
         };
-        let name = kind.ops_name(None);
-        let path = event_path(self.framework.handle(), &name);
+        let name = if is_app {
+            "collect_app_status"
+        } else {
+            "collect_unit_status"
+        };
+        let path = event_path(self.framework.handle(), name);
         let snapshot: Snapshot = [("is_app".to_owned(), Value::Bool(is_app))]
             .into_iter()
             .collect();
         let shared = self.framework.model.shared().clone();
         shared.dispatch.borrow_mut().collected_statuses.clear();
         self.span_event(event_type_name(kind));
-        self.emit(&path, &name, snapshot, EmitKind::Framework, 0)?;
+        self.emit(path, name.to_owned(), snapshot, EmitKind::Framework, 0)?;
         let collected = std::mem::take(&mut shared.dispatch.borrow_mut().collected_statuses);
         if let Some(status) = Status::highest_priority(&collected) {
             let model = &self.framework.model;
@@ -922,8 +965,8 @@ impl<C: Charm> Run<C> {
     fn finish(&mut self) -> Result<DispatchOutcome, DispatchError> {
         // ops emits pre-commit and commit before saving; here the saving
         // below is the commit, and the span events mark it.
-        self.span_event("PreCommitEvent".to_owned());
-        self.span_event("CommitEvent".to_owned());
+        self.span_event("PreCommitEvent");
+        self.span_event("CommitEvent");
         let mut stored = std::mem::take(&mut self.framework.stored_in);
         let mut untouched_stored = Vec::new();
         for (handle, save) in &self.framework.stored {
@@ -968,6 +1011,6 @@ impl<C: Charm> Run<C> {
             recorder.exit(root);
         }
         // The log target still holds the recorder while the dispatch runs.
-        std::mem::take(&mut *recorder).into_spans()
+        recorder.take_spans()
     }
 }
